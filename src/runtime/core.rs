@@ -1,0 +1,257 @@
+//! The runtime's engine: it spawns tasks, runs them, waits for I/O and
+//! timers, and drops whatever is left at shutdown. Runtime thread only.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use super::RuntimeId;
+use super::reactor::Reactor;
+use super::scheduler::{Current, Runnable, Scheduler};
+use super::shared::Shared;
+use super::task::state::{FINISHED, HANDLE, HAS_LOCALS, KILLED, LINKED, OUTPUT, RUNNING, SCHEDULED, STARTED};
+use super::task::{RawTask, TaskName, waker};
+use super::timers::Timers;
+use crate::task::{LocalStore, TaskId};
+
+/// Tasks run between two checks of I/O, timers and the inject queue, so that
+/// a loop of `yield_now` cannot starve sockets or timers.
+pub(crate) const EVENT_INTERVAL: usize = 64;
+
+/// Everything a runtime owns on its thread.
+pub(crate) struct Core {
+    /// This runtime's id; task headers and timer keys carry it.
+    pub(crate) id: RuntimeId,
+    /// Run queue, handoff slot and the list of live tasks.
+    pub(crate) scheduler: Scheduler,
+    /// Armed timers.
+    pub(crate) timers: RefCell<Timers>,
+    /// mio's poller and the I/O slots.
+    pub(crate) reactor: Reactor,
+    /// What other threads reach: the inject queue and the poll's waker.
+    pub(crate) shared: Arc<Shared>,
+    /// Task-local values, by task.
+    pub(crate) locals: LocalStore,
+    /// The waker of the running `block_on` future, to recognize handoffs to it.
+    pub(crate) main_waker: RefCell<Option<Waker>>,
+}
+
+impl Core {
+    pub(crate) fn new() -> io::Result<Core> {
+        let id = RuntimeId::next();
+        let (reactor, waker) = Reactor::new()?;
+        Ok(Core {
+            id,
+            scheduler: Scheduler::default(),
+            timers: RefCell::new(Timers::new()),
+            reactor,
+            shared: Shared::register(id, waker),
+            locals: LocalStore::default(),
+            main_waker: RefCell::new(None),
+        })
+    }
+
+    /// Whether this is runtime `id`.
+    pub(crate) fn is(&self, id: RuntimeId) -> bool {
+        self.id == id
+    }
+
+    /// Creates a task and queues it. It first runs at the scheduler's next
+    /// turn, never inside this call.
+    pub(crate) fn spawn<F, N>(&self, future: F, name: N) -> RawTask
+    where
+        F: Future + 'static,
+        N: TaskName,
+    {
+        let task = RawTask::new(future, name, TaskId::next(), self.id);
+        task.insert(HANDLE);
+        self.admit(task);
+        task
+    }
+
+    /// Links a new task into the live list and queues it.
+    fn admit(&self, task: RawTask) {
+        task.insert(LINKED);
+        self.scheduler.live.push(task);
+        self.scheduler.schedule(task);
+    }
+
+    /// Whether any task is alive.
+    pub(crate) fn has_tasks(&self) -> bool {
+        self.scheduler.live.len() > 0
+    }
+
+    /// Runs one task until it returns `Pending`, finishes or is killed.
+    pub(crate) fn run_task(&self, task: RawTask) {
+        task.remove(SCHEDULED);
+        if task.has(FINISHED) {
+            task.release_if_unused();
+            return;
+        }
+        if task.has(KILLED) {
+            self.kill_now(task);
+            return;
+        }
+        task.insert(RUNNING | STARTED);
+        let waker = task.waker_ref();
+        let poll = self.as_current(task, || task.poll(&mut Context::from_waker(&waker)));
+        task.remove(RUNNING);
+        match poll {
+            Poll::Ready(()) if task.has(KILLED) => self.kill_now(task),
+            Poll::Ready(()) => self.complete(task),
+            Poll::Pending if task.has(KILLED) => self.kill_now(task),
+            Poll::Pending => {}
+        }
+    }
+
+    /// Runs `f` with `task` as the current task.
+    fn as_current<R>(&self, task: RawTask, f: impl FnOnce() -> R) -> R {
+        let current = Current {
+            id: task.id(),
+            task: Some(task),
+        };
+        let previous = self.scheduler.current.replace(Some(current));
+        let r = f();
+        self.scheduler.current.set(previous);
+        r
+    }
+
+    /// The task returned (or panicked) and its result is in the stage.
+    fn complete(&self, task: RawTask) {
+        task.insert(FINISHED);
+        if task.has(HANDLE) {
+            task.insert(OUTPUT);
+        } else {
+            // Detached: nobody will take the result.
+            task.drop_stage();
+        }
+        self.retire(task);
+    }
+
+    /// Drops a killed task's future (or result), running its destructors.
+    pub(crate) fn kill_now(&self, task: RawTask) {
+        task.insert(FINISHED | KILLED);
+        self.as_current(task, || task.drop_stage());
+        self.retire(task);
+    }
+
+    /// Takes a finished task out of the live list, drops its task-locals,
+    /// wakes whoever joins it, and lets the cell go if nothing holds it.
+    fn retire(&self, task: RawTask) {
+        if task.has(LINKED) {
+            task.remove(LINKED);
+            self.scheduler.live.remove(task);
+        }
+        if task.has(HAS_LOCALS) {
+            self.locals.remove(task.id());
+        }
+        if let Some(waker) = task.take_join_waker() {
+            waker.wake();
+        }
+        task.release_if_unused();
+    }
+
+    /// Takes what other threads sent: wakes and spawns.
+    pub(crate) fn drain_inject(&self) {
+        let inject = self.shared.take();
+        for task in inject.wakes {
+            self.scheduler.schedule(task);
+            task.ref_dec();
+        }
+        for task in inject.spawns {
+            self.admit(task);
+        }
+        if inject.main {
+            self.scheduler.schedule_main(false);
+        }
+    }
+
+    /// Waits for I/O, timers or the inject queue, for at most `timeout`
+    /// (`None`: until something happens), but not at all if anything is
+    /// ready to run. Wakes whatever became ready.
+    pub(crate) fn park(&self, timeout: Option<Duration>) {
+        if self.shared.is_notified() {
+            self.drain_inject();
+        }
+        let timeout = if self.scheduler.ready() > 0 {
+            Some(Duration::ZERO)
+        } else {
+            timeout
+        };
+        let next_timer = self.timers.borrow_mut().next_deadline();
+        let timeout = match next_timer {
+            Some(deadline) => {
+                let until = deadline.saturating_duration_since(Instant::now());
+                Some(timeout.map_or(until, |t| t.min(until)))
+            }
+            None => timeout,
+        };
+        let mut woken = Vec::new();
+        // A zero-timeout poll with no sources and nothing injected would
+        // only cost a syscall.
+        let skip_poll = timeout == Some(Duration::ZERO) && self.reactor.len() == 0 && !self.shared.is_notified();
+        if !skip_poll {
+            match self.reactor.poll(timeout, &mut woken) {
+                Ok(true) => self.drain_inject(),
+                Ok(false) => {}
+                Err(e) => panic!("grove: the I/O poller failed: {e}"),
+            }
+        }
+        if next_timer.is_some() {
+            self.timers.borrow_mut().fire(Instant::now(), &mut woken);
+        }
+        woken.into_iter().for_each(Waker::wake);
+    }
+
+    /// Schedules whoever `waker` wakes to run next, if it is a task of this
+    /// runtime or its `block_on` future. Returns `false` for other wakers.
+    pub(crate) fn wake_next(&self, waker: &Waker) -> bool {
+        if let Some(task) = waker::task_of(waker) {
+            if self.is(task.header().runtime) {
+                self.scheduler.schedule_next(task);
+                return true;
+            }
+        }
+        if self
+            .main_waker
+            .borrow()
+            .as_ref()
+            .is_some_and(|main| main.will_wake(waker))
+        {
+            self.scheduler.schedule_main(true);
+            return true;
+        }
+        false
+    }
+
+    /// Drops every task that is still alive, and everything queued. Other
+    /// threads can no longer reach the runtime once this starts. Task
+    /// destructors may spawn or wake others, so it goes on until nothing is
+    /// left.
+    pub(crate) fn shutdown(&self) {
+        let inject = self.shared.close();
+        inject.wakes.into_iter().for_each(RawTask::ref_dec);
+        for task in inject.spawns {
+            task.insert(LINKED);
+            self.scheduler.live.push(task);
+        }
+        loop {
+            while let Some(task) = self.scheduler.live.first() {
+                self.kill_now(task);
+            }
+            let queued = self.scheduler.drain();
+            if queued.is_empty() {
+                break;
+            }
+            for runnable in queued {
+                if let Runnable::Task(task) = runnable {
+                    task.remove(SCHEDULED);
+                    task.release_if_unused();
+                }
+            }
+        }
+    }
+}

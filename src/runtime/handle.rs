@@ -1,0 +1,63 @@
+//! A handle to a runtime that other threads can use.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use super::shared::Shared;
+use crate::task::RemoteJoinHandle;
+
+/// Spawns `Send` futures onto a runtime from any thread.
+///
+/// A `Handle` is `Send + Sync + Clone`. A spawn pushes the task onto the
+/// runtime's inject queue and wakes its poller; the task then runs on the
+/// runtime's thread like any other.
+///
+/// # Examples
+///
+/// ```
+/// let rt = grove::Runtime::new()?;
+/// let handle = rt.handle();
+/// let worker = std::thread::spawn(move || handle.spawn(async { "from a thread" }));
+/// let task = worker.join().unwrap();
+/// assert_eq!(rt.block_on(task).unwrap(), "from a thread");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    shared: Arc<Shared>,
+}
+
+impl Handle {
+    pub(super) fn new(shared: Arc<Shared>) -> Handle {
+        Handle { shared }
+    }
+
+    /// Spawns `future` on the runtime, from any thread.
+    ///
+    /// If the runtime has been dropped, the future is dropped at once and
+    /// the returned handle reports the task as killed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = grove::Runtime::new()?;
+    /// let handle = rt.handle();
+    /// let task = handle.spawn(async { 1 });
+    /// assert_eq!(rt.block_on(task).unwrap(), 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn spawn<F>(&self, future: F) -> RemoteJoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        crate::task::remote::spawn(&self.shared, future)
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle").field("runtime", &self.shared.id).finish()
+    }
+}

@@ -1,0 +1,78 @@
+//! The future passed to `block_on` is not a task (it may borrow from the
+//! caller's stack), but it is scheduled like one: its waker queues it in the
+//! run queue, in FIFO order with the tasks.
+
+use std::sync::Arc;
+use std::task::{Wake, Waker};
+
+use super::RuntimeId;
+use super::context;
+use super::core::Core;
+use super::scheduler::Current;
+use super::shared::Shared;
+use crate::task::TaskId;
+
+/// Wakes the `block_on` future of one runtime.
+struct MainWaker {
+    runtime: RuntimeId,
+    shared: Arc<Shared>,
+}
+
+impl Wake for MainWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let here = context::with_current(|core| core.is(self.runtime).then(|| core.scheduler.schedule_main(false)));
+        if here.flatten().is_none() {
+            self.shared.push(|inject| inject.main = true);
+        }
+    }
+}
+
+/// The `block_on` future's identity while it runs: its waker, and the task
+/// id that `task::current()` and task-locals see inside it.
+pub(super) struct MainTask<'a> {
+    core: &'a Core,
+    id: TaskId,
+    waker: Waker,
+}
+
+impl<'a> MainTask<'a> {
+    pub(super) fn new(core: &'a Core) -> MainTask<'a> {
+        let waker = Waker::from(Arc::new(MainWaker {
+            runtime: core.id,
+            shared: core.shared.clone(),
+        }));
+        core.main_waker.replace(Some(waker.clone()));
+        MainTask {
+            core,
+            id: TaskId::next(),
+            waker,
+        }
+    }
+
+    pub(super) fn waker(&self) -> &Waker {
+        &self.waker
+    }
+
+    /// Runs `f` with the `block_on` future as the current task.
+    pub(super) fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
+        let current = Current {
+            id: self.id,
+            task: None,
+        };
+        let previous = self.core.scheduler.current.replace(Some(current));
+        let r = f();
+        self.core.scheduler.current.set(previous);
+        r
+    }
+}
+
+impl Drop for MainTask<'_> {
+    fn drop(&mut self) {
+        self.core.main_waker.take();
+        self.core.locals.remove(self.id);
+    }
+}

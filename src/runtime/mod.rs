@@ -1,0 +1,319 @@
+//! The runtime: the loop that runs tasks, polls I/O and fires timers on one
+//! thread.
+//!
+//! Most programs only call [`grove::run`](crate::run). Build a [`Runtime`]
+//! yourself to drive it from a host loop with [`Runtime::turn`], to keep it
+//! across several [`block_on`](Runtime::block_on) calls, or to get a
+//! [`Handle`] for other threads.
+
+mod builder;
+pub(crate) mod context;
+pub(crate) mod core;
+mod handle;
+mod main_waker;
+pub(crate) mod reactor;
+pub(crate) mod scheduler;
+pub(crate) mod shared;
+pub(crate) mod task;
+pub(crate) mod timers;
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+pub use builder::Builder;
+pub use handle::Handle;
+
+use self::core::Core;
+use main_waker::MainTask;
+use scheduler::Runnable;
+
+/// Identifies a runtime for the life of the process (ids are never reused).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct RuntimeId(u64);
+
+impl RuntimeId {
+    fn next() -> RuntimeId {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        RuntimeId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// A grove runtime: a scheduler, an I/O reactor and timers on one thread.
+///
+/// The runtime belongs to the thread that creates it (it is `!Send`), which
+/// is what lets tasks hold `!Send` state. While it exists, [`spawn`](crate::spawn)
+/// and the other free functions on that thread use it.
+///
+/// Dropping the runtime drops every task that has not finished, running
+/// their destructors on this thread; `JoinHandle`s that outlive it report
+/// the tasks as killed.
+///
+/// # Examples
+///
+/// ```
+/// use grove::Runtime;
+///
+/// let rt = Runtime::new()?;
+/// let answer = rt.block_on(async {
+///     let task = grove::spawn(async { 6 * 7 });
+///     task.await.unwrap()
+/// });
+/// assert_eq!(answer, 42);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct Runtime {
+    core: Box<Core>,
+    /// Tasks run between two looks at I/O and timers.
+    event_interval: usize,
+}
+
+impl Runtime {
+    /// Creates a runtime with the default settings.
+    ///
+    /// # Errors
+    /// If the OS refuses the poller (`epoll_create`) or its waker
+    /// (`eventfd`), typically for lack of file descriptors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = grove::Runtime::new()?;
+    /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// Starts a [`Builder`] to configure a runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = grove::Runtime::builder().event_interval(32).build()?;
+    /// # drop(rt);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    fn from_builder(builder: &Builder) -> io::Result<Runtime> {
+        let core = Box::new(Core::new()?);
+        context::adopt(&core);
+        Ok(Runtime {
+            core,
+            event_interval: builder.event_interval,
+        })
+    }
+
+    /// Runs `future` to completion on this thread, running every other task
+    /// in between, and returns its output.
+    ///
+    /// Tasks that are still running when `future` completes stay in the
+    /// runtime: a later `block_on` or `turn` goes on with them.
+    ///
+    /// # Panics
+    /// If this thread is already driving a runtime (from inside a task or
+    /// another `block_on`): await the future instead, or spawn it. Also
+    /// re-raises a panic of `future` itself (a panic in a spawned task goes
+    /// to its `JoinHandle` instead).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = grove::Runtime::new()?;
+    /// let n = rt.block_on(async {
+    ///     grove::sleep(std::time::Duration::from_millis(1)).await;
+    ///     5
+    /// });
+    /// assert_eq!(n, 5);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _driving = context::start_driving("Runtime::block_on");
+        let _current = context::enter(&self.core);
+        let core = &*self.core;
+        let main = MainTask::new(core);
+        let mut future = pin!(future);
+        core.scheduler.schedule_main(false);
+        let mut ran = 0;
+        loop {
+            match core.scheduler.next() {
+                Some(Runnable::Task(task)) => core.run_task(task),
+                Some(Runnable::Main) => {
+                    let waker = main.waker();
+                    let poll = main.enter(|| future.as_mut().poll(&mut Context::from_waker(waker)));
+                    if let Poll::Ready(output) = poll {
+                        return output;
+                    }
+                }
+                None => {
+                    core.park(None);
+                    ran = 0;
+                    continue;
+                }
+            }
+            ran += 1;
+            if ran >= self.event_interval {
+                core.park(Some(Duration::ZERO));
+                ran = 0;
+            }
+        }
+    }
+
+    /// Runs what is ready, after waiting at most `max_wait` for I/O or a
+    /// timer if nothing is. Returns whether any task is still alive.
+    ///
+    /// This is how a host event loop (a GUI or game loop) drives grove: call
+    /// `turn(Duration::ZERO)` once per frame, or pass the time until the next
+    /// frame to sleep in grove's poller meanwhile. Each task that is ready
+    /// when the turn starts runs once; tasks woken during the turn run in the
+    /// next one.
+    ///
+    /// # Panics
+    /// If this thread is already driving a runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = grove::Runtime::new()?;
+    /// let task = grove::spawn(async { 3 });
+    /// while rt.turn(Duration::from_millis(10)) {
+    ///     // the host's own work, once per turn
+    /// }
+    /// assert!(task.is_finished());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[track_caller]
+    pub fn turn(&self, max_wait: Duration) -> bool {
+        let _driving = context::start_driving("Runtime::turn");
+        let _current = context::enter(&self.core);
+        let core = &*self.core;
+        core.park(Some(max_wait));
+        self.run_ready(core);
+        core.has_tasks()
+    }
+
+    /// Runs tasks until none can go on without waiting for I/O or time.
+    /// Due timers and ready I/O are handled along the way, without blocking.
+    ///
+    /// # Panics
+    /// If this thread is already driving a runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = grove::Runtime::new()?;
+    /// let task = grove::spawn(async {
+    ///     grove::yield_now().await;
+    ///     "done"
+    /// });
+    /// rt.run_until_stalled();
+    /// assert!(task.is_finished());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[track_caller]
+    pub fn run_until_stalled(&self) {
+        let _driving = context::start_driving("Runtime::run_until_stalled");
+        let _current = context::enter(&self.core);
+        let core = &*self.core;
+        loop {
+            core.park(Some(Duration::ZERO));
+            if core.scheduler.ready() == 0 {
+                return;
+            }
+            self.run_ready(core);
+        }
+    }
+
+    /// Runs each runnable that is ready now once, checking I/O and timers
+    /// every `event_interval` tasks.
+    fn run_ready(&self, core: &Core) {
+        let mut ran = 0;
+        for _ in 0..core.scheduler.ready() {
+            match core.scheduler.next() {
+                Some(Runnable::Task(task)) => core.run_task(task),
+                // No `block_on` is running to take it.
+                Some(Runnable::Main) => {}
+                None => return,
+            }
+            ran += 1;
+            if ran >= self.event_interval {
+                core.park(Some(Duration::ZERO));
+                ran = 0;
+            }
+        }
+    }
+
+    /// A handle that spawns onto this runtime from any thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = grove::Runtime::new()?;
+    /// let handle = rt.handle();
+    /// let task = std::thread::spawn(move || handle.spawn(async { 7 })).join().unwrap();
+    /// assert_eq!(rt.block_on(task).unwrap(), 7);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn handle(&self) -> Handle {
+        Handle::new(self.core.shared.clone())
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        {
+            // Destructors of tasks may use the runtime (cancel a timer, wake
+            // a task), so it stays current while they run.
+            let _current = context::enter(&self.core);
+            self.core.shutdown();
+        }
+        context::forget(&self.core);
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("tasks", &self.core.scheduler.live.len())
+            .field("ready", &self.core.scheduler.ready())
+            .finish()
+    }
+}
+
+/// Creates a runtime with the default settings, runs `future` on it and
+/// returns its output. This is the `main` of most grove programs; the
+/// runtime, and any task still alive, is dropped before it returns.
+///
+/// # Panics
+/// If the OS refuses to create the poller, or if this thread already runs a
+/// grove runtime (see [`Runtime::block_on`]).
+///
+/// # Examples
+///
+/// ```
+/// let sum = grove::run(async {
+///     let a = grove::spawn(async { 1 });
+///     let b = grove::spawn(async { 2 });
+///     a.await.unwrap() + b.await.unwrap()
+/// });
+/// assert_eq!(sum, 3);
+/// ```
+#[track_caller]
+pub fn run<F: Future>(future: F) -> F::Output {
+    let rt = match Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => panic!("grove::run could not create a runtime: {e}"),
+    };
+    rt.block_on(future)
+}

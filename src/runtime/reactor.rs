@@ -1,0 +1,195 @@
+//! The I/O reactor: one `mio::Poll` and a slab of I/O slots, one per
+//! registered source (token = generation and slab index).
+//!
+//! # Edge-triggered without lost wake-ups
+//!
+//! mio registers sources edge-triggered (`EPOLLET`, see epoll(7)): the kernel
+//! reports a source once per change, not while it stays ready. Each slot
+//! therefore remembers readiness until an operation proves it gone: a
+//! read or write that returns `WouldBlock` clears the bit *and* stores the
+//! waker in the same `poll`, with no `.await` in between. The runtime has
+//! one thread, so no event can be dispatched between the two; an edge that
+//! the kernel raises meanwhile stays queued in epoll and is dispatched at the
+//! next turn, where it sets the bit and wakes the stored waker.
+//!
+//! A slot's generation changes each time the slab index is reused, and it is
+//! part of the token, so an event still queued for a source that has been
+//! dropped never wakes the task that now owns the index.
+
+use std::cell::{Cell, RefCell};
+use std::io;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use mio::event::Source;
+use mio::{Events, Interest, Token};
+use slab::Slab;
+
+/// The token of the runtime's `mio::Waker`.
+pub(crate) const WAKE_TOKEN: Token = Token(usize::MAX);
+
+/// Which way an operation goes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Direction {
+    Read = 0,
+    Write = 1,
+}
+
+impl Direction {
+    fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+/// Identifies a registered source: slab index and generation.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct IoKey {
+    index: u32,
+    generation: u32,
+}
+
+impl IoKey {
+    fn token(self) -> Token {
+        Token(((self.generation as usize) << 32) | self.index as usize)
+    }
+
+    fn from_token(token: Token) -> IoKey {
+        IoKey {
+            index: token.0 as u32,
+            generation: (token.0 >> 32) as u32,
+        }
+    }
+}
+
+/// What the reactor knows of one source.
+struct IoSlot {
+    generation: u32,
+    /// Readiness bits (`Direction::bit`) not yet disproved by `WouldBlock`.
+    ready: u8,
+    /// The task waiting to read, and the one waiting to write.
+    waiters: [Option<Waker>; 2],
+}
+
+/// mio's poller plus the slots of every registered source.
+pub(crate) struct Reactor {
+    poll: RefCell<mio::Poll>,
+    events: RefCell<Events>,
+    slots: RefCell<Slab<IoSlot>>,
+    next_generation: Cell<u32>,
+}
+
+impl Reactor {
+    pub(crate) fn new() -> io::Result<(Reactor, mio::Waker)> {
+        let poll = mio::Poll::new()?;
+        let waker = mio::Waker::new(poll.registry(), WAKE_TOKEN)?;
+        let reactor = Reactor {
+            poll: RefCell::new(poll),
+            events: RefCell::new(Events::with_capacity(1024)),
+            slots: RefCell::new(Slab::new()),
+            next_generation: Cell::new(0),
+        };
+        Ok((reactor, waker))
+    }
+
+    /// How many sources are registered.
+    pub(crate) fn len(&self) -> usize {
+        self.slots.borrow().len()
+    }
+
+    /// Registers `source` for reading and writing. It starts out assumed
+    /// ready both ways, so the first operation is simply tried.
+    pub(crate) fn register(&self, source: &mut impl Source) -> io::Result<IoKey> {
+        let generation = self.next_generation.get();
+        self.next_generation.set(generation.wrapping_add(1));
+        let mut slots = self.slots.borrow_mut();
+        let entry = slots.vacant_entry();
+        let index = u32::try_from(entry.key()).map_err(|_| io::Error::other("too many I/O sources"))?;
+        let key = IoKey { index, generation };
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        self.poll.borrow().registry().register(source, key.token(), interest)?;
+        entry.insert(IoSlot {
+            generation,
+            ready: 0b11,
+            waiters: [None, None],
+        });
+        Ok(key)
+    }
+
+    /// Deregisters `source` and frees its slot. Returns the slot's wakers,
+    /// for the caller to drop once no borrow is held.
+    pub(crate) fn deregister(&self, key: IoKey, source: &mut impl Source) -> [Option<Waker>; 2] {
+        // Deregistering can only fail if the fd is already closed, in which
+        // case the kernel dropped it from the epoll set anyway.
+        let _ = self.poll.borrow().registry().deregister(source);
+        let mut slots = self.slots.borrow_mut();
+        match slots.get(key.index as usize) {
+            Some(slot) if slot.generation == key.generation => slots.remove(key.index as usize).waiters,
+            _ => [None, None],
+        }
+    }
+
+    /// `Ready` if the source may be ready in `dir`; otherwise stores the
+    /// waker and returns `Pending`.
+    pub(crate) fn poll_ready(&self, key: IoKey, dir: Direction, cx: &mut Context<'_>) -> Poll<()> {
+        let mut slots = self.slots.borrow_mut();
+        let Some(slot) = slots
+            .get_mut(key.index as usize)
+            .filter(|s| s.generation == key.generation)
+        else {
+            return Poll::Ready(());
+        };
+        if slot.ready & dir.bit() != 0 {
+            return Poll::Ready(());
+        }
+        let waiter = &mut slot.waiters[dir as usize];
+        if !waiter.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            *waiter = Some(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+
+    /// Forgets readiness in `dir`, after an operation returned `WouldBlock`.
+    pub(crate) fn clear_ready(&self, key: IoKey, dir: Direction) {
+        if let Some(slot) = self.slots.borrow_mut().get_mut(key.index as usize) {
+            if slot.generation == key.generation {
+                slot.ready &= !dir.bit();
+            }
+        }
+    }
+
+    /// Waits up to `timeout` for events and appends the wakers they release
+    /// to `woken`. Returns whether the runtime's `mio::Waker` fired.
+    pub(crate) fn poll(&self, timeout: Option<Duration>, woken: &mut Vec<Waker>) -> io::Result<bool> {
+        let mut events = self.events.borrow_mut();
+        match self.poll.borrow_mut().poll(&mut events, timeout) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(false),
+            Err(e) => return Err(e),
+        }
+        let mut slots = self.slots.borrow_mut();
+        let mut inject = false;
+        for event in events.iter() {
+            if event.token() == WAKE_TOKEN {
+                inject = true;
+                continue;
+            }
+            let key = IoKey::from_token(event.token());
+            let Some(slot) = slots
+                .get_mut(key.index as usize)
+                .filter(|s| s.generation == key.generation)
+            else {
+                continue;
+            };
+            let failed = event.is_error();
+            if event.is_readable() || event.is_read_closed() || failed {
+                slot.ready |= Direction::Read.bit();
+                woken.extend(slot.waiters[Direction::Read as usize].take());
+            }
+            if event.is_writable() || event.is_write_closed() || failed {
+                slot.ready |= Direction::Write.bit();
+                woken.extend(slot.waiters[Direction::Write as usize].take());
+            }
+        }
+        Ok(inject)
+    }
+}

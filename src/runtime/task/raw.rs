@@ -1,0 +1,360 @@
+//! Task cells: one heap allocation per task, holding a header, the task's
+//! name (only for named tasks), and its future, which the output later
+//! replaces.
+//!
+//! # Ownership
+//!
+//! A cell is shared between the runtime side (the scheduler's queue, the list
+//! of live tasks, the `JoinHandle`) and any number of wakers. The runtime side
+//! holds a single reference between all of them, tracked by the
+//! [`KEEPS_CELL`](super::state::KEEPS_CELL) bits; each waker holds one more.
+//! The count is the only atomic in the cell: wakers may be cloned and dropped
+//! on any thread, but everything else is touched only on the runtime's thread.
+//!
+//! The future and the output are always dropped on the runtime's thread before
+//! the runtime side lets go of its reference, so a waker that drops the last
+//! reference on another thread only frees memory. That is what makes it sound
+//! for the future and output to be `!Send` while wakers are `Send + Sync`.
+
+use std::any::Any;
+use std::cell::{Cell, UnsafeCell};
+use std::future::Future;
+use std::mem::ManuallyDrop;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::ptr::{self, NonNull};
+use std::sync::atomic::{AtomicU32, Ordering, fence};
+use std::task::{Context, Poll, Waker};
+
+use super::state::{FINISHED, KEEPS_CELL, OUTPUT};
+use super::waker;
+use crate::runtime::RuntimeId;
+use crate::task::{JoinError, TaskId};
+
+/// The part of a cell that does not depend on the future's type.
+#[repr(C)]
+pub(crate) struct Header {
+    /// References: one for the runtime side while any `KEEPS_CELL` bit is
+    /// set, plus one per waker.
+    refs: AtomicU32,
+    /// Lifecycle bits from `state.rs`; runtime thread only.
+    state: Cell<u32>,
+    /// Type-specific operations on the rest of the cell.
+    vtable: &'static Vtable,
+    /// The runtime that owns the task. Immutable, so any thread may read it:
+    /// a waker used off the runtime's thread routes the wake through it.
+    pub(crate) runtime: RuntimeId,
+    /// The task's id. Immutable.
+    pub(crate) id: TaskId,
+    /// The waker of whoever awaits the `JoinHandle`.
+    join_waker: Cell<Option<Waker>>,
+    /// Neighbours in the runtime's circular list of live tasks.
+    pub(crate) links: Links,
+}
+
+/// Links of the intrusive, circular, doubly linked list of live tasks.
+#[derive(Default)]
+pub(crate) struct Links {
+    pub(crate) prev: Cell<Option<RawTask>>,
+    pub(crate) next: Cell<Option<RawTask>>,
+}
+
+/// The operations that need the concrete future type.
+struct Vtable {
+    /// Polls the future; on `Ready` the output has replaced it.
+    poll: unsafe fn(RawTask, &mut Context<'_>) -> Poll<()>,
+    /// Drops the future or output in place, leaving the stage empty.
+    drop_stage: unsafe fn(RawTask),
+    /// Moves the output into `*mut Option<Result<T, JoinError>>`.
+    take_output: unsafe fn(RawTask, *mut ()),
+    /// The task's name, if it was given one.
+    name: unsafe fn(RawTask) -> Option<NonNull<str>>,
+    /// Frees the allocation.
+    dealloc: unsafe fn(RawTask),
+}
+
+/// What a task holds: the future while it runs, then its result.
+enum Stage<F: Future> {
+    Running(F),
+    Finished(Result<F::Output, JoinError>),
+    Empty,
+}
+
+/// The whole allocation. `repr(C)` keeps the header first, so a pointer to
+/// the cell is a pointer to its header.
+#[repr(C)]
+struct TaskCell<F: Future, N> {
+    header: Header,
+    name: N,
+    stage: UnsafeCell<Stage<F>>,
+}
+
+/// The optional name stored in a cell: `()` for unnamed tasks costs nothing.
+pub(crate) trait TaskName: 'static {
+    /// The name as a string, if there is one.
+    fn as_str(&self) -> Option<&str>;
+}
+
+impl TaskName for () {
+    fn as_str(&self) -> Option<&str> {
+        None
+    }
+}
+
+impl TaskName for Box<str> {
+    fn as_str(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+/// A pointer to a live task cell.
+///
+/// Invariant: whoever holds a `RawTask` holds a reference to the cell (the
+/// runtime side's shared one, or a waker's own), so the memory is valid. The
+/// methods that touch anything but the header's immutable fields and the
+/// reference count are only called on the runtime's thread.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct RawTask(NonNull<Header>);
+
+impl RawTask {
+    /// Allocates a cell for `future`. The runtime side holds the only
+    /// reference; the caller sets the state bits that keep it.
+    pub(crate) fn new<F, N>(future: F, name: N, id: TaskId, runtime: RuntimeId) -> RawTask
+    where
+        F: Future + 'static,
+        N: TaskName,
+    {
+        let cell = Box::new(TaskCell {
+            header: Header {
+                refs: AtomicU32::new(1),
+                state: Cell::new(0),
+                vtable: vtable::<F, N>(),
+                runtime,
+                id,
+                join_waker: Cell::new(None),
+                links: Links::default(),
+            },
+            name,
+            stage: UnsafeCell::new(Stage::Running(future)),
+        });
+        RawTask(NonNull::from(Box::leak(cell)).cast())
+    }
+
+    /// The pointer a waker carries.
+    pub(crate) fn as_ptr(self) -> *const () {
+        self.0.as_ptr() as *const ()
+    }
+
+    /// Rebuilds a task from a waker's data pointer.
+    ///
+    /// # Safety
+    /// `ptr` must come from [`RawTask::as_ptr`] of a cell that is still
+    /// referenced.
+    pub(crate) unsafe fn from_ptr(ptr: *const ()) -> RawTask {
+        // SAFETY: the caller passes a pointer from `as_ptr`, which is non-null.
+        RawTask(unsafe { NonNull::new_unchecked(ptr as *mut Header) })
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: by the type's invariant the cell is referenced, so alive.
+        unsafe { self.0.as_ref() }
+    }
+
+    pub(crate) fn state(self) -> u32 {
+        self.header().state.get()
+    }
+
+    pub(crate) fn has(self, bits: u32) -> bool {
+        self.state() & bits != 0
+    }
+
+    pub(crate) fn insert(self, bits: u32) {
+        let state = &self.header().state;
+        state.set(state.get() | bits);
+    }
+
+    pub(crate) fn remove(self, bits: u32) {
+        let state = &self.header().state;
+        state.set(state.get() & !bits);
+    }
+
+    pub(crate) fn id(self) -> TaskId {
+        self.header().id
+    }
+
+    /// Polls the future. `Ready` means the stage now holds the result (the
+    /// future's value, or the panic it raised).
+    pub(crate) fn poll(self, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: runtime thread; the scheduler polls only unfinished tasks,
+        // whose stage is `Running`.
+        unsafe { (self.header().vtable.poll)(self, cx) }
+    }
+
+    /// Drops the future (or an untaken output) in place. Destructors run now,
+    /// and a panic in one is caught: the runtime must survive it.
+    pub(crate) fn drop_stage(self) {
+        // SAFETY: runtime thread; callers set FINISHED first, so nothing
+        // re-enters the stage while it drops.
+        unsafe { (self.header().vtable.drop_stage)(self) }
+    }
+
+    /// Takes the result out of a finished task.
+    ///
+    /// # Safety
+    /// `T` must be the output type of the task's future, and the stage must
+    /// hold the result (`OUTPUT` set).
+    pub(crate) unsafe fn take_output<T>(self) -> Result<T, JoinError> {
+        let mut out: Option<Result<T, JoinError>> = None;
+        // SAFETY: the caller guarantees `T` matches, so the vtable writes a
+        // value of exactly this type.
+        unsafe { (self.header().vtable.take_output)(self, &mut out as *mut _ as *mut ()) };
+        out.expect("task output taken twice")
+    }
+
+    /// The task's name, borrowed from the cell.
+    pub(crate) fn name(&self) -> Option<&str> {
+        // SAFETY: the name lives as long as the cell, and `&self` keeps a
+        // reference to the cell for the borrow's duration.
+        unsafe { (self.header().vtable.name)(*self).map(|p| &*p.as_ptr()) }
+    }
+
+    pub(crate) fn set_join_waker(self, waker: &Waker) {
+        let slot = &self.header().join_waker;
+        match slot.take() {
+            Some(old) if old.will_wake(waker) => slot.set(Some(old)),
+            _ => slot.set(Some(waker.clone())),
+        }
+    }
+
+    pub(crate) fn take_join_waker(self) -> Option<Waker> {
+        self.header().join_waker.take()
+    }
+
+    /// A waker for this task that borrows the runtime side's reference
+    /// instead of taking its own: polling needs no atomic operation.
+    pub(crate) fn waker_ref(self) -> ManuallyDrop<Waker> {
+        // SAFETY: the raw waker follows the contract of `waker::VTABLE`, and
+        // `ManuallyDrop` stops it from releasing a reference it never took.
+        ManuallyDrop::new(unsafe { Waker::from_raw(waker::raw(self)) })
+    }
+
+    /// Takes one more reference, for a new waker.
+    pub(crate) fn ref_inc(self) {
+        // Relaxed is enough, as for `Arc::clone`: a new reference can only
+        // be made from an existing one, which already keeps the cell alive.
+        let old = self.header().refs.fetch_add(1, Ordering::Relaxed);
+        if old > i32::MAX as u32 {
+            // As `Arc` does: a leaked-waker loop must not wrap the count.
+            std::process::abort();
+        }
+    }
+
+    /// Gives one reference back, freeing the cell with the last one.
+    pub(crate) fn ref_dec(self) {
+        if self.header().refs.fetch_sub(1, Ordering::Release) != 1 {
+            return;
+        }
+        // Pairs with the Release above on other threads, as `Arc` does, so
+        // every use of the cell happens before it is freed.
+        fence(Ordering::Acquire);
+        // SAFETY: that was the last reference, and the future and output
+        // were dropped on the runtime's thread before the runtime side gave
+        // its reference up, so only memory is freed here.
+        unsafe { (self.header().vtable.dealloc)(self) }
+    }
+
+    /// Gives the runtime side's reference back once nothing on that side
+    /// needs the cell any more.
+    pub(crate) fn release_if_unused(self) {
+        if self.has(KEEPS_CELL) {
+            return;
+        }
+        debug_assert!(self.has(FINISHED) && !self.has(OUTPUT));
+        self.ref_dec();
+    }
+}
+
+/// Holds the vtable of one cell type as an associated constant, so that
+/// `&VtableOf::<F, N>::VTABLE` is a `'static` promoted reference.
+struct VtableOf<F, N>(std::marker::PhantomData<(F, N)>);
+
+impl<F: Future + 'static, N: TaskName> VtableOf<F, N> {
+    const VTABLE: Vtable = Vtable {
+        poll: poll::<F, N>,
+        drop_stage: drop_stage::<F, N>,
+        take_output: take_output::<F, N>,
+        name: name::<F, N>,
+        dealloc: dealloc::<F, N>,
+    };
+}
+
+fn vtable<F: Future + 'static, N: TaskName>() -> &'static Vtable {
+    &VtableOf::<F, N>::VTABLE
+}
+
+/// # Safety
+/// `task` must point to a `TaskCell<F, N>`; the caller has exclusive access
+/// to the stage (runtime thread, no other borrow of it live).
+unsafe fn stage<'a, F: Future, N>(task: RawTask) -> &'a mut Stage<F> {
+    // SAFETY: the caller guarantees the cell's type and exclusive access.
+    unsafe { &mut *task.0.cast::<TaskCell<F, N>>().as_ref().stage.get() }
+}
+
+/// Replaces the stage, dropping the old one in place first. A panic in that
+/// drop is caught and returned.
+fn replace_stage<F: Future>(stage: &mut Stage<F>, new: Stage<F>) -> Option<Box<dyn Any + Send>> {
+    // SAFETY: `stage` is valid for a drop in place, and it is overwritten
+    // right after without being read, so it is not dropped twice. A pinned
+    // future is dropped where it lies, as `Pin` requires.
+    let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { ptr::drop_in_place(stage) }));
+    // SAFETY: the old value is gone (even after a panic, drop glue dropped
+    // the remaining fields), so writing without dropping is right.
+    unsafe { ptr::write(stage, new) };
+    dropped.err()
+}
+
+unsafe fn poll<F: Future, N>(task: RawTask, cx: &mut Context<'_>) -> Poll<()> {
+    // SAFETY: the vtable is only built for `TaskCell<F, N>`; runtime thread.
+    let stage = unsafe { stage::<F, N>(task) };
+    let Stage::Running(future) = stage else {
+        unreachable!("a finished task was polled");
+    };
+    // SAFETY: the future is never moved out of the heap cell until dropped.
+    let future = unsafe { Pin::new_unchecked(future) };
+    let result = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+        Ok(Poll::Pending) => return Poll::Pending,
+        Ok(Poll::Ready(value)) => Ok(value),
+        Err(payload) => Err(JoinError::panic(task.id(), payload)),
+    };
+    replace_stage(stage, Stage::Finished(result));
+    Poll::Ready(())
+}
+
+unsafe fn drop_stage<F: Future, N>(task: RawTask) {
+    // SAFETY: the vtable is only built for `TaskCell<F, N>`; runtime thread.
+    let stage = unsafe { stage::<F, N>(task) };
+    replace_stage(stage, Stage::Empty);
+}
+
+unsafe fn take_output<F: Future, N>(task: RawTask, dst: *mut ()) {
+    // SAFETY: the vtable is only built for `TaskCell<F, N>`; runtime thread.
+    let stage = unsafe { stage::<F, N>(task) };
+    if let Stage::Finished(result) = std::mem::replace(stage, Stage::Empty) {
+        let dst = dst as *mut Option<Result<F::Output, JoinError>>;
+        // SAFETY: the caller of `take_output` passes a slot of this type.
+        unsafe { *dst = Some(result) };
+    }
+}
+
+unsafe fn name<F: Future, N: TaskName>(task: RawTask) -> Option<NonNull<str>> {
+    // SAFETY: the vtable is only built for `TaskCell<F, N>`; the name is
+    // immutable, so a shared borrow is fine on any thread.
+    let cell = unsafe { task.0.cast::<TaskCell<F, N>>().as_ref() };
+    cell.name.as_str().map(NonNull::from)
+}
+
+unsafe fn dealloc<F: Future, N>(task: RawTask) {
+    // SAFETY: the cell came from `Box::leak` in `RawTask::new` with this
+    // exact type, and this is the last reference.
+    drop(unsafe { Box::from_raw(task.0.cast::<TaskCell<F, N>>().as_ptr()) });
+}

@@ -1,0 +1,179 @@
+//! Pending timers: a binary min-heap of deadlines with lazy deletion.
+//!
+//! Why a heap and not a wheel: insert is O(log n) on a flat `Vec` of 16-byte
+//! entries, which stays cheap and cache-friendly at a million timers; cancel
+//! is O(1), because it only frees the timer's slot and leaves its heap entry
+//! to be skipped when it reaches the top. Precision is a nanosecond, with no
+//! wheel granularity to round to. The cost of lazy deletion is memory for
+//! cancelled entries, so the heap is rebuilt without them whenever they
+//! outnumber the live ones: that keeps it within twice the live count, at
+//! O(1) amortized per cancel.
+//!
+//! A timer never fires before its deadline: ticks are nanoseconds, which is
+//! `Instant`'s own resolution, so converting a deadline to a tick is exact
+//! and "tick <= now" means "deadline <= now".
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::num::NonZeroU32;
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+/// Identifies one armed timer: a slot and the generation it was armed in.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct TimerKey {
+    slot: u32,
+    generation: NonZeroU32,
+}
+
+/// One heap entry: deadline first, so the heap orders by it.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Entry {
+    tick: u64,
+    slot: u32,
+    generation: NonZeroU32,
+}
+
+/// Where an armed timer keeps its waker. A slot's generation changes each
+/// time it is freed, so keys and heap entries of the old timer go stale.
+struct Slot {
+    generation: NonZeroU32,
+    waker: Option<Waker>,
+    /// Next free slot, while this one is free.
+    next_free: Option<u32>,
+}
+
+/// The runtime's timers.
+pub(crate) struct Timers {
+    /// Tick zero: ticks are nanoseconds since this instant.
+    base: Instant,
+    heap: BinaryHeap<Reverse<Entry>>,
+    slots: Vec<Slot>,
+    free: Option<u32>,
+    /// Timers armed and neither fired nor cancelled.
+    armed: usize,
+}
+
+impl Timers {
+    pub(crate) fn new() -> Timers {
+        Timers {
+            base: Instant::now(),
+            heap: BinaryHeap::new(),
+            slots: Vec::new(),
+            free: None,
+            armed: 0,
+        }
+    }
+
+    /// Arms a timer that wakes `waker` at `deadline`.
+    pub(crate) fn insert(&mut self, deadline: Instant, waker: &Waker) -> TimerKey {
+        let slot = match self.free {
+            Some(slot) => {
+                let entry = &mut self.slots[slot as usize];
+                self.free = entry.next_free.take();
+                entry.waker = Some(waker.clone());
+                slot
+            }
+            None => {
+                let slot = u32::try_from(self.slots.len()).expect("more than 2^32 timers armed");
+                self.slots.push(Slot {
+                    generation: NonZeroU32::MIN,
+                    waker: Some(waker.clone()),
+                    next_free: None,
+                });
+                slot
+            }
+        };
+        let generation = self.slots[slot as usize].generation;
+        self.heap.push(Reverse(Entry {
+            tick: self.tick(deadline),
+            slot,
+            generation,
+        }));
+        self.armed += 1;
+        TimerKey { slot, generation }
+    }
+
+    /// Whether the timer has neither fired nor been cancelled.
+    pub(crate) fn is_armed(&self, key: TimerKey) -> bool {
+        self.slots
+            .get(key.slot as usize)
+            .is_some_and(|s| s.generation == key.generation && s.waker.is_some())
+    }
+
+    /// Replaces the waker of an armed timer, if it would wake someone else.
+    pub(crate) fn set_waker(&mut self, key: TimerKey, waker: &Waker) {
+        if !self.is_armed(key) {
+            return;
+        }
+        let slot = &mut self.slots[key.slot as usize];
+        if !slot.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            slot.waker = Some(waker.clone());
+        }
+    }
+
+    /// Disarms a timer; its heap entry is skipped later. Returns the waker so
+    /// the caller can drop it after releasing its borrow of the timers.
+    pub(crate) fn cancel(&mut self, key: TimerKey) -> Option<Waker> {
+        if !self.is_armed(key) {
+            return None;
+        }
+        let waker = self.free_slot(key.slot);
+        if self.heap.len() > 64 && self.heap.len() > 2 * self.armed {
+            self.compact();
+        }
+        waker
+    }
+
+    /// The earliest deadline still armed.
+    pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
+        while let Some(&Reverse(top)) = self.heap.peek() {
+            if self.is_live(top) {
+                return Some(self.base + Duration::from_nanos(top.tick));
+            }
+            self.heap.pop();
+        }
+        None
+    }
+
+    /// Fires every timer due at `now`, appending their wakers to `due`.
+    pub(crate) fn fire(&mut self, now: Instant, due: &mut Vec<Waker>) {
+        let now = self.tick(now);
+        while let Some(&Reverse(top)) = self.heap.peek() {
+            if top.tick > now {
+                break;
+            }
+            self.heap.pop();
+            if self.is_live(top) {
+                due.extend(self.free_slot(top.slot));
+            }
+        }
+    }
+
+    fn is_live(&self, entry: Entry) -> bool {
+        self.is_armed(TimerKey {
+            slot: entry.slot,
+            generation: entry.generation,
+        })
+    }
+
+    fn free_slot(&mut self, slot: u32) -> Option<Waker> {
+        let entry = &mut self.slots[slot as usize];
+        entry.generation = entry.generation.checked_add(1).unwrap_or(NonZeroU32::MIN);
+        entry.next_free = self.free.replace(slot);
+        self.armed -= 1;
+        entry.waker.take()
+    }
+
+    /// Rebuilds the heap from its live entries only.
+    fn compact(&mut self) {
+        let mut entries = std::mem::take(&mut self.heap).into_vec();
+        entries.retain(|Reverse(e)| self.is_live(*e));
+        self.heap = BinaryHeap::from(entries);
+    }
+
+    /// Nanoseconds since `base`, saturating 584 years out.
+    fn tick(&self, t: Instant) -> u64 {
+        u64::try_from(t.saturating_duration_since(self.base).as_nanos()).unwrap_or(u64::MAX)
+    }
+}

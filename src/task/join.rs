@@ -1,0 +1,171 @@
+//! The handle to a spawned task.
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::{JoinError, TaskId};
+use crate::runtime::task::RawTask;
+use crate::runtime::task::state::{FINISHED, HANDLE, KILLED, OUTPUT};
+use crate::runtime::task::waker::wake_task;
+
+/// Owns the right to a task's result, and to kill it: gevent's `Greenlet`.
+///
+/// Awaiting the handle gives the task's output, or a [`JoinError`] if it
+/// was killed or panicked. Dropping the handle detaches the task, which goes
+/// on running, as a greenlet does when nobody keeps a reference to it.
+///
+/// A `JoinHandle` stays on the runtime's thread (it is `!Send`); from other
+/// threads use [`Handle::spawn`](crate::Handle::spawn) and its
+/// [`RemoteJoinHandle`](super::RemoteJoinHandle).
+///
+/// # Examples
+///
+/// ```
+/// grove::run(async {
+///     let task = grove::spawn(async { "hello" });
+///     assert_eq!(task.await.unwrap(), "hello");
+/// });
+/// ```
+///
+/// # Cancel safety
+///
+/// Dropping the future returned by `.await` on a `&mut JoinHandle` (say,
+/// under `timeout`) loses nothing: the task keeps running and its result
+/// stays in the handle until polled again.
+pub struct JoinHandle<T> {
+    raw: RawTask,
+    _output: PhantomData<T>,
+}
+
+impl<T> JoinHandle<T> {
+    pub(crate) fn new(raw: RawTask) -> JoinHandle<T> {
+        JoinHandle {
+            raw,
+            _output: PhantomData,
+        }
+    }
+
+    /// Kills the task: its future is dropped, running its destructors, and
+    /// awaiting the handle gives a [`JoinError`] for which
+    /// [`is_killed`](JoinError::is_killed) is true.
+    ///
+    /// The kill takes effect when the runtime next schedules the task, which
+    /// is queued for it now; await the handle to wait until the task is
+    /// gone. A task killed before its first poll never runs. Killing a
+    /// finished task does nothing, and so does killing twice.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// grove::run(async {
+    ///     let task = grove::spawn(grove::sleep(Duration::from_secs(3600)));
+    ///     task.kill();
+    ///     assert!(task.await.unwrap_err().is_killed());
+    /// });
+    /// ```
+    pub fn kill(&self) {
+        if self.raw.has(FINISHED | KILLED) {
+            return;
+        }
+        self.raw.insert(KILLED);
+        wake_task(self.raw);
+    }
+
+    /// Whether the task has finished: returned, panicked or been killed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let task = grove::spawn(async {});
+    ///     assert!(!task.is_finished());
+    ///     grove::yield_now().await;
+    ///     assert!(task.is_finished());
+    /// });
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.raw.has(FINISHED)
+    }
+
+    /// The task's id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let task = grove::spawn(async { grove::task::current().id() });
+    ///     let id = task.id();
+    ///     assert_eq!(task.await.unwrap(), id);
+    /// });
+    /// ```
+    pub fn id(&self) -> TaskId {
+        self.raw.id()
+    }
+
+    /// The name given with [`Builder::name`](super::Builder::name), if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let task = grove::task::Builder::new().name("worker").spawn(async {});
+    ///     assert_eq!(task.name(), Some("worker"));
+    /// });
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.raw.name()
+    }
+}
+
+// The output lives in the task's cell, never inline in the handle.
+impl<T> Unpin for JoinHandle<T> {}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let raw = self.raw;
+        if !raw.has(FINISHED) {
+            raw.set_join_waker(cx.waker());
+            return Poll::Pending;
+        }
+        if raw.has(OUTPUT) {
+            raw.remove(OUTPUT);
+            // SAFETY: `T` is the output type of the future this handle was
+            // created for, and OUTPUT says the stage holds its result.
+            return Poll::Ready(unsafe { raw.take_output::<T>() });
+        }
+        if raw.has(KILLED) {
+            return Poll::Ready(Err(JoinError::killed(raw.id())));
+        }
+        panic!("a JoinHandle was polled again after it returned the task's result");
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        let raw = self.raw;
+        raw.remove(HANDLE);
+        drop(raw.take_join_waker());
+        if raw.has(OUTPUT) {
+            raw.remove(OUTPUT);
+            raw.drop_stage();
+        }
+        raw.release_if_unused();
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("id", &self.id())
+            .field("name", &self.name())
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}

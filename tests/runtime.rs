@@ -1,0 +1,248 @@
+//! The runtime itself: dropping it, nesting, host-loop driving, handles.
+
+mod util;
+
+use std::cell::Cell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use grove::Runtime;
+use util::{DropCounter, panic_message};
+
+#[test]
+fn dropping_the_runtime_drops_every_task() {
+    let drops = DropCounter::default();
+    let rt = Runtime::new().unwrap();
+    rt.block_on(async {
+        for _ in 0..10 {
+            let token = drops.token();
+            drop(grove::spawn(async move {
+                let _token = token;
+                grove::sleep(Duration::from_secs(3600)).await;
+            }));
+        }
+        for _ in 0..5 {
+            let token = drops.token();
+            drop(grove::spawn(async move {
+                let _token = token;
+                std::future::pending::<()>().await;
+            }));
+        }
+        // Five more that never even start.
+        grove::yield_now().await;
+    });
+    for _ in 0..5 {
+        let token = drops.token();
+        drop(grove::spawn(async move {
+            let _token = token;
+        }));
+    }
+    assert_eq!(drops.dropped(), 0);
+    drop(rt);
+    assert_eq!(drops.dropped(), 20);
+}
+
+#[test]
+fn handles_that_outlive_the_runtime_report_a_kill() {
+    let rt = Runtime::new().unwrap();
+    let task = grove::spawn(std::future::pending::<()>());
+    drop(rt);
+    assert!(task.is_finished());
+    let rt = Runtime::new().unwrap();
+    assert!(rt.block_on(task).unwrap_err().is_killed());
+}
+
+#[test]
+fn destructors_that_spawn_during_shutdown_are_dropped_too() {
+    struct SpawnOnDrop(DropCounter);
+    impl Drop for SpawnOnDrop {
+        fn drop(&mut self) {
+            let token = self.0.token();
+            drop(grove::spawn(async move {
+                let _token = token;
+            }));
+        }
+    }
+    let drops = DropCounter::default();
+    let rt = Runtime::new().unwrap();
+    let guard = SpawnOnDrop(drops.clone());
+    drop(grove::spawn(async move {
+        let _guard = guard;
+        std::future::pending::<()>().await;
+    }));
+    drop(rt);
+    assert_eq!(drops.dropped(), 1);
+}
+
+#[test]
+fn nested_block_on_panics_with_advice() {
+    let rt = Runtime::new().unwrap();
+    let message = rt.block_on(async {
+        let inner = Runtime::new().unwrap();
+        let err = catch_unwind(AssertUnwindSafe(|| inner.block_on(async {}))).unwrap_err();
+        panic_message(&*err)
+    });
+    assert!(message.contains("already running a grove runtime"), "{message}");
+    assert!(message.contains(".await"), "{message}");
+    // The runtime still works afterwards.
+    assert_eq!(rt.block_on(async { 1 }), 1);
+}
+
+#[test]
+fn nested_run_inside_a_task_panics_into_its_handle() {
+    grove::run(async {
+        let task = grove::spawn(async { grove::run(async {}) });
+        let err = task.await.unwrap_err();
+        assert!(util::panic_message(&*err.into_panic()).contains("already running a grove runtime"));
+    });
+}
+
+#[test]
+fn block_on_can_be_called_again_and_tasks_carry_over() {
+    let rt = Runtime::new().unwrap();
+    let task = grove::spawn(async {
+        grove::sleep(Duration::from_millis(5)).await;
+        9
+    });
+    rt.run_until_stalled();
+    assert_eq!(rt.block_on(task).unwrap(), 9);
+}
+
+#[test]
+fn turn_runs_only_what_is_ready_and_reports_remaining_work() {
+    let rt = Runtime::new().unwrap();
+    let steps = Rc::new(Cell::new(0));
+    let s = steps.clone();
+    let task = grove::spawn(async move {
+        for _ in 0..3 {
+            s.set(s.get() + 1);
+            grove::yield_now().await;
+        }
+    });
+    // Nothing runs until the host turns the loop.
+    assert_eq!(steps.get(), 0);
+    assert!(rt.turn(Duration::ZERO));
+    assert_eq!(steps.get(), 1);
+    assert!(rt.turn(Duration::ZERO));
+    assert_eq!(steps.get(), 2);
+    assert!(rt.turn(Duration::ZERO));
+    assert_eq!(steps.get(), 3);
+    // The last turn finishes the task: no work remains.
+    assert!(!rt.turn(Duration::ZERO));
+    assert!(task.is_finished());
+    assert!(!rt.turn(Duration::ZERO));
+}
+
+#[test]
+fn turn_waits_for_a_timer_at_most_max_wait() {
+    let rt = Runtime::new().unwrap();
+    let task = grove::spawn(grove::sleep(Duration::from_millis(20)));
+    let mut turns = 0;
+    while rt.turn(Duration::from_millis(100)) {
+        turns += 1;
+        assert!(turns < 1000, "the timer never fired");
+    }
+    assert!(task.is_finished());
+}
+
+#[test]
+fn run_until_stalled_stops_at_pending_timers() {
+    let rt = Runtime::new().unwrap();
+    let ready = grove::spawn(async {
+        for _ in 0..10 {
+            grove::yield_now().await;
+        }
+    });
+    let sleeper = grove::spawn(grove::sleep(Duration::from_secs(3600)));
+    rt.run_until_stalled();
+    assert!(ready.is_finished());
+    assert!(!sleeper.is_finished());
+}
+
+#[test]
+fn handle_spawn_from_eight_threads_runs_each_task_once() {
+    const THREADS: usize = 8;
+    const PER_THREAD: usize = 500;
+    let rt = Runtime::new().unwrap();
+    let runs = Arc::new(AtomicUsize::new(0));
+    let barrier = Arc::new(Barrier::new(THREADS));
+    let spawners: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (handle, runs, barrier) = (rt.handle(), runs.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                (0..PER_THREAD)
+                    .map(|i| {
+                        let runs = runs.clone();
+                        handle.spawn(async move {
+                            runs.fetch_add(1, Ordering::Relaxed);
+                            t * PER_THREAD + i
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let handles: Vec<_> = spawners.into_iter().flat_map(|s| s.join().unwrap()).collect();
+    let mut seen = rt.block_on(async {
+        let mut seen = Vec::new();
+        for handle in handles {
+            seen.push(handle.await.unwrap());
+        }
+        seen
+    });
+    seen.sort_unstable();
+    assert_eq!(seen, (0..THREADS * PER_THREAD).collect::<Vec<_>>());
+    assert_eq!(runs.load(Ordering::Relaxed), THREADS * PER_THREAD);
+}
+
+#[test]
+fn handle_spawn_wakes_a_parked_runtime() {
+    let rt = Runtime::new().unwrap();
+    let handle = rt.handle();
+    let (tx, rx) = futures::channel::oneshot::channel();
+    let spawner = std::thread::spawn(move || {
+        // Give the runtime time to park in its poller; the test holds
+        // either way, this only makes the interesting case likely.
+        std::thread::sleep(Duration::from_millis(20));
+        handle.spawn(async move { tx.send(11).unwrap() })
+    });
+    let value = rt.block_on(grove::timeout(Duration::from_secs(30), rx));
+    assert_eq!(value.expect("the remote spawn never woke the runtime").unwrap(), 11);
+    assert!(rt.block_on(spawner.join().unwrap()).is_ok());
+}
+
+#[test]
+fn remote_kill_and_spawn_after_drop() {
+    let rt = Runtime::new().unwrap();
+    let handle = rt.handle();
+    let task = handle.spawn(std::future::pending::<()>());
+    std::thread::scope(|s| s.spawn(|| task.kill()).join().unwrap());
+    assert!(rt.block_on(task).unwrap_err().is_killed());
+    drop(rt);
+    let drops = Arc::new(AtomicUsize::new(0));
+    struct Count(Arc<AtomicUsize>);
+    impl Drop for Count {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    let count = Count(drops.clone());
+    let late = handle.spawn(async move {
+        let _count = count;
+    });
+    assert!(late.is_finished());
+    assert_eq!(drops.load(Ordering::Relaxed), 1);
+    assert!(futures::executor::block_on(late).unwrap_err().is_killed());
+}
+
+#[test]
+fn handle_is_send_sync_clone() {
+    fn check<T: Send + Sync + Clone>() {}
+    check::<grove::Handle>();
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<grove::task::RemoteJoinHandle<u8>>();
+}

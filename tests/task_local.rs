@@ -1,0 +1,84 @@
+//! Task-locals: each task sees its own value, dropped when it ends.
+
+mod util;
+
+use std::cell::{Cell, RefCell};
+
+use util::DropCounter;
+
+grove::task_local! {
+    static COUNTER: Cell<u32> = Cell::new(0);
+    static NAME: RefCell<String> = RefCell::new(String::from("unset"));
+}
+
+#[test]
+fn each_task_sees_its_own_value() {
+    grove::run(async {
+        let tasks: Vec<_> = (1..=5u32)
+            .map(|i| {
+                grove::spawn(async move {
+                    for _ in 0..i {
+                        COUNTER.with(|c| c.set(c.get() + 1));
+                        grove::yield_now().await;
+                    }
+                    COUNTER.with(|c| c.get())
+                })
+            })
+            .collect();
+        let counts: Vec<u32> = grove::joinall(tasks).await.into_iter().map(Result::unwrap).collect();
+        assert_eq!(counts, [1, 2, 3, 4, 5]);
+        assert_eq!(COUNTER.with(|c| c.get()), 0, "the main future has its own value");
+    });
+}
+
+#[test]
+fn values_start_fresh_in_each_task_and_keys_are_independent() {
+    grove::run(async {
+        NAME.with(|n| *n.borrow_mut() = "main".into());
+        let task = grove::spawn(async {
+            let before = NAME.with(|n| n.borrow().clone());
+            NAME.with(|n| *n.borrow_mut() = "task".into());
+            COUNTER.with(|c| c.set(9));
+            (before, NAME.with(|n| n.borrow().clone()))
+        });
+        assert_eq!(task.await.unwrap(), ("unset".to_owned(), "task".to_owned()));
+        assert_eq!(NAME.with(|n| n.borrow().clone()), "main");
+        assert_eq!(COUNTER.with(|c| c.get()), 0);
+    });
+}
+
+thread_local! {
+    static DROPS: DropCounter = DropCounter::default();
+}
+
+grove::task_local! {
+    static TOKEN: util::DropToken = DROPS.with(|d| d.token());
+}
+
+#[test]
+fn values_are_dropped_when_their_task_ends() {
+    grove::run(async {
+        let task = grove::spawn(async {
+            TOKEN.with(|_| ());
+            grove::yield_now().await;
+        });
+        let killed = grove::spawn(async {
+            TOKEN.with(|_| ());
+            std::future::pending::<()>().await;
+        });
+        grove::yield_now().await;
+        assert_eq!(DROPS.with(|d| d.dropped()), 0);
+        task.await.unwrap();
+        assert_eq!(DROPS.with(|d| d.dropped()), 1);
+        killed.kill();
+        let _ = killed.await;
+        assert_eq!(DROPS.with(|d| d.dropped()), 2);
+    });
+}
+
+#[test]
+#[should_panic(expected = "outside of any grove task")]
+fn access_outside_a_task_panics() {
+    let _rt = grove::Runtime::new().unwrap();
+    COUNTER.with(|c| c.get());
+}

@@ -1,0 +1,166 @@
+//! Timers: sleeps, timeouts, intervals. Durations are only asserted as
+//! lower bounds, or as upper bounds loose enough for a loaded machine.
+
+mod util;
+
+use std::time::{Duration, Instant};
+
+use util::Log;
+
+#[test]
+fn sleep_never_ends_before_its_deadline() {
+    grove::run(async {
+        for ms in [0, 1, 2, 5, 10, 25] {
+            let start = Instant::now();
+            grove::sleep(Duration::from_millis(ms)).await;
+            assert!(start.elapsed() >= Duration::from_millis(ms));
+        }
+        let deadline = Instant::now() + Duration::from_micros(1500);
+        grove::sleep_until(deadline).await;
+        assert!(Instant::now() >= deadline);
+    });
+}
+
+#[test]
+fn sleepers_wake_in_deadline_order() {
+    grove::run(async {
+        let log = Log::default();
+        let delays = [50, 10, 40, 0, 30, 20];
+        let tasks: Vec<_> = delays
+            .iter()
+            .map(|&ms| {
+                let log = log.clone();
+                grove::spawn(async move {
+                    grove::sleep(Duration::from_millis(ms)).await;
+                    log.push(ms.to_string());
+                })
+            })
+            .collect();
+        grove::joinall(tasks).await;
+        assert_eq!(log.take(), ["0", "10", "20", "30", "40", "50"]);
+    });
+}
+
+#[test]
+fn equal_deadlines_fire_in_arming_order() {
+    grove::run(async {
+        let log = Log::default();
+        let deadline = Instant::now() + Duration::from_millis(10);
+        let tasks: Vec<_> = (0..5)
+            .map(|i| {
+                let log = log.clone();
+                grove::spawn(async move {
+                    grove::sleep_until(deadline).await;
+                    log.push(i.to_string());
+                })
+            })
+            .collect();
+        grove::joinall(tasks).await;
+        assert_eq!(log.take(), ["0", "1", "2", "3", "4"]);
+    });
+}
+
+#[test]
+fn timeout_elapses() {
+    grove::run(async {
+        let start = Instant::now();
+        let result = grove::timeout(Duration::from_millis(20), grove::sleep(Duration::from_secs(3600))).await;
+        assert!(result.is_err());
+        assert!(start.elapsed() >= Duration::from_millis(20));
+        assert_eq!(result.unwrap_err().to_string(), "deadline has elapsed");
+    });
+}
+
+#[test]
+fn timeout_does_not_elapse_when_the_future_wins() {
+    grove::run(async {
+        let result = grove::timeout(Duration::from_secs(3600), async {
+            grove::sleep(Duration::from_millis(5)).await;
+            "won"
+        })
+        .await;
+        assert_eq!(result, Ok("won"));
+    });
+}
+
+#[test]
+fn a_ready_future_beats_an_expired_timeout() {
+    grove::run(async {
+        assert_eq!(grove::timeout(Duration::ZERO, async { 1 }).await, Ok(1));
+    });
+}
+
+#[test]
+fn dropping_a_sleep_disarms_it() {
+    grove::run(async {
+        // A thousand cancelled sleeps leave the loop with nothing to wait for.
+        for _ in 0..1000 {
+            let sleep = grove::sleep(Duration::from_secs(3600));
+            let _ = grove::timeout(Duration::ZERO, sleep).await;
+        }
+        let start = Instant::now();
+        grove::sleep(Duration::from_millis(1)).await;
+        assert!(start.elapsed() < Duration::from_secs(60));
+    });
+}
+
+#[test]
+fn interval_ticks_on_schedule_and_skips_missed_ticks() {
+    grove::run(async {
+        let period = Duration::from_millis(10);
+        let mut interval = grove::interval(period);
+        let first = interval.tick().await;
+        let second = interval.tick().await;
+        assert!(second >= first + period);
+        assert_eq!((second - first).as_nanos() % period.as_nanos(), 0, "ticks stay aligned");
+        // Fall behind by several periods: the next tick is not a burst.
+        std::thread::sleep(period * 5);
+        let late = interval.tick().await;
+        let next = interval.tick().await;
+        assert!(next > late);
+        assert!(next >= Instant::now() - period);
+    });
+}
+
+#[test]
+#[should_panic(expected = "period above zero")]
+fn interval_of_zero_panics() {
+    let _ = grove::interval(Duration::ZERO);
+}
+
+#[test]
+fn a_yield_loop_does_not_starve_a_timer() {
+    grove::run(async {
+        let fired = std::rc::Rc::new(std::cell::Cell::new(false));
+        let f = fired.clone();
+        let _timer = grove::spawn(async move {
+            grove::sleep(Duration::from_millis(10)).await;
+            f.set(true);
+        });
+        let mut spins: u64 = 0;
+        while !fired.get() {
+            grove::yield_now().await;
+            spins += 1;
+            assert!(spins < 100_000_000, "the timer never fired under a yield loop");
+        }
+    });
+}
+
+#[test]
+fn timer_futures_are_send_and_sync() {
+    fn check<T: Send + Sync>(_: &T) {}
+    check(&grove::sleep(Duration::from_secs(1)));
+    check(&grove::timeout(Duration::from_secs(1), std::future::ready(())));
+    check(&grove::interval(Duration::from_secs(1)));
+}
+
+#[test]
+fn sleep_moved_to_another_runtime_still_completes() {
+    let first = grove::Runtime::new().unwrap();
+    let mut sleep = Box::pin(grove::sleep(Duration::from_millis(5)));
+    first.block_on(async {
+        let _ = grove::timeout(Duration::ZERO, sleep.as_mut()).await;
+    });
+    drop(first);
+    grove::run(sleep);
+}
