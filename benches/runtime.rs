@@ -1,1 +1,322 @@
-fn main() {}
+//! The runtime's benchmarks, each run side by side on grove, tokio
+//! (current_thread with a `LocalSet`), smol's `LocalExecutor` and OS
+//! threads where meaningful, so that every figure is read as a ratio.
+//!
+//! - spawn_join: spawn 100k trivial tasks, then await every handle.
+//! - yield: two tasks each yield 500k times.
+//! - timers: one million timers armed, then fired.
+//! - sleepers: resident memory per task while 100k tasks sleep 200 ms
+//!   (each contender in a fresh child process).
+//!
+//! Run: `cargo bench --bench runtime`. A ratio table follows criterion's
+//! own output.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::future::{Future, poll_fn};
+use std::hint::black_box;
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::{Duration, Instant, SystemTime};
+
+use criterion::{BenchmarkGroup, Criterion, Throughput, measurement::WallTime};
+use support::{CONTENDERS, criterion_mean_ns, in_child, print_table, smol_local, tokio_local, tokio_runtime};
+
+const SPAWN_N: u64 = 100_000;
+/// Threads are far dearer; fewer per iteration, same per-unit figure.
+const THREAD_SPAWN_N: u64 = 1_000;
+const YIELDS_PER_TASK: u64 = 500_000;
+const TIMERS: usize = 1_000_000;
+/// Timers are armed with a deadline this far out, so that every contender
+/// arms all of them before any fires.
+const ARM_WINDOW: Duration = Duration::from_millis(1500);
+const SLEEPERS: usize = 100_000;
+const SLEEPING_THREADS: usize = 5_000;
+
+fn group<'a>(c: &'a mut Criterion, name: &str, units: u64) -> BenchmarkGroup<'a, WallTime> {
+    let mut group = c.benchmark_group(name);
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    group.throughput(Throughput::Elements(units));
+    group
+}
+
+fn spawn_join(c: &mut Criterion) {
+    let mut g = group(c, "spawn_join", SPAWN_N);
+    let rt = grove::Runtime::new().unwrap();
+    g.bench_function("grove", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let tasks: Vec<_> = (0..SPAWN_N)
+                    .map(|i| grove::spawn(async move { black_box(i) }))
+                    .collect();
+                for task in tasks {
+                    black_box(task.await.unwrap());
+                }
+            })
+        })
+    });
+    let tokio_rt = tokio_runtime();
+    g.bench_function("tokio", |b| {
+        b.iter(|| {
+            tokio_local(&tokio_rt, async {
+                let tasks: Vec<_> = (0..SPAWN_N)
+                    .map(|i| tokio::task::spawn_local(async move { black_box(i) }))
+                    .collect();
+                for task in tasks {
+                    black_box(task.await.unwrap());
+                }
+            })
+        })
+    });
+    let ex: async_executor::LocalExecutor<'static> = async_executor::LocalExecutor::new();
+    g.bench_function("smol", |b| {
+        b.iter(|| {
+            smol_local(&ex, async {
+                let tasks: Vec<_> = (0..SPAWN_N).map(|i| ex.spawn(async move { black_box(i) })).collect();
+                for task in tasks {
+                    black_box(task.await);
+                }
+            })
+        })
+    });
+    g.throughput(Throughput::Elements(THREAD_SPAWN_N));
+    g.bench_function("threads", |b| {
+        b.iter(|| {
+            let threads: Vec<_> = (0..THREAD_SPAWN_N)
+                .map(|i| std::thread::spawn(move || black_box(i)))
+                .collect();
+            for thread in threads {
+                black_box(thread.join().unwrap());
+            }
+        })
+    });
+}
+
+fn yields(c: &mut Criterion) {
+    let mut g = group(c, "yield", 2 * YIELDS_PER_TASK);
+    let rt = grove::Runtime::new().unwrap();
+    g.bench_function("grove", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let spin = || async {
+                    for _ in 0..YIELDS_PER_TASK {
+                        grove::yield_now().await;
+                    }
+                };
+                let (a, b) = (grove::spawn(spin()), grove::spawn(spin()));
+                a.await.unwrap();
+                b.await.unwrap();
+            })
+        })
+    });
+    let tokio_rt = tokio_runtime();
+    g.bench_function("tokio", |b| {
+        b.iter(|| {
+            tokio_local(&tokio_rt, async {
+                let spin = || async {
+                    for _ in 0..YIELDS_PER_TASK {
+                        tokio::task::yield_now().await;
+                    }
+                };
+                let (a, b) = (tokio::task::spawn_local(spin()), tokio::task::spawn_local(spin()));
+                a.await.unwrap();
+                b.await.unwrap();
+            })
+        })
+    });
+    let ex: async_executor::LocalExecutor<'static> = async_executor::LocalExecutor::new();
+    g.bench_function("smol", |b| {
+        b.iter(|| {
+            smol_local(&ex, async {
+                let spin = || async {
+                    for _ in 0..YIELDS_PER_TASK {
+                        futures_lite::future::yield_now().await;
+                    }
+                };
+                let (a, b) = (ex.spawn(spin()), ex.spawn(spin()));
+                a.await;
+                b.await;
+            })
+        })
+    });
+    g.bench_function("threads", |b| {
+        b.iter(|| {
+            let spin = || {
+                for _ in 0..YIELDS_PER_TASK {
+                    std::thread::yield_now();
+                }
+            };
+            let (a, b) = (std::thread::spawn(spin), std::thread::spawn(spin));
+            a.join().unwrap();
+            b.join().unwrap();
+        })
+    });
+}
+
+/// Arms every timer (one poll each), waits for the deadline, then awaits
+/// them all. Returns the time spent arming plus the time from the deadline
+/// until all had fired: the timers' own cost, without the idle wait.
+async fn arm_and_fire<S: Future + ?Sized>(timers: &mut [Pin<Box<S>>], deadline: Instant) -> Duration {
+    let start = Instant::now();
+    poll_fn(|cx| {
+        for timer in timers.iter_mut() {
+            assert!(timer.as_mut().poll(cx).is_pending(), "a timer fired early");
+        }
+        Poll::Ready(())
+    })
+    .await;
+    let armed = Instant::now();
+    assert!(armed < deadline, "arming took longer than ARM_WINDOW");
+    for timer in timers.iter_mut() {
+        timer.as_mut().await;
+    }
+    (armed - start) + deadline.elapsed()
+}
+
+fn timers(c: &mut Criterion) {
+    let mut g = group(c, "timers", TIMERS as u64);
+    let rt = grove::Runtime::new().unwrap();
+    g.bench_function("grove", |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| {
+                    let deadline = Instant::now() + ARM_WINDOW;
+                    let mut timers: Vec<_> = (0..TIMERS).map(|_| Box::pin(grove::sleep_until(deadline))).collect();
+                    rt.block_on(arm_and_fire(&mut timers, deadline))
+                })
+                .sum()
+        })
+    });
+    let tokio_rt = tokio_runtime();
+    g.bench_function("tokio", |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| {
+                    let deadline = Instant::now() + ARM_WINDOW;
+                    let at = tokio::time::Instant::from_std(deadline);
+                    tokio_rt.block_on(async {
+                        let mut timers: Vec<_> = (0..TIMERS).map(|_| Box::pin(tokio::time::sleep_until(at))).collect();
+                        arm_and_fire(&mut timers, deadline).await
+                    })
+                })
+                .sum()
+        })
+    });
+    let ex: async_executor::LocalExecutor<'static> = async_executor::LocalExecutor::new();
+    g.bench_function("smol", |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| {
+                    let deadline = Instant::now() + ARM_WINDOW;
+                    let mut timers: Vec<_> = (0..TIMERS).map(|_| Box::pin(async_io::Timer::at(deadline))).collect();
+                    smol_local(&ex, arm_and_fire(&mut timers, deadline))
+                })
+                .sum()
+        })
+    });
+}
+
+/// Bytes of resident memory per sleeping unit, measured in this (child)
+/// process: the growth of VmRSS while every unit sleeps.
+fn sleepers(contender: &str) -> f64 {
+    let nap = Duration::from_millis(200);
+    let before = support::status_bytes("VmRSS:");
+    let during = match contender {
+        "grove" => grove::run(async {
+            let tasks: Vec<_> = (0..SLEEPERS).map(|_| grove::spawn(grove::sleep(nap))).collect();
+            grove::sleep(nap / 2).await;
+            let during = support::status_bytes("VmRSS:");
+            grove::joinall(tasks).await;
+            during
+        }),
+        "tokio" => tokio_local(&tokio_runtime(), async {
+            let tasks: Vec<_> = (0..SLEEPERS)
+                .map(|_| tokio::task::spawn_local(tokio::time::sleep(nap)))
+                .collect();
+            tokio::time::sleep(nap / 2).await;
+            let during = support::status_bytes("VmRSS:");
+            for task in tasks {
+                task.await.unwrap();
+            }
+            during
+        }),
+        "smol" => {
+            let ex: async_executor::LocalExecutor<'static> = async_executor::LocalExecutor::new();
+            smol_local(&ex, async {
+                let tasks: Vec<_> = (0..SLEEPERS).map(|_| ex.spawn(async_io::Timer::after(nap))).collect();
+                async_io::Timer::after(nap / 2).await;
+                let during = support::status_bytes("VmRSS:");
+                for task in tasks {
+                    task.await;
+                }
+                during
+            })
+        }
+        "threads" => {
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(SLEEPING_THREADS + 1));
+            let threads: Vec<_> = (0..SLEEPING_THREADS)
+                .map(|_| {
+                    let barrier = barrier.clone();
+                    std::thread::Builder::new()
+                        .stack_size(64 << 10)
+                        .spawn(move || {
+                            barrier.wait();
+                            std::thread::sleep(nap);
+                        })
+                        .unwrap()
+                })
+                .collect();
+            barrier.wait();
+            let during = support::status_bytes("VmRSS:");
+            threads.into_iter().for_each(|t| t.join().unwrap());
+            return (during - before) as f64 / SLEEPING_THREADS as f64;
+        }
+        other => panic!("unknown contender {other}"),
+    };
+    (during - before) as f64 / SLEEPERS as f64
+}
+
+fn main() {
+    if support::run_child(&[("sleepers", sleepers)]) {
+        return;
+    }
+    let started = SystemTime::now();
+    let mut c = Criterion::default().configure_from_args();
+    spawn_join(&mut c);
+    yields(&mut c);
+    timers(&mut c);
+    c.final_summary();
+
+    let mut rows: BTreeMap<String, BTreeMap<&str, f64>> = BTreeMap::new();
+    for (workload, units) in [
+        ("spawn_join", SPAWN_N),
+        ("yield", 2 * YIELDS_PER_TASK),
+        ("timers", TIMERS as u64),
+    ] {
+        for contender in CONTENDERS {
+            let units = if workload == "spawn_join" && contender == "threads" {
+                THREAD_SPAWN_N
+            } else {
+                units
+            };
+            if let Some(ns) = criterion_mean_ns(workload, contender, started) {
+                rows.entry(workload.to_owned())
+                    .or_default()
+                    .insert(contender, ns / units as f64);
+            }
+        }
+    }
+    print_table("Time per unit (one run)", "ns", &rows);
+
+    let mut memory: BTreeMap<String, BTreeMap<&str, f64>> = BTreeMap::new();
+    for contender in CONTENDERS {
+        if let Some(bytes) = in_child("sleepers", contender) {
+            memory.entry("sleepers".into()).or_default().insert(contender, bytes);
+        }
+    }
+    print_table("Resident memory per sleeping task (one run)", "bytes", &memory);
+}

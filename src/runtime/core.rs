@@ -12,9 +12,10 @@ use super::RuntimeId;
 use super::reactor::Reactor;
 use super::scheduler::{Current, Runnable, Scheduler};
 use super::shared::Shared;
-use super::task::state::{FINISHED, HANDLE, HAS_LOCALS, KILLED, LINKED, OUTPUT, RUNNING, SCHEDULED, STARTED};
+use super::task::cache::CellCache;
+use super::task::state::{FINISHED, HANDLE, HAS_LOCALS, KILLED, LINKED, RUNNING, SCHEDULED, STARTED};
 use super::task::{RawTask, TaskName, waker};
-use super::timers::Timers;
+use super::timers::{Tick, Timers};
 use crate::task::{LocalStore, TaskId};
 
 /// Tasks run between two checks of I/O, timers and the inject queue, so that
@@ -35,21 +36,24 @@ pub(crate) struct Core {
     pub(crate) shared: Arc<Shared>,
     /// Task-local values, by task.
     pub(crate) locals: LocalStore,
+    /// Memory of freed task cells, for the next spawns.
+    pub(crate) cells: CellCache,
     /// The waker of the running `block_on` future, to recognize handoffs to it.
     pub(crate) main_waker: RefCell<Option<Waker>>,
 }
 
 impl Core {
     pub(crate) fn new() -> io::Result<Core> {
-        let id = RuntimeId::next();
         let (reactor, waker) = Reactor::new()?;
+        let shared = Shared::register(waker);
         Ok(Core {
-            id,
+            id: shared.id,
             scheduler: Scheduler::default(),
             timers: RefCell::new(Timers::new()),
             reactor,
-            shared: Shared::register(id, waker),
+            shared,
             locals: LocalStore::default(),
+            cells: CellCache::default(),
             main_waker: RefCell::new(None),
         })
     }
@@ -66,7 +70,7 @@ impl Core {
         F: Future + 'static,
         N: TaskName,
     {
-        let task = RawTask::new(future, name, TaskId::next(), self.id);
+        let task = RawTask::new(future, name, TaskId::next(), self.id, Some(&self.cells));
         task.insert(HANDLE);
         self.admit(task);
         task
@@ -75,7 +79,7 @@ impl Core {
     /// Links a new task into the live list and queues it.
     fn admit(&self, task: RawTask) {
         task.insert(LINKED);
-        self.scheduler.live.push(task);
+        self.scheduler.live.insert(task);
         self.scheduler.schedule(task);
     }
 
@@ -122,9 +126,7 @@ impl Core {
     /// The task returned (or panicked) and its result is in the stage.
     fn complete(&self, task: RawTask) {
         task.insert(FINISHED);
-        if task.has(HANDLE) {
-            task.insert(OUTPUT);
-        } else {
+        if !task.has(HANDLE) {
             // Detached: nobody will take the result.
             task.drop_stage();
         }
@@ -189,6 +191,10 @@ impl Core {
             }
             None => timeout,
         };
+        if timeout != Some(Duration::ZERO) {
+            // Going idle: let the memory of the last burst of tasks go.
+            self.cells.shrink();
+        }
         let mut woken = Vec::new();
         // A zero-timeout poll with no sources and nothing injected would
         // only cost a syscall.
@@ -201,7 +207,7 @@ impl Core {
             }
         }
         if next_timer.is_some() {
-            self.timers.borrow_mut().fire(Instant::now(), &mut woken);
+            self.timers.borrow_mut().fire(Tick::now(), &mut woken);
         }
         woken.into_iter().for_each(Waker::wake);
     }
@@ -236,11 +242,14 @@ impl Core {
         inject.wakes.into_iter().for_each(RawTask::ref_dec);
         for task in inject.spawns {
             task.insert(LINKED);
-            self.scheduler.live.push(task);
+            self.scheduler.live.insert(task);
         }
         loop {
-            while let Some(task) = self.scheduler.live.first() {
-                self.kill_now(task);
+            for task in self.scheduler.live.snapshot() {
+                // A destructor of an earlier task may have killed this one.
+                if !task.has(FINISHED) {
+                    self.kill_now(task);
+                }
             }
             let queued = self.scheduler.drain();
             if queued.is_empty() {

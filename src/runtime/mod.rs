@@ -21,7 +21,6 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -32,16 +31,10 @@ use self::core::Core;
 use main_waker::MainTask;
 use scheduler::Runnable;
 
-/// Identifies a runtime for the life of the process (ids are never reused).
+/// Identifies a runtime: unique among live runtimes (see
+/// `Shared::register` for why reuse after a runtime is gone is safe).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) struct RuntimeId(u64);
-
-impl RuntimeId {
-    fn next() -> RuntimeId {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        RuntimeId(NEXT.fetch_add(1, Ordering::Relaxed))
-    }
-}
+pub(crate) struct RuntimeId(u32);
 
 /// A grove runtime: a scheduler, an I/O reactor and timers on one thread.
 ///

@@ -11,7 +11,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 
 use super::task::RawTask;
-use super::task::list::TaskList;
+use super::task::live::LiveTasks;
 use super::task::state::{FINISHED, SCHEDULED};
 use crate::task::TaskId;
 
@@ -47,7 +47,7 @@ pub(crate) struct Scheduler {
     /// Whether the `block_on` future is in the queue or the handoff slot.
     main_queued: Cell<bool>,
     /// Every task spawned and not yet finished.
-    pub(crate) live: TaskList,
+    pub(crate) live: LiveTasks,
     /// The task (or `block_on` future) being polled.
     pub(crate) current: Cell<Option<Current>>,
 }

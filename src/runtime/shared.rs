@@ -6,7 +6,7 @@
 //! `notified`: only the first push after the runtime last drained pays for
 //! the `eventfd` write.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::RuntimeId;
@@ -62,15 +62,31 @@ fn runtimes() -> MutexGuard<'static, Vec<Arc<Shared>>> {
 }
 
 impl Shared {
-    /// Creates the shared state and makes the runtime findable by id.
-    pub(crate) fn register(id: RuntimeId, waker: mio::Waker) -> Arc<Shared> {
+    /// Creates the shared state under an id no live runtime has, and makes
+    /// the runtime findable by it.
+    ///
+    /// Ids of dropped runtimes may come back after the counter wraps. A
+    /// waker of a task of the dropped runtime may then reach the new one;
+    /// that is harmless, because every such task was finished before its
+    /// runtime let go of the id, and a finished task's wakes are ignored.
+    /// The `RUNTIMES` lock orders the old runtime's last write of the task's
+    /// state before the new runtime's first read of it.
+    pub(crate) fn register(waker: mio::Waker) -> Arc<Shared> {
+        static NEXT: AtomicU32 = AtomicU32::new(1);
+        let mut runtimes = runtimes();
+        let id = loop {
+            let id = RuntimeId(NEXT.fetch_add(1, Ordering::Relaxed));
+            if !runtimes.iter().any(|s| s.id == id) {
+                break id;
+            }
+        };
         let shared = Arc::new(Shared {
             id,
             inject: Mutex::default(),
             notified: AtomicBool::new(false),
             waker,
         });
-        runtimes().push(shared.clone());
+        runtimes.push(shared.clone());
         shared
     }
 

@@ -16,6 +16,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::num::NonZeroU32;
+use std::sync::OnceLock;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
@@ -29,7 +30,7 @@ pub(crate) struct TimerKey {
 /// One heap entry: deadline first, so the heap orders by it.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Entry {
-    tick: u64,
+    tick: Tick,
     slot: u32,
     generation: NonZeroU32,
 }
@@ -43,10 +44,36 @@ struct Slot {
     next_free: Option<u32>,
 }
 
+/// A point in time as a tick: nanoseconds since a process-wide epoch, so
+/// that a deadline fits in 8 bytes and means the same to every runtime.
+/// Instants before the epoch (only deadlines already past) become tick 0.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub(crate) struct Tick(u64);
+
+/// The epoch of ticks: the first time any grove timer asked for one.
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+impl Tick {
+    /// The tick of `t`, exact to the nanosecond (`Instant`'s resolution),
+    /// saturating 584 years out.
+    pub(crate) fn of(t: Instant) -> Tick {
+        Tick(u64::try_from(t.saturating_duration_since(epoch()).as_nanos()).unwrap_or(u64::MAX))
+    }
+
+    pub(crate) fn now() -> Tick {
+        Tick::of(Instant::now())
+    }
+
+    pub(crate) fn instant(self) -> Instant {
+        epoch() + Duration::from_nanos(self.0)
+    }
+}
+
 /// The runtime's timers.
 pub(crate) struct Timers {
-    /// Tick zero: ticks are nanoseconds since this instant.
-    base: Instant,
     heap: BinaryHeap<Reverse<Entry>>,
     slots: Vec<Slot>,
     free: Option<u32>,
@@ -57,7 +84,6 @@ pub(crate) struct Timers {
 impl Timers {
     pub(crate) fn new() -> Timers {
         Timers {
-            base: Instant::now(),
             heap: BinaryHeap::new(),
             slots: Vec::new(),
             free: None,
@@ -66,7 +92,7 @@ impl Timers {
     }
 
     /// Arms a timer that wakes `waker` at `deadline`.
-    pub(crate) fn insert(&mut self, deadline: Instant, waker: &Waker) -> TimerKey {
+    pub(crate) fn insert(&mut self, deadline: Tick, waker: &Waker) -> TimerKey {
         let slot = match self.free {
             Some(slot) => {
                 let entry = &mut self.slots[slot as usize];
@@ -86,7 +112,7 @@ impl Timers {
         };
         let generation = self.slots[slot as usize].generation;
         self.heap.push(Reverse(Entry {
-            tick: self.tick(deadline),
+            tick: deadline,
             slot,
             generation,
         }));
@@ -129,7 +155,7 @@ impl Timers {
     pub(crate) fn next_deadline(&mut self) -> Option<Instant> {
         while let Some(&Reverse(top)) = self.heap.peek() {
             if self.is_live(top) {
-                return Some(self.base + Duration::from_nanos(top.tick));
+                return Some(top.tick.instant());
             }
             self.heap.pop();
         }
@@ -137,8 +163,7 @@ impl Timers {
     }
 
     /// Fires every timer due at `now`, appending their wakers to `due`.
-    pub(crate) fn fire(&mut self, now: Instant, due: &mut Vec<Waker>) {
-        let now = self.tick(now);
+    pub(crate) fn fire(&mut self, now: Tick, due: &mut Vec<Waker>) {
         while let Some(&Reverse(top)) = self.heap.peek() {
             if top.tick > now {
                 break;
@@ -170,10 +195,5 @@ impl Timers {
         let mut entries = std::mem::take(&mut self.heap).into_vec();
         entries.retain(|Reverse(e)| self.is_live(*e));
         self.heap = BinaryHeap::from(entries);
-    }
-
-    /// Nanoseconds since `base`, saturating 584 years out.
-    fn tick(&self, t: Instant) -> u64 {
-        u64::try_from(t.saturating_duration_since(self.base).as_nanos()).unwrap_or(u64::MAX)
     }
 }

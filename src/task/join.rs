@@ -135,9 +135,8 @@ impl<T> Future for JoinHandle<T> {
             return Poll::Pending;
         }
         if raw.has(OUTPUT) {
-            raw.remove(OUTPUT);
             // SAFETY: `T` is the output type of the future this handle was
-            // created for, and OUTPUT says the stage holds its result.
+            // created for.
             return Poll::Ready(unsafe { raw.take_output::<T>() });
         }
         if raw.has(KILLED) {
@@ -153,7 +152,6 @@ impl<T> Drop for JoinHandle<T> {
         raw.remove(HANDLE);
         drop(raw.take_join_waker());
         if raw.has(OUTPUT) {
-            raw.remove(OUTPUT);
             raw.drop_stage();
         }
         raw.release_if_unused();

@@ -84,7 +84,7 @@ where
         future: Some(future),
         slot: slot.clone(),
     };
-    let task = RawTask::new(wrapper, (), id, shared.id);
+    let task = RawTask::new(wrapper, (), id, shared.id, None);
     if !shared.push(|inject| inject.spawns.push(task)) {
         // The runtime is gone. The cell was never shared, so this thread may
         // finish it: the wrapper is `Send`, and its drop reports a kill.

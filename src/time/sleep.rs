@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::runtime::RuntimeId;
 use crate::runtime::context;
-use crate::runtime::timers::TimerKey;
+use crate::runtime::timers::{Tick, TimerKey};
 
 /// Waits until `duration` has passed: gevent's `sleep`.
 ///
@@ -58,7 +58,10 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///
 /// Dropping the future disarms its timer; nothing else is affected.
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep { deadline, timer: None }
+    Sleep {
+        deadline: Tick::of(deadline),
+        timer: None,
+    }
 }
 
 /// A deadline far enough out to mean "never", for durations that overflow.
@@ -70,7 +73,9 @@ fn far_future() -> Instant {
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
-    deadline: Instant,
+    /// Kept as a tick (8 bytes, not an `Instant`'s 16): a sleeping task's
+    /// size is mostly its sleep.
+    deadline: Tick,
     /// The armed timer, and the runtime it is armed in.
     timer: Option<(RuntimeId, TimerKey)>,
 }
@@ -87,7 +92,7 @@ impl Sleep {
     /// assert_eq!(grove::sleep_until(deadline).deadline(), deadline);
     /// ```
     pub fn deadline(&self) -> Instant {
-        self.deadline
+        self.deadline.instant()
     }
 
     /// Moves the deadline, as if the sleep had been created with the new one.
@@ -105,7 +110,7 @@ impl Sleep {
     /// ```
     pub fn reset(&mut self, deadline: Instant) {
         self.disarm();
-        self.deadline = deadline;
+        self.deadline = Tick::of(deadline);
     }
 
     fn disarm(&mut self) {
@@ -141,7 +146,7 @@ impl Future for Sleep {
                     return Poll::Ready(());
                 }
             }
-            if Instant::now() >= this.deadline {
+            if Tick::now() >= this.deadline {
                 return Poll::Ready(());
             }
             let key = core.timers.borrow_mut().insert(this.deadline, cx.waker());

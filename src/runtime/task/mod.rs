@@ -1,6 +1,7 @@
 //! Task cells and their wakers: the unsafe core of the runtime, kept small.
 
-pub(crate) mod list;
+pub(crate) mod cache;
+pub(crate) mod live;
 pub(crate) mod raw;
 pub(crate) mod state;
 pub(crate) mod waker;

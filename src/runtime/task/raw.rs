@@ -16,6 +16,7 @@
 //! reference on another thread only frees memory. That is what makes it sound
 //! for the future and output to be `!Send` while wakers are `Send + Sync`.
 
+use std::alloc::Layout;
 use std::any::Any;
 use std::cell::{Cell, UnsafeCell};
 use std::future::Future;
@@ -26,9 +27,11 @@ use std::ptr::{self, NonNull};
 use std::sync::atomic::{AtomicU32, Ordering, fence};
 use std::task::{Context, Poll, Waker};
 
-use super::state::{FINISHED, KEEPS_CELL, OUTPUT};
+use super::cache::{self, CellCache};
+use super::state::{FINISHED, FUTURE, KEEPS_CELL, OUTPUT};
 use super::waker;
 use crate::runtime::RuntimeId;
+use crate::runtime::context;
 use crate::task::{JoinError, TaskId};
 
 /// The part of a cell that does not depend on the future's type.
@@ -44,28 +47,21 @@ pub(crate) struct Header {
     /// The runtime that owns the task. Immutable, so any thread may read it:
     /// a waker used off the runtime's thread routes the wake through it.
     pub(crate) runtime: RuntimeId,
+    /// The task's index in the runtime's registry of live tasks.
+    slot: Cell<u32>,
     /// The task's id. Immutable.
     pub(crate) id: TaskId,
     /// The waker of whoever awaits the `JoinHandle`.
     join_waker: Cell<Option<Waker>>,
-    /// Neighbours in the runtime's circular list of live tasks.
-    pub(crate) links: Links,
-}
-
-/// Links of the intrusive, circular, doubly linked list of live tasks.
-#[derive(Default)]
-pub(crate) struct Links {
-    pub(crate) prev: Cell<Option<RawTask>>,
-    pub(crate) next: Cell<Option<RawTask>>,
 }
 
 /// The operations that need the concrete future type.
 struct Vtable {
     /// Polls the future; on `Ready` the output has replaced it.
     poll: unsafe fn(RawTask, &mut Context<'_>) -> Poll<()>,
-    /// Drops the future or output in place, leaving the stage empty.
+    /// Drops the future or the output in place, leaving the stage empty.
     drop_stage: unsafe fn(RawTask),
-    /// Moves the output into `*mut Option<Result<T, JoinError>>`.
+    /// Moves the output into `*mut Option<Result<T, Panic>>`.
     take_output: unsafe fn(RawTask, *mut ()),
     /// The task's name, if it was given one.
     name: unsafe fn(RawTask) -> Option<NonNull<str>>,
@@ -73,11 +69,16 @@ struct Vtable {
     dealloc: unsafe fn(RawTask),
 }
 
-/// What a task holds: the future while it runs, then its result.
-enum Stage<F: Future> {
-    Running(F),
-    Finished(Result<F::Output, JoinError>),
-    Empty,
+/// A caught panic's payload.
+pub(crate) type Panic = Box<dyn Any + Send + 'static>;
+
+/// What a task holds: the future while it runs, then its result, then
+/// nothing. The `FUTURE` and `OUTPUT` state bits say which field is live, so
+/// the stage needs no tag of its own; a panic is kept as its bare payload
+/// (the `JoinError` is made when it is taken). Both keep cells small.
+union Stage<F: Future> {
+    future: ManuallyDrop<F>,
+    output: ManuallyDrop<Result<F::Output, Panic>>,
 }
 
 /// The whole allocation. `repr(C)` keeps the header first, so a pointer to
@@ -119,25 +120,38 @@ pub(crate) struct RawTask(NonNull<Header>);
 impl RawTask {
     /// Allocates a cell for `future`. The runtime side holds the only
     /// reference; the caller sets the state bits that keep it.
-    pub(crate) fn new<F, N>(future: F, name: N, id: TaskId, runtime: RuntimeId) -> RawTask
+    /// The memory comes from `cache` when given (the runtime's own thread)
+    /// and from the global allocator otherwise.
+    pub(crate) fn new<F, N>(future: F, name: N, id: TaskId, runtime: RuntimeId, cache: Option<&CellCache>) -> RawTask
     where
         F: Future + 'static,
         N: TaskName,
     {
-        let cell = Box::new(TaskCell {
+        let layout = Layout::new::<TaskCell<F, N>>();
+        let memory = match cache {
+            Some(cache) => cache.take(layout),
+            None => cache::allocate(layout),
+        };
+        let cell = memory.cast::<TaskCell<F, N>>();
+        let value = TaskCell {
             header: Header {
                 refs: AtomicU32::new(1),
-                state: Cell::new(0),
+                state: Cell::new(FUTURE),
                 vtable: vtable::<F, N>(),
                 runtime,
+                slot: Cell::new(0),
                 id,
                 join_waker: Cell::new(None),
-                links: Links::default(),
             },
             name,
-            stage: UnsafeCell::new(Stage::Running(future)),
-        });
-        RawTask(NonNull::from(Box::leak(cell)).cast())
+            stage: UnsafeCell::new(Stage {
+                future: ManuallyDrop::new(future),
+            }),
+        };
+        // SAFETY: `memory` is fresh (or recycled and unused) memory with at
+        // least the size and alignment of the cell.
+        unsafe { cell.as_ptr().write(value) };
+        RawTask(cell.cast())
     }
 
     /// The pointer a waker carries.
@@ -182,33 +196,44 @@ impl RawTask {
         self.header().id
     }
 
-    /// Polls the future. `Ready` means the stage now holds the result (the
-    /// future's value, or the panic it raised).
+    /// Polls the future. `Ready` means the future is gone and the stage
+    /// holds the result (the future's value, or the panic it raised), with
+    /// `OUTPUT` set.
     pub(crate) fn poll(self, cx: &mut Context<'_>) -> Poll<()> {
-        // SAFETY: runtime thread; the scheduler polls only unfinished tasks,
-        // whose stage is `Running`.
+        assert!(self.has(FUTURE), "a task was polled without its future");
+        // SAFETY: runtime thread; `FUTURE` says the stage holds the future.
         unsafe { (self.header().vtable.poll)(self, cx) }
     }
 
-    /// Drops the future (or an untaken output) in place. Destructors run now,
-    /// and a panic in one is caught: the runtime must survive it.
+    /// Drops the future, or the untaken output, in place. Destructors run
+    /// now, and a panic in one is caught: the runtime must survive it.
     pub(crate) fn drop_stage(self) {
-        // SAFETY: runtime thread; callers set FINISHED first, so nothing
-        // re-enters the stage while it drops.
+        // SAFETY: runtime thread; the vtable checks the bits itself.
         unsafe { (self.header().vtable.drop_stage)(self) }
     }
 
     /// Takes the result out of a finished task.
     ///
     /// # Safety
-    /// `T` must be the output type of the task's future, and the stage must
-    /// hold the result (`OUTPUT` set).
+    /// `T` must be the output type of the task's future.
+    ///
+    /// # Panics
+    /// If the stage holds no result (`OUTPUT` clear).
     pub(crate) unsafe fn take_output<T>(self) -> Result<T, JoinError> {
-        let mut out: Option<Result<T, JoinError>> = None;
+        let mut out: Option<Result<T, Panic>> = None;
         // SAFETY: the caller guarantees `T` matches, so the vtable writes a
         // value of exactly this type.
         unsafe { (self.header().vtable.take_output)(self, &mut out as *mut _ as *mut ()) };
         out.expect("task output taken twice")
+            .map_err(|payload| JoinError::panic(self.id(), payload))
+    }
+
+    pub(crate) fn slot(self) -> u32 {
+        self.header().slot.get()
+    }
+
+    pub(crate) fn set_slot(self, slot: u32) {
+        self.header().slot.set(slot);
     }
 
     /// The task's name, borrowed from the cell.
@@ -269,8 +294,16 @@ impl RawTask {
         if self.has(KEEPS_CELL) {
             return;
         }
-        debug_assert!(self.has(FINISHED) && !self.has(OUTPUT));
-        self.ref_dec();
+        debug_assert!(self.has(FINISHED) && !self.has(FUTURE | OUTPUT));
+        // With no waker left, nobody else can take a reference any more, so
+        // the cell can be freed without an atomic write. Acquire pairs with
+        // the Release of wakers dropped on other threads.
+        if self.header().refs.load(Ordering::Acquire) == 1 {
+            // SAFETY: the runtime side held the only reference.
+            unsafe { (self.header().vtable.dealloc)(self) };
+        } else {
+            self.ref_dec();
+        }
     }
 }
 
@@ -292,58 +325,73 @@ fn vtable<F: Future + 'static, N: TaskName>() -> &'static Vtable {
     &VtableOf::<F, N>::VTABLE
 }
 
+/// The stage of `task`.
+///
 /// # Safety
-/// `task` must point to a `TaskCell<F, N>`; the caller has exclusive access
-/// to the stage (runtime thread, no other borrow of it live).
-unsafe fn stage<'a, F: Future, N>(task: RawTask) -> &'a mut Stage<F> {
-    // SAFETY: the caller guarantees the cell's type and exclusive access.
-    unsafe { &mut *task.0.cast::<TaskCell<F, N>>().as_ref().stage.get() }
+/// `task` must point to a `TaskCell<F, N>`.
+unsafe fn stage<F: Future, N>(task: RawTask) -> *mut Stage<F> {
+    // SAFETY: the caller guarantees the cell's type; the cell is alive.
+    unsafe { task.0.cast::<TaskCell<F, N>>().as_ref().stage.get() }
 }
 
-/// Replaces the stage, dropping the old one in place first. A panic in that
-/// drop is caught and returned.
-fn replace_stage<F: Future>(stage: &mut Stage<F>, new: Stage<F>) -> Option<Box<dyn Any + Send>> {
-    // SAFETY: `stage` is valid for a drop in place, and it is overwritten
-    // right after without being read, so it is not dropped twice. A pinned
-    // future is dropped where it lies, as `Pin` requires.
-    let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { ptr::drop_in_place(stage) }));
-    // SAFETY: the old value is gone (even after a panic, drop glue dropped
-    // the remaining fields), so writing without dropping is right.
-    unsafe { ptr::write(stage, new) };
-    dropped.err()
+/// Drops the future in place, clearing `FUTURE` first. A panic in its
+/// destructor is caught (and its payload dropped).
+///
+/// # Safety
+/// The stage must hold the future (`FUTURE` set); runtime thread.
+unsafe fn drop_future<F: Future>(task: RawTask, stage: *mut Stage<F>) {
+    task.remove(FUTURE);
+    // SAFETY: `FUTURE` was set, so the future is live; it is dropped where
+    // it lies, as `Pin` requires, and never touched again.
+    let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { ManuallyDrop::drop(&mut (*stage).future) }));
+    drop(dropped);
 }
 
 unsafe fn poll<F: Future, N>(task: RawTask, cx: &mut Context<'_>) -> Poll<()> {
-    // SAFETY: the vtable is only built for `TaskCell<F, N>`; runtime thread.
+    // SAFETY: the vtable is only built for `TaskCell<F, N>`.
     let stage = unsafe { stage::<F, N>(task) };
-    let Stage::Running(future) = stage else {
-        unreachable!("a finished task was polled");
-    };
-    // SAFETY: the future is never moved out of the heap cell until dropped.
-    let future = unsafe { Pin::new_unchecked(future) };
+    // SAFETY: `FUTURE` is set (checked by `RawTask::poll`); the future lives
+    // in the heap cell and is never moved until it is dropped.
+    let future = unsafe { Pin::new_unchecked(&mut *(*stage).future) };
     let result = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
         Ok(Poll::Pending) => return Poll::Pending,
         Ok(Poll::Ready(value)) => Ok(value),
-        Err(payload) => Err(JoinError::panic(task.id(), payload)),
+        Err(payload) => Err(payload),
     };
-    replace_stage(stage, Stage::Finished(result));
+    // SAFETY: the future is still live; the output is written over the
+    // dropped future without reading it.
+    unsafe {
+        drop_future(task, stage);
+        (*stage).output = ManuallyDrop::new(result);
+    }
+    task.insert(OUTPUT);
     Poll::Ready(())
 }
 
 unsafe fn drop_stage<F: Future, N>(task: RawTask) {
-    // SAFETY: the vtable is only built for `TaskCell<F, N>`; runtime thread.
+    // SAFETY: the vtable is only built for `TaskCell<F, N>`.
     let stage = unsafe { stage::<F, N>(task) };
-    replace_stage(stage, Stage::Empty);
+    if task.has(FUTURE) {
+        // SAFETY: `FUTURE` says the future is live.
+        unsafe { drop_future(task, stage) };
+    } else if task.has(OUTPUT) {
+        task.remove(OUTPUT);
+        // SAFETY: `OUTPUT` said the output is live; the bit is cleared first
+        // so it is never dropped twice.
+        let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { ManuallyDrop::drop(&mut (*stage).output) }));
+        drop(dropped);
+    }
 }
 
 unsafe fn take_output<F: Future, N>(task: RawTask, dst: *mut ()) {
-    // SAFETY: the vtable is only built for `TaskCell<F, N>`; runtime thread.
-    let stage = unsafe { stage::<F, N>(task) };
-    if let Stage::Finished(result) = std::mem::replace(stage, Stage::Empty) {
-        let dst = dst as *mut Option<Result<F::Output, JoinError>>;
-        // SAFETY: the caller of `take_output` passes a slot of this type.
-        unsafe { *dst = Some(result) };
-    }
+    assert!(task.has(OUTPUT), "a task's output was taken twice");
+    task.remove(OUTPUT);
+    // SAFETY: the vtable is only built for `TaskCell<F, N>`; `OUTPUT` said
+    // the output is live, and clearing it means it is read only once.
+    let output = unsafe { ManuallyDrop::take(&mut (*stage::<F, N>(task)).output) };
+    let dst = dst as *mut Option<Result<F::Output, Panic>>;
+    // SAFETY: the caller of `take_output` passes a slot of this type.
+    unsafe { *dst = Some(output) };
 }
 
 unsafe fn name<F: Future, N: TaskName>(task: RawTask) -> Option<NonNull<str>> {
@@ -354,7 +402,19 @@ unsafe fn name<F: Future, N: TaskName>(task: RawTask) -> Option<NonNull<str>> {
 }
 
 unsafe fn dealloc<F: Future, N>(task: RawTask) {
-    // SAFETY: the cell came from `Box::leak` in `RawTask::new` with this
-    // exact type, and this is the last reference.
-    drop(unsafe { Box::from_raw(task.0.cast::<TaskCell<F, N>>().as_ptr()) });
+    let runtime = task.header().runtime;
+    let cell = task.0.cast::<TaskCell<F, N>>();
+    // SAFETY: this is the last reference, and the cell was written in
+    // `RawTask::new` with this exact type. The stage is a union without drop
+    // glue and already empty (see the module docs), so this drops only the
+    // header and the name.
+    unsafe { ptr::drop_in_place(cell.as_ptr()) };
+    let (memory, layout) = (cell.cast::<u8>(), Layout::new::<TaskCell<F, N>>());
+    // On the runtime's thread the memory goes back to its cache.
+    // SAFETY (both calls): `memory` came from `RawTask::new` with `layout`
+    // and nothing uses it any more.
+    let cached = context::with_current(|core| core.is(runtime).then(|| unsafe { core.cells.put(memory, layout) }));
+    if cached.flatten().is_none() {
+        unsafe { cache::release(memory, layout) };
+    }
 }

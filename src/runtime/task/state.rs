@@ -23,7 +23,7 @@ pub(crate) const FINISHED: u32 = 1 << 2;
 pub(crate) const KILLED: u32 = 1 << 3;
 
 /// The stage holds the task's result (`Ok` or a panic), not yet taken by the
-/// `JoinHandle`. Only ever set after [`FINISHED`].
+/// `JoinHandle`. Excludes [`FUTURE`]: the stage holds one or the other.
 pub(crate) const OUTPUT: u32 = 1 << 4;
 
 /// A `JoinHandle` for the task exists. Cleared when the handle is dropped.
@@ -39,6 +39,11 @@ pub(crate) const HAS_LOCALS: u32 = 1 << 7;
 /// The task has been polled at least once. A kill before this point means the
 /// task never ran.
 pub(crate) const STARTED: u32 = 1 << 8;
+
+/// The stage holds the future. Set from the start; cleared just before the
+/// future is dropped, so that nothing re-enters it while its destructors
+/// run. Excludes [`OUTPUT`].
+pub(crate) const FUTURE: u32 = 1 << 9;
 
 /// Bits that keep the cell's local reference alive: while any is set, the
 /// runtime side still needs the memory.

@@ -1,0 +1,119 @@
+//! Shared by the benches: peers' executors, memory readings in child
+//! processes, and the ratio table printed after criterion's run.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::SystemTime;
+
+/// The contenders, in the order tables show them.
+pub const CONTENDERS: [&str; 4] = ["grove", "tokio", "smol", "threads"];
+
+/// Runs `fut` on a tokio current_thread runtime with a `LocalSet`, so that
+/// tasks may be `!Send` as on grove.
+pub fn tokio_local<F: std::future::Future>(rt: &tokio::runtime::Runtime, fut: F) -> F::Output {
+    tokio::task::LocalSet::new().block_on(rt, fut)
+}
+
+/// A tokio current_thread runtime with timers.
+pub fn tokio_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap()
+}
+
+/// Runs `fut` on smol's `LocalExecutor`, driven by async-io's `block_on`
+/// as `smol::block_on` does.
+pub fn smol_local<T>(ex: &async_executor::LocalExecutor<'static>, fut: impl std::future::Future<Output = T>) -> T {
+    async_io::block_on(ex.run(fut))
+}
+
+/// A field of `/proc/self/status`, in bytes (the file gives kB).
+pub fn status_bytes(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .unwrap_or_else(|| panic!("no {field}"));
+    let kb: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kb * 1024
+}
+
+/// The environment variable that makes the bench binary run one memory
+/// workload as a child and print its figure.
+const CHILD: &str = "GROVE_BENCH_CHILD";
+
+/// If this process is a memory child, runs its workload and returns true.
+pub fn run_child(workloads: &[(&str, fn(&str) -> f64)]) -> bool {
+    let Ok(spec) = std::env::var(CHILD) else { return false };
+    let (name, contender) = spec.split_once(':').expect("workload:contender");
+    let (_, run) = workloads.iter().find(|(n, _)| *n == name).expect("known workload");
+    println!("RESULT {}", run(contender));
+    true
+}
+
+/// Runs `workload` for `contender` in a fresh child process, so that no
+/// other contender's heap is counted, and returns the figure it printed.
+pub fn in_child(workload: &str, contender: &str) -> Option<f64> {
+    let out = Command::new(std::env::current_exe().ok()?)
+        .env(CHILD, format!("{workload}:{contender}"))
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        eprintln!(
+            "{workload}/{contender} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("RESULT ")?.trim().parse().ok())
+}
+
+/// Prints a markdown table of per-unit figures with each contender's ratio
+/// to grove's.
+pub fn print_table(title: &str, unit: &str, rows: &BTreeMap<String, BTreeMap<&str, f64>>) {
+    println!("\n### {title}\n");
+    println!(
+        "| workload | {} |",
+        CONTENDERS.map(|c| format!("{c} ({unit})")).join(" | ")
+    );
+    println!("|---|{}", "---|".repeat(CONTENDERS.len()));
+    for (workload, figures) in rows {
+        let grove = figures.get("grove").copied();
+        let cells = CONTENDERS.map(|c| match (figures.get(c), grove) {
+            (Some(v), Some(g)) if c != "grove" => format!("{} ({:.1}x grove)", fmt(*v), v / g),
+            (Some(v), _) => fmt(*v),
+            (None, _) => "-".into(),
+        });
+        println!("| {workload} | {} |", cells.join(" | "));
+    }
+}
+
+fn fmt(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// Criterion's mean time per iteration, in ns, for `group/id`, if it was
+/// measured after `since` (so old results never mix into this run's table).
+pub fn criterion_mean_ns(group: &str, id: &str, since: SystemTime) -> Option<f64> {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| PathBuf::from("target"), PathBuf::from);
+    let path = target
+        .join("criterion")
+        .join(group)
+        .join(id)
+        .join("new")
+        .join("estimates.json");
+    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
+        return None;
+    }
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    json["mean"]["point_estimate"].as_f64()
+}
