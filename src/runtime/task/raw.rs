@@ -411,10 +411,13 @@ unsafe fn dealloc<F: Future, N>(task: RawTask) {
     unsafe { ptr::drop_in_place(cell.as_ptr()) };
     let (memory, layout) = (cell.cast::<u8>(), Layout::new::<TaskCell<F, N>>());
     // On the runtime's thread the memory goes back to its cache.
-    // SAFETY (both calls): `memory` came from `RawTask::new` with `layout`
-    // and nothing uses it any more.
-    let cached = context::with_current(|core| core.is(runtime).then(|| unsafe { core.cells.put(memory, layout) }));
+    let cached = context::with_current(|core| {
+        // SAFETY: `memory` came from `RawTask::new` with `layout`, and
+        // nothing uses it any more.
+        core.is(runtime).then(|| unsafe { core.cells.put(memory, layout) })
+    });
     if cached.flatten().is_none() {
+        // SAFETY: as above.
         unsafe { cache::release(memory, layout) };
     }
 }
