@@ -45,8 +45,12 @@ pub fn status_bytes(field: &str) -> u64 {
 /// workload as a child and print its figure.
 const CHILD: &str = "GROVE_BENCH_CHILD";
 
+/// A workload run in a child process: takes a contender's name, returns
+/// its figure.
+pub type ChildWorkload = (&'static str, fn(&str) -> f64);
+
 /// If this process is a memory child, runs its workload and returns true.
-pub fn run_child(workloads: &[(&str, fn(&str) -> f64)]) -> bool {
+pub fn run_child(workloads: &[ChildWorkload]) -> bool {
     let Ok(spec) = std::env::var(CHILD) else { return false };
     let (name, contender) = spec.split_once(':').expect("workload:contender");
     let (_, run) = workloads.iter().find(|(n, _)| *n == name).expect("known workload");
