@@ -76,16 +76,27 @@ impl Core {
         task
     }
 
-    /// Links a new task into the live list and queues it.
+    /// Counts a new task and queues it. It enters the registry of live
+    /// tasks only if it ever waits (see `park_task`): until its first poll the
+    /// run queue is where shutdown finds it, and a task that finishes in its
+    /// first poll never costs a registration.
     fn admit(&self, task: RawTask) {
-        task.insert(LINKED);
-        self.scheduler.live.insert(task);
+        self.scheduler.alive.set(self.scheduler.alive.get() + 1);
         self.scheduler.schedule(task);
+    }
+
+    /// Registers a task that returned `Pending`, so that shutdown can find
+    /// it wherever its wakers are.
+    fn park_task(&self, task: RawTask) {
+        if !task.has(LINKED) {
+            task.insert(LINKED);
+            self.scheduler.live.insert(task);
+        }
     }
 
     /// Whether any task is alive.
     pub(crate) fn has_tasks(&self) -> bool {
-        self.scheduler.live.len() > 0
+        self.scheduler.alive.get() > 0
     }
 
     /// Runs one task until it returns `Pending`, finishes or is killed.
@@ -107,7 +118,7 @@ impl Core {
             Poll::Ready(()) if task.has(KILLED) => self.kill_now(task),
             Poll::Ready(()) => self.complete(task),
             Poll::Pending if task.has(KILLED) => self.kill_now(task),
-            Poll::Pending => {}
+            Poll::Pending => self.park_task(task),
         }
     }
 
@@ -143,6 +154,7 @@ impl Core {
     /// Takes a finished task out of the live list, drops its task-locals,
     /// wakes whoever joins it, and lets the cell go if nothing holds it.
     fn retire(&self, task: RawTask) {
+        self.scheduler.alive.set(self.scheduler.alive.get() - 1);
         if task.has(LINKED) {
             task.remove(LINKED);
             self.scheduler.live.remove(task);
@@ -234,31 +246,33 @@ impl Core {
     }
 
     /// Drops every task that is still alive, and everything queued. Other
-    /// threads can no longer reach the runtime once this starts. Task
-    /// destructors may spawn or wake others, so it goes on until nothing is
-    /// left.
+    /// threads can no longer reach the runtime once this starts. Every
+    /// unfinished task is either registered (it has waited) or queued (it
+    /// has not run yet, or was woken); task destructors may spawn or wake
+    /// others, so it goes on until both are empty.
     pub(crate) fn shutdown(&self) {
         let inject = self.shared.close();
         inject.wakes.into_iter().for_each(RawTask::ref_dec);
-        for task in inject.spawns {
-            task.insert(LINKED);
-            self.scheduler.live.insert(task);
-        }
+        inject.spawns.into_iter().for_each(|task| self.admit(task));
         loop {
-            for task in self.scheduler.live.snapshot() {
+            let parked = self.scheduler.live.snapshot();
+            let queued = self.scheduler.drain();
+            if parked.is_empty() && queued.is_empty() {
+                break;
+            }
+            for task in parked {
                 // A destructor of an earlier task may have killed this one.
                 if !task.has(FINISHED) {
                     self.kill_now(task);
                 }
             }
-            let queued = self.scheduler.drain();
-            if queued.is_empty() {
-                break;
-            }
             for runnable in queued {
-                if let Runnable::Task(task) = runnable {
-                    task.remove(SCHEDULED);
+                let Runnable::Task(task) = runnable else { continue };
+                task.remove(SCHEDULED);
+                if task.has(FINISHED) {
                     task.release_if_unused();
+                } else {
+                    self.kill_now(task);
                 }
             }
         }

@@ -278,7 +278,7 @@ impl Drop for Runtime {
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Runtime")
-            .field("tasks", &self.core.scheduler.live.len())
+            .field("tasks", &self.core.scheduler.alive.get())
             .field("ready", &self.core.scheduler.ready())
             .finish()
     }

@@ -46,8 +46,10 @@ pub(crate) struct Scheduler {
     streak: Cell<u32>,
     /// Whether the `block_on` future is in the queue or the handoff slot.
     main_queued: Cell<bool>,
-    /// Every task spawned and not yet finished.
+    /// Every unfinished task that has waited at least once.
     pub(crate) live: LiveTasks,
+    /// How many tasks are spawned and not finished.
+    pub(crate) alive: Cell<usize>,
     /// The task (or `block_on` future) being polled.
     pub(crate) current: Cell<Option<Current>>,
 }

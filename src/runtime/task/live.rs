@@ -1,7 +1,8 @@
-//! The runtime's registry of live tasks, so that dropping the runtime can
-//! find and drop every unfinished task, even those no waker refers to.
+//! The runtime's registry of tasks that are waiting, so that dropping the
+//! runtime can find and drop every unfinished task, even those no waker
+//! refers to.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 
 use super::raw::RawTask;
 
@@ -13,7 +14,6 @@ pub(crate) struct LiveTasks {
     slots: RefCell<Vec<Option<RawTask>>>,
     /// Indices of empty slots, reused first.
     free: RefCell<Vec<u32>>,
-    len: Cell<usize>,
 }
 
 impl LiveTasks {
@@ -30,7 +30,6 @@ impl LiveTasks {
             }
         };
         task.set_slot(index);
-        self.len.set(self.len.get() + 1);
     }
 
     /// Removes `task`, which must be in this registry.
@@ -38,15 +37,10 @@ impl LiveTasks {
         let index = task.slot();
         self.slots.borrow_mut()[index as usize] = None;
         self.free.borrow_mut().push(index);
-        self.len.set(self.len.get() - 1);
     }
 
     /// Every live task, for shutdown.
     pub(crate) fn snapshot(&self) -> Vec<RawTask> {
         self.slots.borrow().iter().flatten().copied().collect()
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.len.get()
     }
 }

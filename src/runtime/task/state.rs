@@ -29,8 +29,8 @@ pub(crate) const OUTPUT: u32 = 1 << 4;
 /// A `JoinHandle` for the task exists. Cleared when the handle is dropped.
 pub(crate) const HANDLE: u32 = 1 << 5;
 
-/// The task is linked in the runtime's list of live tasks. Cleared when the
-/// task finishes, or when the runtime shuts down.
+/// The task is in the runtime's registry of live tasks: set the first time
+/// it returns `Pending`, cleared when it finishes.
 pub(crate) const LINKED: u32 = 1 << 6;
 
 /// The task has created task-local values that must be dropped when it ends.
