@@ -197,3 +197,62 @@ impl Timers {
         self.heap = BinaryHeap::from(entries);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::task::noop_waker;
+
+    fn tick_in(ms: u64) -> Tick {
+        Tick::of(Instant::now() + Duration::from_millis(ms))
+    }
+
+    #[test]
+    fn fires_in_deadline_order_and_only_when_due() {
+        let mut timers = Timers::new();
+        let waker = noop_waker();
+        let late = timers.insert(tick_in(200), &waker);
+        let early = timers.insert(tick_in(100), &waker);
+        let mut due = Vec::new();
+        timers.fire(Tick::now(), &mut due);
+        assert!(due.is_empty());
+        timers.fire(tick_in(150), &mut due);
+        assert_eq!(due.len(), 1);
+        assert!(!timers.is_armed(early) && timers.is_armed(late));
+        timers.fire(tick_in(250), &mut due);
+        assert_eq!(due.len(), 2);
+        assert!(timers.next_deadline().is_none());
+    }
+
+    #[test]
+    fn cancelled_entries_never_outnumber_live_ones_for_long() {
+        let mut timers = Timers::new();
+        let waker = noop_waker();
+        let keep: Vec<_> = (0..100).map(|i| timers.insert(tick_in(10_000 + i), &waker)).collect();
+        for round in 0..100 {
+            let doomed: Vec<_> = (0..1000)
+                .map(|i| timers.insert(tick_in(20_000 + round * 1000 + i), &waker))
+                .collect();
+            doomed.into_iter().for_each(|key| drop(timers.cancel(key)));
+            assert!(
+                timers.heap.len() <= 2 * timers.armed + 64,
+                "heap of {} for {} armed",
+                timers.heap.len(),
+                timers.armed
+            );
+        }
+        assert!(keep.iter().all(|&key| timers.is_armed(key)));
+        assert_eq!(timers.armed, 100);
+    }
+
+    #[test]
+    fn a_stale_key_cannot_cancel_the_slot_s_next_timer() {
+        let mut timers = Timers::new();
+        let waker = noop_waker();
+        let first = timers.insert(tick_in(100), &waker);
+        assert!(timers.cancel(first).is_some());
+        let second = timers.insert(tick_in(100), &waker);
+        assert!(timers.cancel(first).is_none());
+        assert!(timers.is_armed(second));
+    }
+}

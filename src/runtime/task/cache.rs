@@ -139,3 +139,40 @@ impl Drop for CellCache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reuses_cells_of_the_same_class_and_drains_when_idle() {
+        let cache = CellCache::default();
+        let layout = Layout::from_size_align(72, 8).unwrap();
+        let cell = cache.take(layout);
+        // SAFETY: `cell` came from `take` with this layout.
+        unsafe { cache.put(cell, layout) };
+        // A 68-byte cell shares the 72-byte class.
+        let again = cache.take(Layout::from_size_align(68, 4).unwrap());
+        assert_eq!(again, cell);
+        // SAFETY: as above; same class.
+        unsafe { cache.put(again, layout) };
+        assert_eq!(cache.bytes.get(), 72);
+        cache.shrink();
+        assert_eq!(cache.bytes.get(), 0, "one cell: half of it rounds down to none kept");
+    }
+
+    #[test]
+    fn large_or_overaligned_cells_bypass_the_cache() {
+        let cache = CellCache::default();
+        for layout in [
+            Layout::from_size_align(1024, 8).unwrap(),
+            Layout::from_size_align(64, 64).unwrap(),
+        ] {
+            let cell = cache.take(layout);
+            assert_eq!(cell.as_ptr() as usize % layout.align(), 0);
+            // SAFETY: `cell` came from `take` with this layout.
+            unsafe { cache.put(cell, layout) };
+            assert_eq!(cache.bytes.get(), 0);
+        }
+    }
+}
