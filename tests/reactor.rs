@@ -187,3 +187,32 @@ fn a_source_used_outside_its_runtime_is_an_error() {
     let err = second.block_on(async { a.write(b"x").await.unwrap_err() });
     assert!(err.to_string().contains("outside the runtime"), "{err}");
 }
+
+#[test]
+fn a_yield_loop_does_not_starve_io() {
+    let (reader, mut writer) = std::os::unix::net::UnixStream::pair().unwrap();
+    reader.set_nonblocking(true).unwrap();
+    grove::run(async move {
+        let mut reader = Async::new(UnixStream::from_std(reader)).unwrap();
+        let got = Rc::new(Cell::new(false));
+        let flag = got.clone();
+        let read = grove::spawn(async move {
+            let mut buf = [0; 4];
+            reader.read_exact(&mut buf).await.unwrap();
+            flag.set(true);
+            buf
+        });
+        grove::yield_now().await; // the reader parks on the empty socket
+        // Bytes arrive from outside while this task never stops yielding:
+        // only the reactor can wake the reader.
+        let thread = std::thread::spawn(move || writer.write_all(b"data").unwrap());
+        let mut spins: u64 = 0;
+        while !got.get() {
+            grove::yield_now().await;
+            spins += 1;
+            assert!(spins < 100_000_000, "the reader was starved");
+        }
+        thread.join().unwrap();
+        assert_eq!(&read.await.unwrap(), b"data");
+    });
+}

@@ -65,8 +65,10 @@ fn foreign_wakes_are_never_lost() {
                                 0 => waker.wake(),
                                 1 => waker.wake_by_ref(),
                                 _ => {
-                                    waker.clone().wake();
+                                    // A clone outliving the original.
+                                    let copy = waker.clone();
                                     drop(waker);
+                                    copy.wake();
                                 }
                             }
                         }

@@ -45,6 +45,15 @@ where
 }
 
 /// The future of [`joinall`].
+///
+/// # Examples
+///
+/// ```
+/// grove::run(async {
+///     let all: grove::task::JoinAll<i32> = grove::joinall([grove::spawn(async { 1 })]);
+///     assert_eq!(all.await.len(), 1);
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct JoinAll<T> {
     handles: Vec<JoinHandle<T>>,
@@ -117,6 +126,15 @@ where
 }
 
 /// The future of [`try_joinall`].
+///
+/// # Examples
+///
+/// ```
+/// grove::run(async {
+///     let all: grove::task::TryJoinAll<i32> = grove::try_joinall([grove::spawn(async { 1 })]);
+///     assert_eq!(all.await.unwrap(), [1]);
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct TryJoinAll<T> {
     pending: FuturesUnordered<Indexed<T>>,

@@ -35,6 +35,15 @@ pub fn yield_now() -> YieldNow {
 }
 
 /// The future of [`yield_now`].
+///
+/// # Examples
+///
+/// ```
+/// grove::run(async {
+///     let yielding: grove::task::YieldNow = grove::yield_now();
+///     yielding.await;
+/// });
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
 pub struct YieldNow {

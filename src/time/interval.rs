@@ -42,6 +42,18 @@ pub fn interval(period: Duration) -> Interval {
 }
 
 /// The ticker of [`interval`]; also a `Stream` of tick instants.
+///
+/// # Examples
+///
+/// ```
+/// use futures::StreamExt;
+/// use std::time::Duration;
+///
+/// grove::run(async {
+///     let ticks: Vec<_> = grove::interval(Duration::from_millis(1)).take(3).collect().await;
+///     assert_eq!(ticks.len(), 3);
+/// });
+/// ```
 #[derive(Debug)]
 #[must_use = "an interval does nothing unless ticked"]
 pub struct Interval {

@@ -70,6 +70,17 @@ fn far_future() -> Instant {
 }
 
 /// The future of [`sleep`] and [`sleep_until`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// grove::run(async {
+///     let nap: grove::time::Sleep = grove::sleep(Duration::from_millis(1));
+///     nap.await;
+/// });
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {

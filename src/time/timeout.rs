@@ -44,6 +44,17 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 
 pin_project! {
     /// The future of [`timeout`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// grove::run(async {
+    ///     let t: grove::time::Timeout<_> = grove::timeout(Duration::from_secs(1), async { 2 });
+    ///     assert_eq!(t.await, Ok(2));
+    /// });
+    /// ```
     #[derive(Debug)]
     #[must_use = "futures do nothing unless awaited"]
     pub struct Timeout<F> {
