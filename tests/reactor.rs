@@ -216,3 +216,29 @@ fn a_yield_loop_does_not_starve_io() {
         assert_eq!(&read.await.unwrap(), b"data");
     });
 }
+
+#[test]
+fn regression_two_readers_of_one_source_are_both_woken() {
+    grove::run(async {
+        let (a, b) = UnixStream::pair().unwrap();
+        let b = Rc::new(Async::new(b).unwrap());
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                let b = b.clone();
+                grove::spawn(async move {
+                    let mut byte = [0; 1];
+                    b.read_with(|mut s| s.read(&mut byte)).await.unwrap();
+                    byte[0]
+                })
+            })
+            .collect();
+        grove::yield_now().await; // both park on the empty socket
+        (&a).write_all(b"xy").unwrap();
+        let got = grove::timeout(Duration::from_secs(30), grove::joinall(readers))
+            .await
+            .expect("a reader was lost");
+        let mut got: Vec<u8> = got.into_iter().map(Result::unwrap).collect();
+        got.sort_unstable();
+        assert_eq!(got, b"xy");
+    });
+}

@@ -246,3 +246,48 @@ fn handle_is_send_sync_clone() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<grove::task::RemoteJoinHandle<u8>>();
 }
+
+#[test]
+fn regression_a_task_holding_its_own_handle_is_dropped_at_shutdown() {
+    // The task's future owns its JoinHandle; dropping the future drops the
+    // handle, which must not free the cell while the runtime still uses it.
+    let rt = Runtime::new().unwrap();
+    let slot: Rc<std::cell::RefCell<Option<grove::JoinHandle<()>>>> = Rc::default();
+    let inner = slot.clone();
+    let handle = grove::spawn(async move {
+        let _me = inner;
+        std::future::pending::<()>().await;
+    });
+    *slot.borrow_mut() = Some(handle);
+    drop(slot);
+    drop(rt); // the task never ran: it is dropped from the run queue
+}
+
+#[test]
+fn regression_a_task_killed_before_start_may_own_its_handle() {
+    grove::run(async {
+        let slot: Rc<std::cell::RefCell<Option<grove::JoinHandle<()>>>> = Rc::default();
+        let inner = slot.clone();
+        let handle = grove::spawn(async move {
+            let _me = inner;
+        });
+        handle.kill();
+        *slot.borrow_mut() = Some(handle);
+        drop(slot);
+        for _ in 0..3 {
+            grove::yield_now().await;
+        }
+    });
+}
+
+#[test]
+fn regression_a_runtime_dropped_inside_another_s_block_on_is_never_current_again() {
+    let first = Runtime::new().unwrap(); // adopted: current on this thread
+    let second = Runtime::new().unwrap();
+    second.block_on(async move { drop(first) });
+    // `first` is gone: free functions now reach `second`.
+    let task = grove::spawn(async { 5 });
+    second.run_until_stalled();
+    assert!(task.is_finished());
+    assert_eq!(second.block_on(task).unwrap(), 5);
+}

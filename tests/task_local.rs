@@ -82,3 +82,51 @@ fn access_outside_a_task_panics() {
     let _rt = grove::Runtime::new().unwrap();
     COUNTER.with(|c| c.get());
 }
+
+thread_local! {
+    static SEEN_IN_DROP: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Reads another task-local while being dropped.
+struct ReadsOnDrop;
+
+impl Drop for ReadsOnDrop {
+    fn drop(&mut self) {
+        let n = COUNTER.with(|c| c.get());
+        SEEN_IN_DROP.with(|s| s.set(n));
+    }
+}
+
+/// Panics while being dropped.
+struct PanicsOnDrop;
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("task-local destructor failed");
+    }
+}
+
+grove::task_local! {
+    static READS: RefCell<Option<ReadsOnDrop>> = RefCell::new(None);
+    static BOMB: RefCell<Option<PanicsOnDrop>> = RefCell::new(None);
+}
+
+#[test]
+fn regression_task_local_destructors_run_as_their_task_and_may_panic() {
+    grove::run(async {
+        let task = grove::spawn(async {
+            COUNTER.with(|c| c.set(7));
+            READS.with(|r| *r.borrow_mut() = Some(ReadsOnDrop));
+            BOMB.with(|b| *b.borrow_mut() = Some(PanicsOnDrop));
+            "done"
+        });
+        // The joiner is still woken, and the runtime goes on.
+        assert_eq!(task.await.unwrap(), "done");
+        assert_eq!(
+            SEEN_IN_DROP.with(|s| s.get()),
+            7,
+            "the destructor saw its own task's value"
+        );
+        assert_eq!(grove::spawn(async { 1 }).await.unwrap(), 1);
+    });
+}

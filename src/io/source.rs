@@ -21,8 +21,8 @@ use crate::runtime::reactor::{Direction, IoKey};
 /// mio's streams and pipes do. The source is deregistered when the `Async`
 /// is dropped.
 ///
-/// One task may wait to read and another to write at the same time; two
-/// tasks waiting the same way take turns being woken.
+/// One task may wait to read and another to write at the same time. Tasks
+/// waiting the same way are all woken by readiness, and each tries again.
 ///
 /// # Examples
 ///

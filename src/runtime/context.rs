@@ -1,15 +1,19 @@
 //! The thread-local link from free functions (`spawn`, `sleep`, wakers) to
 //! the runtime that lives on this thread.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ptr;
 
 use super::core::Core;
 
 thread_local! {
     /// The runtime that free functions use on this thread: the one being
-    /// driven, or else the first one created here and still alive.
+    /// driven, or else one created here and still alive.
     static CURRENT: Cell<*const Core> = const { Cell::new(ptr::null()) };
+    /// Every runtime alive on this thread, oldest first. `CURRENT` never
+    /// points anywhere else: a runtime dropped while another was being
+    /// driven must not come back as "previous" when that one returns.
+    static LIVE: RefCell<Vec<*const Core>> = const { RefCell::new(Vec::new()) };
     /// Whether some runtime's `block_on`, `turn` or `run_until_stalled` is on
     /// this thread's stack.
     static DRIVING: Cell<bool> = const { Cell::new(false) };
@@ -18,11 +22,11 @@ thread_local! {
 /// Runs `f` on the current runtime's core, if there is one.
 pub(crate) fn with_current<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
     let core = CURRENT.with(Cell::get);
-    // SAFETY: `CURRENT` only ever holds the address of a boxed `Core` whose
-    // `Runtime` is alive: it is set by the runtime and cleared (or restored)
-    // before the core is freed. The runtime is `!Send`, so it cannot be freed
-    // on another thread meanwhile, and it cannot be dropped while one of its
-    // own methods, which are what reach here, is on the stack.
+    // SAFETY: `CURRENT` only ever holds the address of a boxed `Core` in
+    // `LIVE`, whose `Runtime` is alive: `forget` takes a core out of both
+    // before it is freed, and guards only restore cores still in `LIVE`.
+    // The runtime is `!Send`, so it cannot be freed on another thread, and
+    // it cannot be dropped while one of its own methods is on the stack.
     (!core.is_null()).then(|| f(unsafe { &*core }))
 }
 
@@ -49,8 +53,10 @@ pub(crate) fn enter(core: &Core) -> CurrentGuard {
     }
 }
 
-/// Makes `core` current if no runtime is, for as long as it lives.
+/// Records a new runtime on this thread, and makes it current if no
+/// runtime is.
 pub(crate) fn adopt(core: &Core) {
+    LIVE.with(|live| live.borrow_mut().push(core));
     CURRENT.with(|c| {
         if c.get().is_null() {
             c.set(core);
@@ -58,23 +64,37 @@ pub(crate) fn adopt(core: &Core) {
     });
 }
 
-/// Stops `core` being current, before it is freed.
+/// Forgets `core`, before it is freed: if it was current, the newest other
+/// runtime alive on this thread (if any) becomes current.
 pub(crate) fn forget(core: &Core) {
+    let newest = LIVE.with(|live| {
+        let mut live = live.borrow_mut();
+        live.retain(|&c| !ptr::eq(c, core));
+        live.last().copied().unwrap_or(ptr::null())
+    });
     CURRENT.with(|c| {
         if ptr::eq(c.get(), core) {
-            c.set(ptr::null());
+            c.set(newest);
         }
     });
 }
 
-/// Restores the previously current runtime.
+/// Restores the previously current runtime, if it is still alive.
 pub(crate) struct CurrentGuard {
     previous: *const Core,
 }
 
 impl Drop for CurrentGuard {
     fn drop(&mut self) {
-        CURRENT.with(|c| c.set(self.previous));
+        let restore = LIVE.with(|live| {
+            let live = live.borrow();
+            if live.contains(&self.previous) {
+                self.previous
+            } else {
+                live.last().copied().unwrap_or(ptr::null())
+            }
+        });
+        CURRENT.with(|c| c.set(restore));
     }
 }
 

@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::future::Future;
 use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -13,7 +14,8 @@ use super::reactor::Reactor;
 use super::scheduler::{Current, Runnable, Scheduler};
 use super::shared::Shared;
 use super::task::cache::CellCache;
-use super::task::state::{FINISHED, HANDLE, HAS_LOCALS, KILLED, LINKED, RUNNING, SCHEDULED, STARTED};
+use super::task::raw::drop_payload;
+use super::task::state::{FINISHED, HANDLE, HAS_LOCALS, KILLED, LINKED, RETIRING, RUNNING, SCHEDULED, STARTED};
 use super::task::{RawTask, TaskName, waker};
 use super::timers::{Tick, Timers};
 use crate::task::{LocalStore, TaskId};
@@ -42,10 +44,18 @@ pub(crate) struct Core {
     pub(crate) main_waker: RefCell<Option<Waker>>,
 }
 
+/// Runs `f`, containing a panic (whose message the panic hook has already
+/// printed): user code run by the runtime itself must not unwind through it.
+pub(crate) fn contain(f: impl FnOnce()) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(f)) {
+        drop_payload(payload);
+    }
+}
+
 impl Core {
     pub(crate) fn new() -> io::Result<Core> {
         let (reactor, waker) = Reactor::new()?;
-        let shared = Shared::register(waker);
+        let shared = Shared::register(waker)?;
         Ok(Core {
             id: shared.id,
             scheduler: Scheduler::default(),
@@ -124,35 +134,33 @@ impl Core {
 
     /// Runs `f` with `task` as the current task.
     fn as_current<R>(&self, task: RawTask, f: impl FnOnce() -> R) -> R {
-        let current = Current {
+        let _current = self.scheduler.enter(Current {
             id: task.id(),
             task: Some(task),
-        };
-        let previous = self.scheduler.current.replace(Some(current));
-        let r = f();
-        self.scheduler.current.set(previous);
-        r
+        });
+        f()
     }
 
     /// The task returned (or panicked) and its result is in the stage.
     fn complete(&self, task: RawTask) {
-        task.insert(FINISHED);
+        task.insert(FINISHED | RETIRING);
         if !task.has(HANDLE) {
             // Detached: nobody will take the result.
-            task.drop_stage();
+            self.as_current(task, || task.drop_stage());
         }
         self.retire(task);
     }
 
     /// Drops a killed task's future (or result), running its destructors.
     pub(crate) fn kill_now(&self, task: RawTask) {
-        task.insert(FINISHED | KILLED);
+        task.insert(FINISHED | KILLED | RETIRING);
         self.as_current(task, || task.drop_stage());
         self.retire(task);
     }
 
-    /// Takes a finished task out of the live list, drops its task-locals,
-    /// wakes whoever joins it, and lets the cell go if nothing holds it.
+    /// Takes a finished task out of the registry, drops its task-locals,
+    /// wakes whoever joins it, and lets the cell go if nothing holds it. The
+    /// caller set `RETIRING`, which keeps the cell while user code runs.
     fn retire(&self, task: RawTask) {
         self.scheduler.alive.set(self.scheduler.alive.get() - 1);
         if task.has(LINKED) {
@@ -160,11 +168,13 @@ impl Core {
             self.scheduler.live.remove(task);
         }
         if task.has(HAS_LOCALS) {
-            self.locals.remove(task.id());
+            // Their destructors run as the task.
+            self.as_current(task, || self.locals.remove(task.id()));
         }
         if let Some(waker) = task.take_join_waker() {
-            waker.wake();
+            contain(|| waker.wake());
         }
+        task.remove(RETIRING);
         task.release_if_unused();
     }
 

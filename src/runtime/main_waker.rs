@@ -73,6 +73,7 @@ impl<'a> MainTask<'a> {
 impl Drop for MainTask<'_> {
     fn drop(&mut self) {
         self.core.main_waker.take();
-        self.core.locals.remove(self.id);
+        // Task-local destructors run as the future they belonged to.
+        self.enter(|| self.core.locals.remove(self.id));
     }
 }

@@ -31,10 +31,10 @@ use self::core::Core;
 use main_waker::MainTask;
 use scheduler::Runnable;
 
-/// Identifies a runtime: unique among live runtimes (see
-/// `Shared::register` for why reuse after a runtime is gone is safe).
+/// Identifies a runtime for the life of the process: never reused (see
+/// `Shared::register`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) struct RuntimeId(u32);
+pub(crate) struct RuntimeId(pub(crate) u32);
 
 /// A grove runtime: a scheduler, an I/O reactor and timers on one thread.
 ///
@@ -70,7 +70,8 @@ impl Runtime {
     ///
     /// # Errors
     /// If the OS refuses the poller (`epoll_create`) or its waker
-    /// (`eventfd`), typically for lack of file descriptors.
+    /// (`eventfd`), typically for lack of file descriptors; or if the
+    /// process has already created 2^32 - 1 runtimes (ids are never reused).
     ///
     /// # Examples
     ///
@@ -265,13 +266,18 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        {
-            // Destructors of tasks may use the runtime (cancel a timer, wake
-            // a task), so it stays current while they run.
-            let _current = context::enter(&self.core);
-            self.core.shutdown();
+        /// Forgets the core even if shutdown unwinds.
+        struct Forget<'a>(&'a Core);
+        impl Drop for Forget<'_> {
+            fn drop(&mut self) {
+                context::forget(self.0);
+            }
         }
-        context::forget(&self.core);
+        let _forget = Forget(&self.core);
+        // Destructors of tasks may use the runtime (cancel a timer, wake a
+        // task), so it stays current while they run.
+        let _current = context::enter(&self.core);
+        self.core.shutdown();
     }
 }
 

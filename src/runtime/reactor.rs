@@ -66,8 +66,34 @@ struct IoSlot {
     generation: u32,
     /// Readiness bits (`Direction::bit`) not yet disproved by `WouldBlock`.
     ready: u8,
-    /// The task waiting to read, and the one waiting to write.
-    waiters: [Option<Waker>; 2],
+    /// The tasks waiting to read, and those waiting to write.
+    waiters: [Waiters; 2],
+}
+
+/// The tasks waiting one way on a source. Usually one (a reader, a writer),
+/// so the first waker is kept inline; more only when tasks share a source.
+#[derive(Default)]
+pub(crate) struct Waiters {
+    first: Option<Waker>,
+    more: Vec<Waker>,
+}
+
+impl Waiters {
+    fn register(&mut self, waker: &Waker) {
+        let known = |w: &Waker| w.will_wake(waker);
+        if self.first.as_ref().is_some_and(known) || self.more.iter().any(known) {
+            return;
+        }
+        match self.first {
+            None => self.first = Some(waker.clone()),
+            Some(_) => self.more.push(waker.clone()),
+        }
+    }
+
+    fn drain_into(&mut self, woken: &mut Vec<Waker>) {
+        woken.extend(self.first.take());
+        woken.append(&mut self.more);
+    }
 }
 
 /// mio's poller plus the slots of every registered source.
@@ -110,21 +136,21 @@ impl Reactor {
         entry.insert(IoSlot {
             generation,
             ready: 0b11,
-            waiters: [None, None],
+            waiters: Default::default(),
         });
         Ok(key)
     }
 
     /// Deregisters `source` and frees its slot. Returns the slot's wakers,
     /// for the caller to drop once no borrow is held.
-    pub(crate) fn deregister(&self, key: IoKey, source: &mut impl Source) -> [Option<Waker>; 2] {
+    pub(crate) fn deregister(&self, key: IoKey, source: &mut impl Source) -> [Waiters; 2] {
         // Deregistering can only fail if the fd is already closed, in which
         // case the kernel dropped it from the epoll set anyway.
         let _ = self.poll.borrow().registry().deregister(source);
         let mut slots = self.slots.borrow_mut();
         match slots.get(key.index as usize) {
             Some(slot) if slot.generation == key.generation => slots.remove(key.index as usize).waiters,
-            _ => [None, None],
+            _ => Default::default(),
         }
     }
 
@@ -141,10 +167,7 @@ impl Reactor {
         if slot.ready & dir.bit() != 0 {
             return Poll::Ready(());
         }
-        let waiter = &mut slot.waiters[dir as usize];
-        if !waiter.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-            *waiter = Some(cx.waker().clone());
-        }
+        slot.waiters[dir as usize].register(cx.waker());
         Poll::Pending
     }
 
@@ -183,11 +206,11 @@ impl Reactor {
             let failed = event.is_error();
             if event.is_readable() || event.is_read_closed() || failed {
                 slot.ready |= Direction::Read.bit();
-                woken.extend(slot.waiters[Direction::Read as usize].take());
+                slot.waiters[Direction::Read as usize].drain_into(woken);
             }
             if event.is_writable() || event.is_write_closed() || failed {
                 slot.ready |= Direction::Write.bit();
-                woken.extend(slot.waiters[Direction::Write as usize].take());
+                slot.waiters[Direction::Write as usize].drain_into(woken);
             }
         }
         Ok(inject)

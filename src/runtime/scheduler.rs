@@ -131,11 +131,32 @@ impl Scheduler {
         slot.is_some()
     }
 
+    /// Makes `current` the running task until the guard drops (even by
+    /// unwinding).
+    pub(crate) fn enter(&self, current: Current) -> EnterGuard<'_> {
+        EnterGuard {
+            scheduler: self,
+            previous: self.current.replace(Some(current)),
+        }
+    }
+
     /// Empties the queue and slot, for shutdown.
     pub(crate) fn drain(&self) -> Vec<Runnable> {
         self.main_queued.set(false);
         let mut all: Vec<Runnable> = self.handoff.take().into_iter().collect();
         all.extend(self.queue.borrow_mut().drain(..));
         all
+    }
+}
+
+/// Restores the previously running task.
+pub(crate) struct EnterGuard<'a> {
+    scheduler: &'a Scheduler,
+    previous: Option<Current>,
+}
+
+impl Drop for EnterGuard<'_> {
+    fn drop(&mut self) {
+        self.scheduler.current.set(self.previous);
     }
 }

@@ -6,6 +6,7 @@
 //! `notified`: only the first push after the runtime last drained pays for
 //! the `eventfd` write.
 
+use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -62,32 +63,26 @@ fn runtimes() -> MutexGuard<'static, Vec<Arc<Shared>>> {
 }
 
 impl Shared {
-    /// Creates the shared state under an id no live runtime has, and makes
-    /// the runtime findable by it.
+    /// Creates the shared state under a fresh id and makes the runtime
+    /// findable by it.
     ///
-    /// Ids of dropped runtimes may come back after the counter wraps. A
-    /// waker of a task of the dropped runtime may then reach the new one;
-    /// that is harmless, because every such task was finished before its
-    /// runtime let go of the id, and a finished task's wakes are ignored.
-    /// The `RUNTIMES` lock orders the old runtime's last write of the task's
-    /// state before the new runtime's first read of it.
-    pub(crate) fn register(waker: mio::Waker) -> Arc<Shared> {
+    /// Ids are never reused: a waker or timer key that outlives its runtime
+    /// must never reach another one. They are 32 bits to keep task headers
+    /// small, so a process can create 2^32 - 1 runtimes in all (hours of
+    /// doing nothing else); past that, creating one is an error.
+    pub(crate) fn register(waker: mio::Waker) -> io::Result<Arc<Shared>> {
         static NEXT: AtomicU32 = AtomicU32::new(1);
-        let mut runtimes = runtimes();
-        let id = loop {
-            let id = RuntimeId(NEXT.fetch_add(1, Ordering::Relaxed));
-            if !runtimes.iter().any(|s| s.id == id) {
-                break id;
-            }
-        };
+        let id = NEXT
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |id| id.checked_add(1))
+            .map_err(|_| io::Error::other("grove: this process has used up its 2^32 runtime ids"))?;
         let shared = Arc::new(Shared {
-            id,
+            id: RuntimeId(id),
             inject: Mutex::default(),
             notified: AtomicBool::new(false),
             waker,
         });
-        runtimes.push(shared.clone());
-        shared
+        runtimes().push(shared.clone());
+        Ok(shared)
     }
 
     /// Closes the inject queue and forgets the runtime. Returns what was

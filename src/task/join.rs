@@ -149,11 +149,12 @@ impl<T> Future for JoinHandle<T> {
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
         let raw = self.raw;
-        raw.remove(HANDLE);
         drop(raw.take_join_waker());
+        // The output's destructor runs while HANDLE still keeps the cell.
         if raw.has(OUTPUT) {
             raw.drop_stage();
         }
+        raw.remove(HANDLE);
         raw.release_if_unused();
     }
 }

@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use super::TaskId;
 use crate::runtime::context;
+use crate::runtime::core::contain;
 use crate::runtime::task::state::HAS_LOCALS;
 
 /// Declares task-local values: each task sees its own, created by the
@@ -159,10 +160,24 @@ impl LocalStore {
         value
     }
 
-    /// Drops task `id`'s values, outside of any borrow since their
-    /// destructors may use task-locals too.
+    /// Drops task `id`'s values, newest first, one at a time and outside
+    /// of any borrow: a destructor may still use the task's older values
+    /// (or make new ones, dropped in turn). A panicking destructor is
+    /// contained and the rest are still dropped.
     pub(crate) fn remove(&self, id: TaskId) {
-        let values = self.values.borrow_mut().remove(&id);
-        drop(values);
+        loop {
+            let value = {
+                let mut values = self.values.borrow_mut();
+                let Some(task_values) = values.get_mut(&id) else { return };
+                match task_values.pop() {
+                    Some((_, value)) => value,
+                    None => {
+                        values.remove(&id);
+                        return;
+                    }
+                }
+            };
+            contain(|| drop(value));
+        }
     }
 }

@@ -344,7 +344,17 @@ unsafe fn drop_future<F: Future>(task: RawTask, stage: *mut Stage<F>) {
     // SAFETY: `FUTURE` was set, so the future is live; it is dropped where
     // it lies, as `Pin` requires, and never touched again.
     let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { ManuallyDrop::drop(&mut (*stage).future) }));
-    drop(dropped);
+    if let Err(payload) = dropped {
+        drop_payload(payload);
+    }
+}
+
+/// Drops a caught panic's payload, whose own destructor might panic too: a
+/// second panic is contained and its payload leaked rather than let unwind.
+pub(crate) fn drop_payload(payload: Panic) {
+    if let Err(again) = catch_unwind(AssertUnwindSafe(|| drop(payload))) {
+        std::mem::forget(again);
+    }
 }
 
 unsafe fn poll<F: Future, N>(task: RawTask, cx: &mut Context<'_>) -> Poll<()> {
@@ -379,7 +389,9 @@ unsafe fn drop_stage<F: Future, N>(task: RawTask) {
         // SAFETY: `OUTPUT` said the output is live; the bit is cleared first
         // so it is never dropped twice.
         let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { ManuallyDrop::drop(&mut (*stage).output) }));
-        drop(dropped);
+        if let Err(payload) = dropped {
+            drop_payload(payload);
+        }
     }
 }
 

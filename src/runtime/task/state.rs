@@ -45,6 +45,11 @@ pub(crate) const STARTED: u32 = 1 << 8;
 /// run. Excludes [`OUTPUT`].
 pub(crate) const FUTURE: u32 = 1 << 9;
 
+/// The runtime is finishing the task: dropping its future, its task-locals,
+/// waking its joiner. Those run user code, which may drop the task's own
+/// `JoinHandle`; this bit keeps the cell alive until the runtime is done.
+pub(crate) const RETIRING: u32 = 1 << 10;
+
 /// Bits that keep the cell's local reference alive: while any is set, the
 /// runtime side still needs the memory.
-pub(crate) const KEEPS_CELL: u32 = SCHEDULED | RUNNING | OUTPUT | HANDLE | LINKED;
+pub(crate) const KEEPS_CELL: u32 = SCHEDULED | RUNNING | OUTPUT | HANDLE | LINKED | RETIRING;
