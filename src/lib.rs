@@ -28,6 +28,15 @@
 //!   `name`), [`joinall`] and [`try_joinall`], [`yield_now`], task names and
 //!   [`task_local!`]: gevent's greenlets.
 //! - [`sleep`], [`sleep_until`], [`timeout`], [`interval`]: time.
+//! - [`sync`]: [`Event`](sync::Event), [`AsyncResult`](sync::AsyncResult),
+//!   [`Semaphore`](sync::Semaphore), [`BoundedSemaphore`](sync::BoundedSemaphore),
+//!   [`Lock`](sync::Lock), [`RLock`](sync::RLock), [`Condition`](sync::Condition).
+//! - [`queue`]: [`Queue`](queue::Queue), [`LifoQueue`](queue::LifoQueue),
+//!   [`PriorityQueue`](queue::PriorityQueue) (joinable, closable) and the
+//!   rendezvous [`Channel`](queue::Channel).
+//! - [`switch`]: greenlet-style switching between two tasks.
+//! - [`pool`]: [`Group`](pool::Group) and [`Pool`](pool::Pool) (bounded
+//!   concurrency, `map`, `imap_unordered`).
 //! - [`io::Async`]: any mio source as futures-io `AsyncRead`/`AsyncWrite`.
 //!
 //! Tasks may hold `!Send` state: a runtime and its tasks never leave the
@@ -45,7 +54,11 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub mod io;
+pub mod pool;
+pub mod queue;
 pub mod runtime;
+pub mod switch;
+pub mod sync;
 pub mod task;
 pub mod time;
 

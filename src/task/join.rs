@@ -4,12 +4,12 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use super::{JoinError, TaskId};
 use crate::runtime::task::RawTask;
 use crate::runtime::task::state::{FINISHED, HANDLE, KILLED, OUTPUT};
-use crate::runtime::task::waker::wake_task;
+use crate::runtime::task::waker;
 
 /// Owns the right to a task's result, and to kill it: gevent's `Greenlet`.
 ///
@@ -69,11 +69,7 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn kill(&self) {
-        if self.raw.has(FINISHED | KILLED) {
-            return;
-        }
-        self.raw.insert(KILLED);
-        wake_task(self.raw);
+        waker::kill(self.raw);
     }
 
     /// Whether the task has finished: returned, panicked or been killed.
@@ -105,6 +101,14 @@ impl<T> JoinHandle<T> {
     /// ```
     pub fn id(&self) -> TaskId {
         self.raw.id()
+    }
+
+    /// A handle that can kill the task but not join it, for task groups.
+    pub(crate) fn killer(&self) -> Killer {
+        Killer {
+            waker: waker::waker(self.raw),
+            _local: PhantomData,
+        }
     }
 
     /// The name given with [`Builder::name`](super::Builder::name), if any.
@@ -166,5 +170,21 @@ impl<T> fmt::Debug for JoinHandle<T> {
             .field("name", &self.name())
             .field("finished", &self.is_finished())
             .finish()
+    }
+}
+
+/// Kills a task without owning its `JoinHandle`. It holds a reference to
+/// the task (as a waker does), and stays on the runtime's thread.
+pub(crate) struct Killer {
+    waker: Waker,
+    _local: PhantomData<*const ()>,
+}
+
+impl Killer {
+    /// As [`JoinHandle::kill`].
+    pub(crate) fn kill(&self) {
+        if let Some(task) = waker::task_of(&self.waker) {
+            waker::kill(task);
+        }
     }
 }

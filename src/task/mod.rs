@@ -37,6 +37,7 @@ pub use current::{Task, current, try_current};
 pub use error::JoinError;
 pub use id::TaskId;
 pub use join::JoinHandle;
+pub(crate) use join::Killer;
 pub use joinall::{JoinAll, TryJoinAll, joinall, try_joinall};
 pub use local::LocalKey;
 pub(crate) use local::LocalStore;

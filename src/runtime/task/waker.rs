@@ -8,6 +8,7 @@
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
 use super::raw::RawTask;
+use super::state::{FINISHED, KILLED};
 use crate::runtime::{context, shared};
 
 /// The vtable of every task waker. Its data pointer is `RawTask::as_ptr`,
@@ -29,6 +30,24 @@ pub(crate) fn task_of(waker: &Waker) -> Option<RawTask> {
     } else {
         None
     }
+}
+
+/// A waker of its own for `task` (one more reference).
+pub(crate) fn waker(task: RawTask) -> Waker {
+    task.ref_inc();
+    // SAFETY: the raw waker follows the contract of `VTABLE` and owns the
+    // reference just taken.
+    unsafe { Waker::from_raw(raw(task)) }
+}
+
+/// Asks for `task` to be killed: it is marked and scheduled, and the
+/// scheduler drops its future instead of polling it. Runtime thread only.
+pub(crate) fn kill(task: RawTask) {
+    if task.has(FINISHED | KILLED) {
+        return;
+    }
+    task.insert(KILLED);
+    wake_task(task);
 }
 
 /// Schedules `task`, which the caller keeps referenced for the call.

@@ -1,0 +1,338 @@
+//! gevent's `Pool`: a group with a limit on how many tasks run at once.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures::Stream;
+use futures::stream::{FuturesUnordered, StreamExt};
+
+use super::group::{Group, Join};
+use crate::sync::semaphore::Acquire;
+use crate::sync::{Permit, Semaphore};
+use crate::task::{JoinError, JoinHandle};
+
+/// A [`Group`] that runs at most `size` tasks at once: gevent's `Pool`.
+/// [`spawn`](Pool::spawn) waits for a free slot; [`map`](Pool::map) and
+/// [`imap_unordered`](Pool::imap_unordered) run a function over many inputs
+/// with that much concurrency.
+///
+/// A `Pool` is a cheap `Clone` handle to shared state.
+///
+/// # Examples
+///
+/// ```
+/// grove::run(async {
+///     let pool = grove::pool::Pool::new(3);
+///     let squares = pool.map(1..=5, |n| async move { n * n }).await;
+///     let squares: Vec<i32> = squares.into_iter().map(Result::unwrap).collect();
+///     assert_eq!(squares, [1, 4, 9, 16, 25]);
+/// });
+/// ```
+#[derive(Clone)]
+pub struct Pool {
+    group: Group,
+    slots: Semaphore,
+    size: usize,
+}
+
+impl Pool {
+    /// A pool of `size` slots.
+    ///
+    /// # Panics
+    /// If `size` is zero: nothing could ever run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = grove::pool::Pool::new(10);
+    /// assert_eq!(pool.free_count(), 10);
+    /// ```
+    #[track_caller]
+    pub fn new(size: usize) -> Pool {
+        assert!(size > 0, "a pool needs at least one slot");
+        Pool {
+            group: Group::new(),
+            slots: Semaphore::new(size),
+            size,
+        }
+    }
+
+    /// Waits for a free slot, then spawns `future` in it and returns its
+    /// handle. The slot is freed when the task finishes or is killed.
+    ///
+    /// # Panics
+    /// If there is no grove runtime on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let pool = grove::pool::Pool::new(1);
+    ///     let task = pool.spawn(async { "ran" }).await;
+    ///     assert_eq!(pool.free_count(), 0);
+    ///     assert_eq!(task.await.unwrap(), "ran");
+    ///     assert_eq!(pool.free_count(), 1);
+    /// });
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropped while waiting for a slot, nothing is spawned and no slot is
+    /// taken.
+    pub async fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let permit = self.slots.acquire().await;
+        self.spawn_with(permit, future)
+    }
+
+    /// Spawns `future` in the slot held by `permit`.
+    fn spawn_with<F>(&self, permit: Permit, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.group.spawn(async move {
+            let _slot = permit;
+            future.await
+        })
+    }
+
+    /// How many more tasks could start now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(grove::pool::Pool::new(2).free_count(), 2);
+    /// ```
+    pub fn free_count(&self) -> usize {
+        self.slots.available()
+    }
+
+    /// The number of slots.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(grove::pool::Pool::new(4).size(), 4);
+    /// ```
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// How many tasks of the pool have not finished.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(grove::pool::Pool::new(4).len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.group.len()
+    }
+
+    /// Whether no task of the pool is running.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(grove::pool::Pool::new(1).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.group.is_empty()
+    }
+
+    /// Runs `f` on every item, at most `size` at a time, and returns the
+    /// results in input order.
+    ///
+    /// # Panics
+    /// If there is no grove runtime on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let pool = grove::pool::Pool::new(2);
+    ///     let lens = pool.map(["a", "bb", "ccc"], |s| async move { s.len() }).await;
+    ///     assert_eq!(lens.into_iter().map(Result::unwrap).collect::<Vec<_>>(), [1, 2, 3]);
+    /// });
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future stops starting new tasks; those already started
+    /// go on, detached, in the pool.
+    pub async fn map<I, F, Fut>(&self, items: I, mut f: F) -> Vec<Result<Fut::Output, JoinError>>
+    where
+        I: IntoIterator,
+        F: FnMut(I::Item) -> Fut,
+        Fut: Future + 'static,
+        Fut::Output: 'static,
+    {
+        let mut tasks = Vec::new();
+        for item in items {
+            tasks.push(self.spawn(f(item)).await);
+        }
+        crate::joinall(tasks).await
+    }
+
+    /// Runs `f` on every item, at most `size` at a time, and yields the
+    /// results as they finish.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use std::time::Duration;
+    ///
+    /// grove::run(async {
+    ///     let pool = grove::pool::Pool::new(3);
+    ///     let done: Vec<u64> = pool
+    ///         .imap_unordered([30, 10, 20], |ms| async move {
+    ///             grove::sleep(Duration::from_millis(ms)).await;
+    ///             ms
+    ///         })
+    ///         .map(Result::unwrap)
+    ///         .collect()
+    ///         .await;
+    ///     assert_eq!(done, [10, 20, 30]);
+    /// });
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the stream stops starting new tasks; those already started
+    /// go on, detached, in the pool.
+    pub fn imap_unordered<I, F, Fut>(&self, items: I, f: F) -> ImapUnordered<I::IntoIter, F, Fut::Output>
+    where
+        I: IntoIterator,
+        F: FnMut(I::Item) -> Fut,
+        Fut: Future + 'static,
+        Fut::Output: 'static,
+    {
+        ImapUnordered {
+            pool: self.clone(),
+            items: items.into_iter(),
+            next: None,
+            f,
+            slot: None,
+            running: FuturesUnordered::new(),
+        }
+    }
+
+    /// Kills every task of the pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let pool = grove::pool::Pool::new(2);
+    ///     let task = pool.spawn(std::future::pending::<()>()).await;
+    ///     pool.kill();
+    ///     assert!(task.await.unwrap_err().is_killed());
+    /// });
+    /// ```
+    pub fn kill(&self) {
+        self.group.kill();
+    }
+
+    /// Waits until every task of the pool has finished.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let pool = grove::pool::Pool::new(2);
+    ///     pool.spawn(grove::yield_now()).await;
+    ///     pool.join().await;
+    ///     assert_eq!(pool.free_count(), 2);
+    /// });
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future changes nothing about the pool.
+    pub fn join(&self) -> Join {
+        self.group.join()
+    }
+}
+
+impl fmt::Debug for Pool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pool")
+            .field("size", &self.size)
+            .field("running", &self.len())
+            .finish()
+    }
+}
+
+/// The stream of [`Pool::imap_unordered`].
+///
+/// # Examples
+///
+/// ```
+/// use futures::StreamExt;
+///
+/// grove::run(async {
+///     let pool = grove::pool::Pool::new(2);
+///     let results = pool.imap_unordered(0..4, |n| async move { n });
+///     assert_eq!(results.count().await, 4);
+/// });
+/// ```
+#[must_use = "streams do nothing unless polled"]
+pub struct ImapUnordered<I: Iterator, F, T> {
+    pool: Pool,
+    items: I,
+    /// The next item, taken from `items`, waiting for a slot.
+    next: Option<I::Item>,
+    f: F,
+    /// Waiting for a slot for `next`.
+    slot: Option<Acquire>,
+    running: FuturesUnordered<JoinHandle<T>>,
+}
+
+impl<I, F, Fut> Stream for ImapUnordered<I, F, Fut::Output>
+where
+    I: Iterator + Unpin,
+    I::Item: Unpin,
+    F: FnMut(I::Item) -> Fut + Unpin,
+    Fut: Future + 'static,
+    Fut::Output: 'static,
+{
+    type Item = Result<Fut::Output, JoinError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        // Start as many tasks as there are free slots.
+        loop {
+            if this.next.is_none() {
+                this.next = this.items.next();
+            }
+            let Some(_) = &this.next else { break };
+            let slot = this.slot.get_or_insert_with(|| this.pool.slots.acquire());
+            let Poll::Ready(permit) = Pin::new(slot).poll(cx) else {
+                break;
+            };
+            this.slot = None;
+            let item = this.next.take().expect("checked above");
+            let task = this.pool.spawn_with(permit, (this.f)(item));
+            this.running.push(task);
+        }
+        match this.running.poll_next_unpin(cx) {
+            Poll::Ready(None) if this.next.is_some() => Poll::Pending,
+            other => other,
+        }
+    }
+}
+
+impl<I: Iterator, F, T> fmt::Debug for ImapUnordered<I, F, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImapUnordered")
+            .field("running", &self.running.len())
+            .finish()
+    }
+}

@@ -1,0 +1,237 @@
+//! gevent's `Group`: a set of tasks to join or kill together.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use slab::Slab;
+
+use crate::sync::waiters::{WaitKey, WaitList, wake_all};
+use crate::task::{JoinHandle, Killer};
+
+/// A set of tasks: [`spawn`](Group::spawn) adds one, it leaves the group
+/// when it finishes (or is killed), [`join`](Group::join) waits until the
+/// group is empty and [`kill`](Group::kill) kills every member.
+///
+/// A `Group` is a cheap `Clone` handle to shared state.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// grove::run(async {
+///     let group = grove::pool::Group::new();
+///     for ms in [10, 20] {
+///         group.spawn(grove::sleep(Duration::from_millis(ms)));
+///     }
+///     assert_eq!(group.len(), 2);
+///     group.join().await;
+///     assert!(group.is_empty());
+/// });
+/// ```
+#[derive(Clone, Default)]
+pub struct Group {
+    state: Rc<RefCell<State>>,
+}
+
+#[derive(Default)]
+struct State {
+    members: Slab<Killer>,
+    /// Waiting for the group to become empty.
+    joiners: WaitList<()>,
+}
+
+impl Group {
+    /// An empty group.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(grove::pool::Group::new().len(), 0);
+    /// ```
+    pub fn new() -> Group {
+        Group::default()
+    }
+
+    /// Spawns `future` as a task in the group and returns its handle.
+    ///
+    /// # Panics
+    /// If there is no grove runtime on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let group = grove::pool::Group::new();
+    ///     let task = group.spawn(async { 5 });
+    ///     assert_eq!(task.await.unwrap(), 5);
+    ///     assert!(group.is_empty());
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let key = self.state.borrow().members.vacant_key();
+        let membership = Membership {
+            state: self.state.clone(),
+            key,
+        };
+        let handle = crate::spawn(async move {
+            let _membership = membership;
+            future.await
+        });
+        // The task cannot have run yet, so the key is still vacant.
+        self.state.borrow_mut().members.insert(handle.killer());
+        handle
+    }
+
+    /// How many tasks of the group have not finished.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let group = grove::pool::Group::new();
+    ///     group.spawn(async {});
+    ///     assert_eq!(group.len(), 1);
+    ///     group.join().await;
+    ///     assert_eq!(group.len(), 0);
+    /// });
+    /// ```
+    pub fn len(&self) -> usize {
+        self.state.borrow().members.len()
+    }
+
+    /// Whether every task of the group has finished.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(grove::pool::Group::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Kills every task of the group (see [`JoinHandle::kill`]); await
+    /// [`join`](Group::join) to wait until they are gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let group = grove::pool::Group::new();
+    ///     let task = group.spawn(std::future::pending::<()>());
+    ///     group.kill();
+    ///     group.join().await;
+    ///     assert!(task.await.unwrap_err().is_killed());
+    /// });
+    /// ```
+    pub fn kill(&self) {
+        let state = self.state.borrow();
+        for (_, member) in state.members.iter() {
+            member.kill();
+        }
+    }
+
+    /// Waits until every task of the group has finished.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let group = grove::pool::Group::new();
+    ///     group.spawn(grove::yield_now());
+    ///     group.join().await;
+    ///     assert!(group.is_empty());
+    /// });
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future changes nothing about the group.
+    pub fn join(&self) -> Join {
+        Join {
+            state: self.state.clone(),
+            key: None,
+        }
+    }
+}
+
+impl fmt::Debug for Group {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Group").field("len", &self.len()).finish()
+    }
+}
+
+/// Lives in a member task's future and takes it out of the group when the
+/// future is dropped, whether it finished or was killed.
+struct Membership {
+    state: Rc<RefCell<State>>,
+    key: usize,
+}
+
+impl Drop for Membership {
+    fn drop(&mut self) {
+        let wakers = {
+            let mut state = self.state.borrow_mut();
+            drop(state.members.try_remove(self.key));
+            if !state.members.is_empty() {
+                return;
+            }
+            state.joiners.notify_all()
+        };
+        wake_all(wakers);
+    }
+}
+
+/// The future of [`Group::join`].
+///
+/// # Examples
+///
+/// ```
+/// grove::run(async {
+///     let group = grove::pool::Group::new();
+///     let join: grove::pool::group::Join = group.join();
+///     join.await;
+/// });
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct Join {
+    state: Rc<RefCell<State>>,
+    key: Option<WaitKey>,
+}
+
+impl Future for Join {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let mut state = this.state.borrow_mut();
+        if this.key.is_none() && state.members.is_empty() {
+            return Poll::Ready(());
+        }
+        state.joiners.poll_or_push(&mut this.key, cx, || None).map(drop)
+    }
+}
+
+impl Drop for Join {
+    fn drop(&mut self) {
+        if let Some(key) = self.key {
+            self.state.borrow_mut().joiners.remove(key);
+        }
+    }
+}
+
+impl fmt::Debug for Join {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Join").field("waiting", &self.key.is_some()).finish()
+    }
+}

@@ -1,0 +1,21 @@
+//! gevent's `Group` and `Pool`: sets of tasks to join or kill together,
+//! and bounded concurrency.
+//!
+//! # Examples
+//!
+//! ```
+//! grove::run(async {
+//!     let pool = grove::pool::Pool::new(2);
+//!     for n in 0..5 {
+//!         // Waits while two tasks are running.
+//!         pool.spawn(async move { n * 2 }).await;
+//!     }
+//!     pool.join().await;
+//! });
+//! ```
+
+pub mod group;
+mod bounded;
+
+pub use group::Group;
+pub use bounded::{ImapUnordered, Pool};

@@ -1,0 +1,219 @@
+//! The state every queue shares, whatever its order: the buffer, the
+//! getters and putters in line, and the count of unfinished items.
+//!
+//! Items move in one of three ways: into the buffer, straight from a put to
+//! a waiting getter's node, or from a waiting putter's node into the buffer
+//! (or straight to a getter, for a rendezvous). Each move that hands an item
+//! on returns the waker to wake once the `RefCell` borrow is released.
+
+use std::cell::RefCell;
+use std::marker::PhantomData;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use super::error::Closed;
+use super::order::Order;
+use crate::sync::waiters::{WaitKey, WaitList, wake_all};
+
+pub(crate) type Shared<T, O> = Rc<RefCell<State<T, O>>>;
+
+pub(crate) struct State<T, O: Order<T>> {
+    pub(crate) buf: O::Buffer,
+    /// `None`: unbounded. `Some(0)`: a rendezvous.
+    pub(crate) capacity: Option<usize>,
+    /// Tasks waiting for an item; an item may be handed to their node.
+    pub(crate) getters: WaitList<T>,
+    /// Tasks waiting for room; each node carries the item to put.
+    pub(crate) putters: WaitList<T>,
+    pub(crate) closed: bool,
+    /// Items put and not yet marked done (`task_done`).
+    pub(crate) unfinished: usize,
+    /// Tasks waiting for `unfinished` to reach zero.
+    pub(crate) joiners: WaitList<()>,
+    _order: PhantomData<O>,
+}
+
+impl<T, O: Order<T>> State<T, O> {
+    pub(crate) fn new(capacity: Option<usize>) -> Shared<T, O> {
+        Rc::new(RefCell::new(State {
+            buf: O::Buffer::default(),
+            capacity,
+            getters: WaitList::default(),
+            putters: WaitList::default(),
+            closed: false,
+            unfinished: 0,
+            joiners: WaitList::default(),
+            _order: PhantomData,
+        }))
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        O::len(&self.buf)
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        self.capacity.is_some_and(|c| self.len() >= c)
+    }
+
+    /// Puts `item` without waiting: to the first getter, or into the buffer
+    /// if there is room. Gives it back if the queue is full or closed.
+    pub(crate) fn try_put(&mut self, item: T) -> Result<Option<Waker>, T> {
+        if self.closed {
+            return Err(item);
+        }
+        let item = match self.getters.notify_one(Some(item)) {
+            Ok(waker) => {
+                self.unfinished += 1;
+                return Ok(waker);
+            }
+            Err(item) => item.expect("the item offered"),
+        };
+        if self.is_full() {
+            return Err(item);
+        }
+        O::push(&mut self.buf, item);
+        self.unfinished += 1;
+        Ok(None)
+    }
+
+    /// Takes an item without waiting, with the waker of a putter whose item
+    /// moved in meanwhile.
+    pub(crate) fn try_get(&mut self) -> Option<(T, Option<Waker>)> {
+        if let Some(item) = O::pop(&mut self.buf) {
+            // A slot is free: the first waiting putter's item takes it. (A
+            // rendezvous never has room; its putters wait for a getter.)
+            let mut waker = None;
+            if !self.is_full() {
+                if let Some((next, putter)) = self.putters.take_one() {
+                    O::push(&mut self.buf, next);
+                    self.unfinished += 1;
+                    waker = putter;
+                }
+            }
+            return Some((item, waker));
+        }
+        // Nothing buffered: a waiting putter hands over directly (a
+        // rendezvous, whose buffer is always "full").
+        let (item, waker) = self.putters.take_one()?;
+        self.unfinished += 1;
+        Some((item, waker))
+    }
+
+    /// Gives an item that reached a dropped getter to the next getter, or
+    /// back to where the next get finds it first.
+    fn redeliver(&mut self, item: T) -> Option<Waker> {
+        match self.getters.notify_one(Some(item)) {
+            Ok(waker) => waker,
+            Err(item) => {
+                O::unpop(&mut self.buf, item.expect("the item offered"));
+                None
+            }
+        }
+    }
+}
+
+/// Wakes a waker that an item was handed to; for a rendezvous, so that its
+/// task runs next.
+pub(crate) fn wake_receiver<T, O: Order<T>>(waker: Option<Waker>) {
+    if let Some(waker) = waker {
+        if O::HANDOFF {
+            crate::task::wake_next(&waker);
+        } else {
+            waker.wake();
+        }
+    }
+}
+
+/// Polls a get whose place in line is `key`.
+pub(crate) fn poll_get<T, O: Order<T>>(
+    shared: &Shared<T, O>,
+    key: &mut Option<WaitKey>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<T, Closed>> {
+    let mut state = shared.borrow_mut();
+    if key.is_some() {
+        match state.getters.poll(key, cx) {
+            Poll::Ready(Some(item)) => return Poll::Ready(Ok(item)),
+            // Woken by `close`: look again below.
+            Poll::Ready(None) => {}
+            Poll::Pending => return Poll::Pending,
+        }
+    }
+    if let Some((item, waker)) = state.try_get() {
+        drop(state);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        return Poll::Ready(Ok(item));
+    }
+    if state.closed {
+        return Poll::Ready(Err(Closed(())));
+    }
+    *key = Some(state.getters.push(cx.waker(), None));
+    Poll::Pending
+}
+
+/// A get dropped mid-wait: leaves the line, passing on any item handed to it.
+pub(crate) fn cancel_get<T, O: Order<T>>(shared: &Shared<T, O>, key: WaitKey) {
+    let waker = {
+        let mut state = shared.borrow_mut();
+        match state.getters.remove(key) {
+            (true, Some(item)) => state.redeliver(item),
+            _ => None,
+        }
+    };
+    wake_receiver::<T, O>(waker);
+}
+
+/// Polls a put of `item` (taken on the first poll) whose place in line is
+/// `key`.
+pub(crate) fn poll_put<T, O: Order<T>>(
+    shared: &Shared<T, O>,
+    item: &mut Option<T>,
+    key: &mut Option<WaitKey>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), Closed<T>>> {
+    let mut state = shared.borrow_mut();
+    if key.is_some() {
+        // Notified with the item still in the node means it was refused.
+        return state
+            .putters
+            .poll(key, cx)
+            .map(|refused| refused.map_or(Ok(()), |item| Err(Closed(item))));
+    }
+    let Some(value) = item.take() else {
+        return Poll::Ready(Ok(()));
+    };
+    match state.try_put(value) {
+        Ok(waker) => {
+            drop(state);
+            wake_receiver::<T, O>(waker);
+            Poll::Ready(Ok(()))
+        }
+        Err(value) if state.closed => Poll::Ready(Err(Closed(value))),
+        Err(value) => {
+            *key = Some(state.putters.push(cx.waker(), Some(value)));
+            Poll::Pending
+        }
+    }
+}
+
+/// A put dropped mid-wait: leaves the line; its item, never delivered, is
+/// dropped with it.
+pub(crate) fn cancel_put<T, O: Order<T>>(shared: &Shared<T, O>, key: WaitKey) {
+    let removed = shared.borrow_mut().putters.remove(key);
+    drop(removed);
+}
+
+/// Closes the queue: waiting getters (of an empty queue) get `Closed`, and
+/// waiting putters get their items back.
+pub(crate) fn close<T, O: Order<T>>(shared: &Shared<T, O>) {
+    let wakers = {
+        let mut state = shared.borrow_mut();
+        state.closed = true;
+        let mut wakers = state.getters.notify_all();
+        wakers.extend(state.putters.notify_all());
+        wakers
+    };
+    wake_all(wakers);
+}

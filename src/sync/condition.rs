@@ -1,0 +1,168 @@
+//! gevent's `Condition`, over a [`Lock`].
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use super::lock::LockGuard;
+use super::waiters::{WaitKey, WaitList, wake_all};
+
+/// A condition variable: a task holding a [`Lock`](super::Lock) waits with
+/// [`wait`](Condition::wait), which gives up the lock, sleeps until
+/// [`notify`](Condition::notify)ed, and takes the lock back. Waiters are
+/// notified first come, first served.
+///
+/// A `Condition` is a cheap `Clone` handle to shared state.
+///
+/// # Examples
+///
+/// ```
+/// use grove::sync::{Condition, Lock};
+///
+/// grove::run(async {
+///     let (items, ready) = (Lock::new(Vec::new()), Condition::new());
+///     let consumer = {
+///         let (items, ready) = (items.clone(), ready.clone());
+///         grove::spawn(async move {
+///             let mut guard = items.lock().await;
+///             while guard.is_empty() {
+///                 guard = ready.wait(guard).await;
+///             }
+///             guard.pop().unwrap()
+///         })
+///     };
+///     grove::yield_now().await;
+///     items.lock().await.push("work");
+///     ready.notify(1);
+///     assert_eq!(consumer.await.unwrap(), "work");
+/// });
+/// ```
+#[derive(Clone, Default)]
+pub struct Condition {
+    waiters: Rc<RefCell<WaitList<()>>>,
+}
+
+impl Condition {
+    /// A condition nobody waits on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let _ready = grove::sync::Condition::new();
+    /// ```
+    pub fn new() -> Condition {
+        Condition::default()
+    }
+
+    /// Gives up the lock held by `guard`, waits for a notification, then
+    /// waits for the lock again and returns the new guard. The waiter joins
+    /// the line before the lock is given up, so a notification sent right
+    /// after cannot be missed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use grove::sync::{Condition, Lock};
+    ///
+    /// grove::run(async {
+    ///     let (flag, cond) = (Lock::new(false), Condition::new());
+    ///     let (f, c) = (flag.clone(), cond.clone());
+    ///     let setter = grove::spawn(async move {
+    ///         *f.lock().await = true;
+    ///         c.notify_all();
+    ///     });
+    ///     let mut guard = flag.lock().await;
+    ///     while !*guard {
+    ///         guard = cond.wait(guard).await;
+    ///     }
+    ///     setter.await.unwrap();
+    /// });
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// The lock is given up when the wait begins either way. If the future
+    /// is dropped after it was notified, the notification passes to the next
+    /// waiter, so `notify(n)` still wakes `n` tasks.
+    pub async fn wait<'a, T>(&self, guard: LockGuard<'a, T>) -> LockGuard<'a, T> {
+        let lock = guard.lock();
+        Notified {
+            waiters: self.waiters.clone(),
+            key: None,
+            guard: Some(guard),
+        }
+        .await;
+        lock.lock().await
+    }
+
+    /// Wakes up to `n` waiters, first come first woken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cond = grove::sync::Condition::new();
+    /// cond.notify(3); // nobody waits: nothing happens
+    /// ```
+    pub fn notify(&self, n: usize) {
+        let wakers: Vec<_> = {
+            let mut waiters = self.waiters.borrow_mut();
+            (0..n).map_while(|_| waiters.notify_one(None).ok()).flatten().collect()
+        };
+        wake_all(wakers);
+    }
+
+    /// Wakes every waiter.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::sync::Condition::new().notify_all();
+    /// ```
+    pub fn notify_all(&self) {
+        let wakers = self.waiters.borrow_mut().notify_all();
+        wake_all(wakers);
+    }
+}
+
+impl fmt::Debug for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Condition")
+            .field("waiters", &self.waiters.borrow().len())
+            .finish()
+    }
+}
+
+/// Waits for a notification; gives up `guard` once in line.
+struct Notified<'a, T> {
+    waiters: Rc<RefCell<WaitList<()>>>,
+    key: Option<WaitKey>,
+    guard: Option<LockGuard<'a, T>>,
+}
+
+impl<T> Future for Notified<'_, T> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let poll = this.waiters.borrow_mut().poll_or_push(&mut this.key, cx, || None);
+        // In line now: the lock can go.
+        this.guard = None;
+        poll.map(drop)
+    }
+}
+
+impl<T> Drop for Notified<'_, T> {
+    fn drop(&mut self) {
+        let Some(key) = self.key else { return };
+        let (notified, _) = self.waiters.borrow_mut().remove(key);
+        if notified {
+            let next = self.waiters.borrow_mut().notify_one(None);
+            if let Ok(Some(waker)) = next {
+                waker.wake();
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! gevent's synchronization primitives for green tasks: [`Event`],
+//! [`AsyncResult`], [`Semaphore`], [`BoundedSemaphore`], [`Lock`],
+//! [`RLock`] and [`Condition`].
+//!
+//! They are all built on one FIFO waiter list, so waiters are served in the
+//! order they arrived, and every waiting operation is cancel-safe: dropping
+//! its future (under [`timeout`](crate::timeout), or because its task was
+//! killed) leaves the primitive as if it had never waited. They are for the
+//! tasks of one runtime: cheap `Clone` handles, `!Send`, no atomics.
+//!
+//! # Examples
+//!
+//! ```
+//! use grove::sync::{Event, Semaphore};
+//!
+//! grove::run(async {
+//!     let (go, slots) = (Event::new(), Semaphore::new(2));
+//!     let tasks: Vec<_> = (0..4)
+//!         .map(|_| {
+//!             let (go, slots) = (go.clone(), slots.clone());
+//!             grove::spawn(async move {
+//!                 go.wait().await;
+//!                 let _slot = slots.acquire().await;
+//!             })
+//!         })
+//!         .collect();
+//!     go.set();
+//!     grove::joinall(tasks).await;
+//! });
+//! ```
+
+pub mod async_result;
+mod condition;
+mod error;
+pub mod event;
+pub mod lock;
+pub mod rlock;
+mod sem_core;
+pub mod semaphore;
+pub(crate) mod waiters;
+
+pub use async_result::AsyncResult;
+pub use condition::Condition;
+pub use error::{NotOwner, OverRelease};
+pub use event::Event;
+pub use lock::{Lock, LockGuard};
+pub use rlock::RLock;
+pub use semaphore::{BoundedSemaphore, Permit, Semaphore};
