@@ -14,8 +14,8 @@
 //! });
 //! ```
 
-pub mod group;
 mod bounded;
+pub mod group;
 
-pub use group::Group;
 pub use bounded::{ImapUnordered, Pool};
+pub use group::Group;

@@ -27,13 +27,13 @@
 //! ```
 
 mod error;
-mod order;
 mod handle;
+mod order;
 mod state;
 
 pub use error::{Closed, Empty, Full, TaskDoneError};
-pub use order::{Fifo, Lifo, Order, Priority, Rendezvous};
 pub use handle::{Get, Join, Put, QueueOf};
+pub use order::{Fifo, Lifo, Order, Priority, Rendezvous};
 
 /// A first-in, first-out queue: gevent's `Queue` (and `JoinableQueue`).
 /// See [`QueueOf`] for the API, which every queue shares.
