@@ -37,6 +37,9 @@ fn queue_op() -> impl Strategy<Value = QueueOp> {
     ]
 }
 
+/// A task putting one item.
+type PutTask = JoinHandle<Result<(), grove::queue::Closed<u32>>>;
+
 /// Runs `ops` on `queue` and checks that every item put comes out exactly
 /// once, and none that was not put.
 fn check_queue<O: grove::queue::Order<u32> + 'static>(
@@ -51,7 +54,7 @@ fn check_queue<O: grove::queue::Order<u32> + 'static>(
     // Items a killed putter may or may not have delivered.
     let mut maybe: Vec<u32> = Vec::new();
     let received: Rc<RefCell<Vec<u32>>> = Rc::default();
-    let mut putters: Vec<(u32, JoinHandle<Result<(), grove::queue::Closed<u32>>>)> = Vec::new();
+    let mut putters: Vec<(u32, PutTask)> = Vec::new();
     let mut getters: Vec<JoinHandle<()>> = Vec::new();
     let fresh = || {
         next_item.set(next_item.get() + 1);
