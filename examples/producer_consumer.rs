@@ -46,7 +46,10 @@ fn main() {
         grove::joinall(producers).await;
         queue.close();
         let counts = grove::joinall(consumers).await;
-        counts.into_iter().map(|c| c.expect("consumers do not fail")).sum::<usize>()
+        counts
+            .into_iter()
+            .map(|c| c.expect("consumers do not fail"))
+            .sum::<usize>()
     });
     println!("consumed {consumed} items of {}", PRODUCERS * ITEMS_PER_PRODUCER);
     assert_eq!(consumed, PRODUCERS * ITEMS_PER_PRODUCER);
