@@ -16,7 +16,7 @@ use crate::task::{self, TaskId};
 /// is free once that task has released it as many times. Releasing it from
 /// any other task is an error. Waiters are served first come, first served.
 ///
-/// Its owner is the current task ([`task::current`](crate::task::current)),
+/// Its owner is the current task ([`task::current`]),
 /// so it must be used from inside a grove task (or a `block_on` future).
 ///
 /// # Examples
