@@ -215,9 +215,9 @@ impl<T, O: Order<T>> QueueOf<T, O> {
     ///
     /// Dropping the future before the item went in leaves the queue as if
     /// the put never happened; the item is dropped with the future.
-    pub fn put(&self, item: T) -> Put<T, O> {
+    pub fn put(&self, item: T) -> Put<'_, T, O> {
         Put {
-            shared: self.shared.clone(),
+            shared: &self.shared,
             item: Some(item),
             key: None,
         }
@@ -243,9 +243,9 @@ impl<T, O: Order<T>> QueueOf<T, O> {
     /// No item is lost: if one was already handed to this get when it is
     /// dropped, it goes to the next waiting getter, or back to the front of
     /// the queue.
-    pub fn get(&self) -> Get<T, O> {
+    pub fn get(&self) -> Get<'_, T, O> {
         Get {
-            shared: self.shared.clone(),
+            shared: &self.shared,
             key: None,
         }
     }
@@ -413,9 +413,9 @@ impl<T, O: Order<T>> QueueOf<T, O> {
     /// # Cancel safety
     ///
     /// Dropping the future takes it out of the line and changes nothing else.
-    pub fn join(&self) -> Join<T, O> {
+    pub fn join(&self) -> Join<'_, T, O> {
         Join {
-            shared: self.shared.clone(),
+            shared: &self.shared,
             key: None,
         }
     }
@@ -558,38 +558,38 @@ impl<T, O: Order<T>> Sink<T> for QueueOf<T, O> {
 /// ```
 /// grove::run(async {
 ///     let queue = grove::queue::Queue::new();
-///     let put: grove::queue::Put<i32> = queue.put(1);
+///     let put: grove::queue::Put<'_, i32> = queue.put(1);
 ///     put.await.unwrap();
 /// });
 /// ```
 #[must_use = "futures do nothing unless awaited"]
-pub struct Put<T, O: Order<T> = Fifo> {
-    shared: Shared<T, O>,
+pub struct Put<'a, T, O: Order<T> = Fifo> {
+    shared: &'a Shared<T, O>,
     item: Option<T>,
     key: Option<WaitKey>,
 }
 
 // Nothing in it is pinned.
-impl<T, O: Order<T>> Unpin for Put<T, O> {}
+impl<T, O: Order<T>> Unpin for Put<'_, T, O> {}
 
-impl<T, O: Order<T>> Future for Put<T, O> {
+impl<T, O: Order<T>> Future for Put<'_, T, O> {
     type Output = Result<(), Closed<T>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        state::poll_put(&this.shared, &mut this.item, &mut this.key, cx)
+        state::poll_put(this.shared, &mut this.item, &mut this.key, cx)
     }
 }
 
-impl<T, O: Order<T>> Drop for Put<T, O> {
+impl<T, O: Order<T>> Drop for Put<'_, T, O> {
     fn drop(&mut self) {
         if let Some(key) = self.key {
-            state::cancel_put(&self.shared, key);
+            state::cancel_put(self.shared, key);
         }
     }
 }
 
-impl<T, O: Order<T>> fmt::Debug for Put<T, O> {
+impl<T, O: Order<T>> fmt::Debug for Put<'_, T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Put").field("waiting", &self.key.is_some()).finish()
     }
@@ -603,34 +603,34 @@ impl<T, O: Order<T>> fmt::Debug for Put<T, O> {
 /// grove::run(async {
 ///     let queue = grove::queue::Queue::new();
 ///     queue.try_put(4).unwrap();
-///     let get: grove::queue::Get<i32> = queue.get();
+///     let get: grove::queue::Get<'_, i32> = queue.get();
 ///     assert_eq!(get.await, Ok(4));
 /// });
 /// ```
 #[must_use = "futures do nothing unless awaited"]
-pub struct Get<T, O: Order<T> = Fifo> {
-    shared: Shared<T, O>,
+pub struct Get<'a, T, O: Order<T> = Fifo> {
+    shared: &'a Shared<T, O>,
     key: Option<WaitKey>,
 }
 
-impl<T, O: Order<T>> Future for Get<T, O> {
+impl<T, O: Order<T>> Future for Get<'_, T, O> {
     type Output = Result<T, Closed>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        state::poll_get(&this.shared, &mut this.key, cx)
+        state::poll_get(this.shared, &mut this.key, cx)
     }
 }
 
-impl<T, O: Order<T>> Drop for Get<T, O> {
+impl<T, O: Order<T>> Drop for Get<'_, T, O> {
     fn drop(&mut self) {
         if let Some(key) = self.key {
-            state::cancel_get(&self.shared, key);
+            state::cancel_get(self.shared, key);
         }
     }
 }
 
-impl<T, O: Order<T>> fmt::Debug for Get<T, O> {
+impl<T, O: Order<T>> fmt::Debug for Get<'_, T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Get").field("waiting", &self.key.is_some()).finish()
     }
@@ -643,17 +643,17 @@ impl<T, O: Order<T>> fmt::Debug for Get<T, O> {
 /// ```
 /// grove::run(async {
 ///     let queue: grove::queue::Queue<()> = grove::queue::Queue::new();
-///     let join: grove::queue::Join<()> = queue.join();
+///     let join: grove::queue::Join<'_, ()> = queue.join();
 ///     join.await; // nothing unfinished
 /// });
 /// ```
 #[must_use = "futures do nothing unless awaited"]
-pub struct Join<T, O: Order<T> = Fifo> {
-    shared: Shared<T, O>,
+pub struct Join<'a, T, O: Order<T> = Fifo> {
+    shared: &'a Shared<T, O>,
     key: Option<WaitKey>,
 }
 
-impl<T, O: Order<T>> Future for Join<T, O> {
+impl<T, O: Order<T>> Future for Join<'_, T, O> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -666,7 +666,7 @@ impl<T, O: Order<T>> Future for Join<T, O> {
     }
 }
 
-impl<T, O: Order<T>> Drop for Join<T, O> {
+impl<T, O: Order<T>> Drop for Join<'_, T, O> {
     fn drop(&mut self) {
         if let Some(key) = self.key {
             self.shared.borrow_mut().joiners.remove(key);
@@ -674,7 +674,7 @@ impl<T, O: Order<T>> Drop for Join<T, O> {
     }
 }
 
-impl<T, O: Order<T>> fmt::Debug for Join<T, O> {
+impl<T, O: Order<T>> fmt::Debug for Join<'_, T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Join").field("waiting", &self.key.is_some()).finish()
     }
