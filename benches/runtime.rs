@@ -20,8 +20,8 @@ use std::pin::Pin;
 use std::task::Poll;
 use std::time::{Duration, Instant, SystemTime};
 
-use criterion::{BenchmarkGroup, Criterion, Throughput, measurement::WallTime};
-use support::{CONTENDERS, criterion_mean_ns, in_child, print_table, smol_local, tokio_local, tokio_runtime};
+use criterion::{Criterion, Throughput};
+use support::{CONTENDERS, criterion_mean_ns, group, in_child, print_table, smol_local, tokio_local, tokio_runtime};
 
 const SPAWN_N: u64 = 100_000;
 /// Threads are far dearer; fewer per iteration, same per-unit figure.
@@ -33,16 +33,6 @@ const TIMERS: usize = 1_000_000;
 const ARM_WINDOW: Duration = Duration::from_millis(1500);
 const SLEEPERS: usize = 100_000;
 const SLEEPING_THREADS: usize = 5_000;
-
-fn group<'a>(c: &'a mut Criterion, name: &str, units: u64) -> BenchmarkGroup<'a, WallTime> {
-    let mut group = c.benchmark_group(name);
-    group
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3));
-    group.throughput(Throughput::Elements(units));
-    group
-}
 
 fn spawn_join(c: &mut Criterion) {
     let mut g = group(c, "spawn_join", SPAWN_N);

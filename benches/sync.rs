@@ -23,12 +23,12 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::mpsc::sync_channel;
 use std::thread;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use async_executor::LocalExecutor;
-use criterion::{BenchmarkGroup, Criterion, Throughput, measurement::WallTime};
+use criterion::{BenchmarkGroup, Criterion, measurement::WallTime};
 use grove::queue::{Channel, Queue};
-use support::{CONTENDERS, criterion_mean_ns, print_table, smol_local, tokio_local, tokio_runtime};
+use support::{CONTENDERS, criterion_mean_ns, group, print_table, smol_local, tokio_local, tokio_runtime};
 use tokio::task::spawn_local;
 
 const ROUND_TRIPS: u64 = 100_000;
@@ -49,16 +49,6 @@ const WORKLOADS: [(&str, u64); 5] = [
 
 type Group<'a> = BenchmarkGroup<'a, WallTime>;
 type SmolExecutor = LocalExecutor<'static>;
-
-fn group<'a>(c: &'a mut Criterion, name: &str, units: u64) -> Group<'a> {
-    let mut group = c.benchmark_group(name);
-    group
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3));
-    group.throughput(Throughput::Elements(units));
-    group
-}
 
 // Each workload returns the units it completed; the runners check that all
 // `units` were.

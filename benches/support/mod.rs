@@ -5,7 +5,21 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
+
+use criterion::{BenchmarkGroup, Criterion, Throughput, measurement::WallTime};
+
+/// A criterion group with the settings every bench uses: ten samples of
+/// three seconds (the machine has two cores), reporting per `units`.
+pub fn group<'a>(c: &'a mut Criterion, name: &str, units: u64) -> BenchmarkGroup<'a, WallTime> {
+    let mut group = c.benchmark_group(name);
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    group.throughput(Throughput::Elements(units));
+    group
+}
 
 /// The contenders, in the order tables show them.
 pub const CONTENDERS: [&str; 4] = ["grove", "tokio", "smol", "threads"];

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use futures::{Sink, Stream};
 
 use super::error::{Closed, Empty, Full, TaskDoneError};
-use super::order::{Fifo, Lifo, Order, Priority, Rendezvous};
+use super::order::{Buffer, Fifo, Lifo, Order, Priority, Rendezvous};
 use super::state::{self, Shared, State, wake_receiver};
 use crate::sync::waiters::{WaitKey, wake_all};
 
@@ -307,7 +307,7 @@ impl<T, O: Order<T>> QueueOf<T, O> {
         T: Clone,
     {
         let state = self.shared.borrow();
-        O::peek(&state.buf).or_else(|| state.putters.first_value()).cloned()
+        state.buf.peek().or_else(|| state.putters.first_value()).cloned()
     }
 
     /// How many items are in the queue (not counting those that waiting

@@ -1,33 +1,34 @@
 //! The orders a queue can serve items in. Each is a marker type that picks
-//! the buffer and how items go in and out of it.
+//! a buffer; the buffer decides where items go in and come out.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 mod sealed {
+    /// A queue's storage. Sealed with [`Order`](super::Order): these
+    /// methods are the queue's own business.
+    pub trait Buffer<T>: Default {
+        fn push(&mut self, item: T);
+        fn pop(&mut self) -> Option<T>;
+        fn peek(&self) -> Option<&T>;
+        /// Puts `item` back where the next `pop` finds it.
+        fn unpop(&mut self, item: T);
+        fn len(&self) -> usize;
+    }
+
     pub trait Sealed {}
 }
 
+pub(crate) use sealed::Buffer;
+
 /// How a [`QueueOf`](super::QueueOf) orders its items: [`Fifo`], [`Lifo`],
-/// [`Priority`] or [`Rendezvous`]. Sealed: the methods are the queue's own
-/// business.
+/// [`Priority`] or [`Rendezvous`]. Sealed.
 pub trait Order<T>: sealed::Sealed {
     #[doc(hidden)]
-    type Buffer: Default;
+    type Buffer: sealed::Buffer<T>;
     #[doc(hidden)]
     /// Whether a put hands control to the getter it serves (`Channel`).
     const HANDOFF: bool = false;
-    #[doc(hidden)]
-    fn push(buf: &mut Self::Buffer, item: T);
-    #[doc(hidden)]
-    fn pop(buf: &mut Self::Buffer) -> Option<T>;
-    #[doc(hidden)]
-    fn peek(buf: &Self::Buffer) -> Option<&T>;
-    #[doc(hidden)]
-    /// Puts `item` back where the next `pop` finds it.
-    fn unpop(buf: &mut Self::Buffer, item: T);
-    #[doc(hidden)]
-    fn len(buf: &Self::Buffer) -> usize;
 }
 
 /// First in, first out: gevent's `Queue`.
@@ -53,59 +54,14 @@ impl sealed::Sealed for Rendezvous {}
 
 impl<T> Order<T> for Fifo {
     type Buffer = VecDeque<T>;
-    fn push(buf: &mut VecDeque<T>, item: T) {
-        buf.push_back(item);
-    }
-    fn pop(buf: &mut VecDeque<T>) -> Option<T> {
-        buf.pop_front()
-    }
-    fn peek(buf: &VecDeque<T>) -> Option<&T> {
-        buf.front()
-    }
-    fn unpop(buf: &mut VecDeque<T>, item: T) {
-        buf.push_front(item);
-    }
-    fn len(buf: &VecDeque<T>) -> usize {
-        buf.len()
-    }
 }
 
 impl<T> Order<T> for Lifo {
     type Buffer = Vec<T>;
-    fn push(buf: &mut Vec<T>, item: T) {
-        buf.push(item);
-    }
-    fn pop(buf: &mut Vec<T>) -> Option<T> {
-        buf.pop()
-    }
-    fn peek(buf: &Vec<T>) -> Option<&T> {
-        buf.last()
-    }
-    fn unpop(buf: &mut Vec<T>, item: T) {
-        buf.push(item);
-    }
-    fn len(buf: &Vec<T>) -> usize {
-        buf.len()
-    }
 }
 
 impl<T: Ord> Order<T> for Priority {
     type Buffer = BinaryHeap<Reverse<T>>;
-    fn push(buf: &mut Self::Buffer, item: T) {
-        buf.push(Reverse(item));
-    }
-    fn pop(buf: &mut Self::Buffer) -> Option<T> {
-        buf.pop().map(|Reverse(item)| item)
-    }
-    fn peek(buf: &Self::Buffer) -> Option<&T> {
-        buf.peek().map(|Reverse(item)| item)
-    }
-    fn unpop(buf: &mut Self::Buffer, item: T) {
-        buf.push(Reverse(item));
-    }
-    fn len(buf: &Self::Buffer) -> usize {
-        buf.len()
-    }
 }
 
 /// The buffer of a rendezvous only ever holds items handed to a getter that
@@ -113,19 +69,58 @@ impl<T: Ord> Order<T> for Priority {
 impl<T> Order<T> for Rendezvous {
     type Buffer = VecDeque<T>;
     const HANDOFF: bool = true;
-    fn push(buf: &mut VecDeque<T>, item: T) {
-        buf.push_back(item);
+}
+
+impl<T> sealed::Buffer<T> for VecDeque<T> {
+    fn push(&mut self, item: T) {
+        self.push_back(item);
     }
-    fn pop(buf: &mut VecDeque<T>) -> Option<T> {
-        buf.pop_front()
+    fn pop(&mut self) -> Option<T> {
+        self.pop_front()
     }
-    fn peek(buf: &VecDeque<T>) -> Option<&T> {
-        buf.front()
+    fn peek(&self) -> Option<&T> {
+        self.front()
     }
-    fn unpop(buf: &mut VecDeque<T>, item: T) {
-        buf.push_front(item);
+    fn unpop(&mut self, item: T) {
+        self.push_front(item);
     }
-    fn len(buf: &VecDeque<T>) -> usize {
-        buf.len()
+    fn len(&self) -> usize {
+        VecDeque::len(self)
+    }
+}
+
+impl<T> sealed::Buffer<T> for Vec<T> {
+    fn push(&mut self, item: T) {
+        Vec::push(self, item);
+    }
+    fn pop(&mut self) -> Option<T> {
+        Vec::pop(self)
+    }
+    fn peek(&self) -> Option<&T> {
+        self.last()
+    }
+    fn unpop(&mut self, item: T) {
+        Vec::push(self, item);
+    }
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+}
+
+impl<T: Ord> sealed::Buffer<T> for BinaryHeap<Reverse<T>> {
+    fn push(&mut self, item: T) {
+        BinaryHeap::push(self, Reverse(item));
+    }
+    fn pop(&mut self) -> Option<T> {
+        BinaryHeap::pop(self).map(|Reverse(item)| item)
+    }
+    fn peek(&self) -> Option<&T> {
+        BinaryHeap::peek(self).map(|Reverse(item)| item)
+    }
+    fn unpop(&mut self, item: T) {
+        BinaryHeap::push(self, Reverse(item));
+    }
+    fn len(&self) -> usize {
+        BinaryHeap::len(self)
     }
 }

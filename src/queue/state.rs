@@ -12,7 +12,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use super::error::Closed;
-use super::order::Order;
+use super::order::{Buffer, Order};
 use crate::sync::waiters::{WaitKey, WaitList, wake_all};
 
 pub(crate) type Shared<T, O> = Rc<RefCell<State<T, O>>>;
@@ -48,7 +48,7 @@ impl<T, O: Order<T>> State<T, O> {
     }
 
     pub(crate) fn len(&self) -> usize {
-        O::len(&self.buf)
+        self.buf.len()
     }
 
     pub(crate) fn is_full(&self) -> bool {
@@ -71,7 +71,7 @@ impl<T, O: Order<T>> State<T, O> {
         if self.is_full() {
             return Err(item);
         }
-        O::push(&mut self.buf, item);
+        self.buf.push(item);
         self.unfinished += 1;
         Ok(None)
     }
@@ -79,13 +79,13 @@ impl<T, O: Order<T>> State<T, O> {
     /// Takes an item without waiting, with the waker of a putter whose item
     /// moved in meanwhile.
     pub(crate) fn try_get(&mut self) -> Option<(T, Option<Waker>)> {
-        if let Some(item) = O::pop(&mut self.buf) {
+        if let Some(item) = self.buf.pop() {
             // A slot is free: the first waiting putter's item takes it. (A
             // rendezvous never has room; its putters wait for a getter.)
             let mut waker = None;
             if !self.is_full() {
                 if let Some((next, putter)) = self.putters.take_one() {
-                    O::push(&mut self.buf, next);
+                    self.buf.push(next);
                     self.unfinished += 1;
                     waker = putter;
                 }
@@ -105,7 +105,7 @@ impl<T, O: Order<T>> State<T, O> {
         match self.getters.notify_one(Some(item)) {
             Ok(waker) => waker,
             Err(item) => {
-                O::unpop(&mut self.buf, item.expect("the item offered"));
+                self.buf.unpop(item.expect("the item offered"));
                 None
             }
         }
