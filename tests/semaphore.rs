@@ -123,3 +123,17 @@ fn an_acquire_dropped_by_timeout_leaves_the_count_alone() {
         assert!(sem.release().is_err(), "nothing leaked, nothing extra");
     });
 }
+
+#[test]
+fn regression_forget_keeps_the_permit_taken_without_leaking_the_semaphore() {
+    // Permit::forget used mem::forget, which also leaked the semaphore's
+    // shared state: valgrind reported it on this test binary. The permit
+    // must stay taken; run under valgrind, nothing may be lost.
+    let sem = Semaphore::new(1);
+    let weak_probe = sem.clone();
+    sem.try_acquire().unwrap().forget();
+    assert_eq!(weak_probe.available(), 0);
+    drop(sem);
+    weak_probe.release();
+    assert_eq!(weak_probe.available(), 1);
+}

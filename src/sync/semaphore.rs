@@ -89,9 +89,7 @@ impl Semaphore {
     /// # drop(permit);
     /// ```
     pub fn try_acquire(&self) -> Option<Permit> {
-        SemCore::try_acquire(&self.core).then(|| Permit {
-            core: self.core.clone(),
-        })
+        SemCore::try_acquire(&self.core).then(|| Permit::new(&self.core))
     }
 
     /// Adds a permit, handing it to the first waiter if there is one: the
@@ -195,9 +193,7 @@ impl BoundedSemaphore {
     /// assert!(sem.try_acquire().is_some());
     /// ```
     pub fn try_acquire(&self) -> Option<Permit> {
-        SemCore::try_acquire(&self.core).then(|| Permit {
-            core: self.core.clone(),
-        })
+        SemCore::try_acquire(&self.core).then(|| Permit::new(&self.core))
     }
 
     /// Gives a permit back.
@@ -251,9 +247,18 @@ impl fmt::Debug for BoundedSemaphore {
 #[must_use = "the permit is given back as soon as it is dropped"]
 pub struct Permit {
     core: Rc<RefCell<SemCore>>,
+    /// Cleared by `forget`: the permit then stays taken when dropped.
+    release: bool,
 }
 
 impl Permit {
+    fn new(core: &Rc<RefCell<SemCore>>) -> Permit {
+        Permit {
+            core: core.clone(),
+            release: true,
+        }
+    }
+
     /// Keeps the permit taken without giving it back; release it later with
     /// the semaphore's `release`.
     ///
@@ -264,15 +269,17 @@ impl Permit {
     /// sem.try_acquire().unwrap().forget();
     /// assert_eq!(sem.available(), 0);
     /// ```
-    pub fn forget(self) {
-        std::mem::forget(self);
+    pub fn forget(mut self) {
+        self.release = false;
     }
 }
 
 impl Drop for Permit {
     fn drop(&mut self) {
-        // A permit that exists was taken, so giving it back stays in bounds.
-        let _ = SemCore::release(&self.core);
+        if self.release {
+            // A permit that exists was taken, so giving it back stays in bounds.
+            let _ = SemCore::release(&self.core);
+        }
     }
 }
 
@@ -304,9 +311,7 @@ impl Future for Acquire {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Permit> {
         let this = &mut *self;
-        SemCore::poll_acquire(&this.core, &mut this.key, cx).map(|()| Permit {
-            core: this.core.clone(),
-        })
+        SemCore::poll_acquire(&this.core, &mut this.key, cx).map(|()| Permit::new(&this.core))
     }
 }
 
