@@ -22,6 +22,7 @@
 mod builder;
 mod current;
 mod error;
+mod handoff;
 mod id;
 mod join;
 mod joinall;
@@ -35,6 +36,7 @@ use std::time::Duration;
 pub use builder::Builder;
 pub use current::{Task, current, try_current};
 pub use error::JoinError;
+pub use handoff::wake_next;
 pub use id::TaskId;
 pub use join::JoinHandle;
 pub(crate) use join::Killer;
@@ -42,7 +44,7 @@ pub use joinall::{JoinAll, TryJoinAll, joinall, try_joinall};
 pub use local::LocalKey;
 pub(crate) use local::LocalStore;
 pub use remote::RemoteJoinHandle;
-pub use yield_now::{YieldNow, wake_next, yield_now};
+pub use yield_now::{YieldNow, yield_now};
 
 /// Spawns `future` as a new task on the current thread's runtime, and
 /// returns its [`JoinHandle`].
