@@ -2,6 +2,8 @@
 
 mod util;
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Duration;
 
 use grove::sync::{AsyncResult, Event};
@@ -110,5 +112,31 @@ fn a_cancelled_get_changes_nothing() {
         assert!(grove::timeout(Duration::from_millis(5), result.get()).await.is_err());
         result.set(7).unwrap();
         assert_eq!(result.get().await.unwrap(), 7);
+    });
+}
+
+/// A value whose `clone` reads the result it is stored in.
+#[derive(Debug)]
+struct Nosy(Rc<RefCell<Option<AsyncResult<Nosy>>>>);
+
+impl Clone for Nosy {
+    fn clone(&self) -> Self {
+        if let Some(result) = &*self.0.borrow() {
+            assert!(result.is_ready());
+        }
+        Nosy(self.0.clone())
+    }
+}
+
+#[test]
+fn regression_a_value_s_clone_may_use_its_async_result() {
+    grove::run(async {
+        let result: AsyncResult<Nosy> = AsyncResult::new();
+        let probe = Rc::new(RefCell::new(Some(result.clone())));
+        result.set(Nosy(probe.clone())).unwrap();
+        assert!(result.try_get().is_some());
+        assert!(result.get().await.is_ok());
+        // Break the cycle (the result holds a handle to itself).
+        probe.borrow_mut().take();
     });
 }

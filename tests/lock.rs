@@ -139,3 +139,35 @@ fn a_cancelled_condition_wait_passes_its_notification_on() {
             .unwrap();
     });
 }
+
+#[test]
+fn regression_a_wait_dropped_while_relocking_passes_its_notification_on() {
+    grove::run(async {
+        let (lock, cond) = (Lock::new(()), Condition::new());
+        let spawn_waiter = |lock: Lock, cond: Condition| {
+            grove::spawn(async move {
+                let guard = lock.lock().await;
+                drop(cond.wait(guard).await);
+            })
+        };
+        let first = spawn_waiter(lock.clone(), cond.clone());
+        let second = spawn_waiter(lock.clone(), cond.clone());
+        for _ in 0..3 {
+            grove::yield_now().await;
+        }
+        // Notify while holding the lock: `first` is notified, then waits to
+        // take the lock back, and dies there.
+        let held = lock.lock().await;
+        cond.notify(1);
+        for _ in 0..3 {
+            grove::yield_now().await;
+        }
+        first.kill();
+        assert!(first.await.unwrap_err().is_killed());
+        drop(held);
+        grove::timeout(Duration::from_secs(30), second)
+            .await
+            .expect("the notification was lost")
+            .unwrap();
+    });
+}

@@ -137,3 +137,18 @@ fn regression_forget_keeps_the_permit_taken_without_leaking_the_semaphore() {
     weak_probe.release();
     assert_eq!(weak_probe.available(), 1);
 }
+
+#[test]
+fn regression_over_release_is_caught_while_a_permit_is_in_flight() {
+    grove::run(async {
+        let sem = BoundedSemaphore::new(1);
+        sem.acquire().await.forget();
+        let s = sem.clone();
+        let waiter = grove::spawn(async move { s.acquire().await.forget() });
+        grove::yield_now().await; // the waiter is in line
+        assert_eq!(sem.release(), Ok(())); // the permit goes to the waiter...
+        assert!(sem.release().is_err(), "...so this one is an over-release");
+        waiter.await.unwrap();
+        assert_eq!(sem.available(), 0, "still one permit, held by the waiter");
+    });
+}

@@ -216,7 +216,7 @@ impl Pool {
     {
         ImapUnordered {
             pool: self.clone(),
-            items: items.into_iter(),
+            items: items.into_iter().fuse(),
             next: None,
             f,
             slot: None,
@@ -286,7 +286,7 @@ impl fmt::Debug for Pool {
 #[must_use = "streams do nothing unless polled"]
 pub struct ImapUnordered<I: Iterator, F, T> {
     pool: Pool,
-    items: I,
+    items: std::iter::Fuse<I>,
     /// The next item, taken from `items`, waiting for a slot.
     next: Option<I::Item>,
     f: F,

@@ -291,7 +291,8 @@ impl<T, O: Order<T>> QueueOf<T, O> {
         Ok(item)
     }
 
-    /// A copy of the item the next get would take.
+    /// A copy of the item the next get would take. The item's `Clone` must
+    /// not use this queue (it runs while the queue's state is borrowed).
     ///
     /// # Examples
     ///
@@ -500,8 +501,12 @@ impl<T, O: Order<T>> fmt::Debug for QueueOf<T, O> {
 ///
 /// # Cancel safety
 ///
-/// As for [`QueueOf::get`]: an item handed to this handle while it waited is
-/// passed on if the handle is dropped.
+/// A `next()` that is dropped unfinished (say, under a timeout) leaves this
+/// handle in the getters' line: an item may still be handed to it, and
+/// waits for the next `next()` on this handle, or goes to the next getter
+/// if the handle is dropped. Nothing is lost, but the item is held for this
+/// handle; to wait with a deadline and leave the line, use
+/// [`QueueOf::get`] under [`timeout`](crate::timeout) instead.
 impl<T, O: Order<T>> Stream for QueueOf<T, O> {
     type Item = T;
 

@@ -66,7 +66,8 @@ pub type LifoQueue<T> = QueueOf<T, Lifo>;
 
 /// A queue that serves its lowest item first: gevent's `PriorityQueue`.
 /// Same API as [`Queue`] (see [`QueueOf`]); for "highest first", wrap items in
-/// `std::cmp::Reverse`.
+/// `std::cmp::Reverse`. Items are compared while the queue's state is
+/// borrowed, so their `Ord` must not use the queue.
 ///
 /// # Examples
 ///

@@ -36,7 +36,9 @@ pub struct AsyncResult<T, E = Rc<dyn std::error::Error>> {
 }
 
 struct State<T, E> {
-    value: Option<Result<T, E>>,
+    /// Behind an `Rc` so that readers clone it out of the borrow first, and
+    /// run the user's `Clone` with no borrow held.
+    value: Option<Rc<Result<T, E>>>,
     waiters: WaitList<()>,
 }
 
@@ -98,7 +100,7 @@ impl<T, E> AsyncResult<T, E> {
             if state.value.is_some() {
                 return Err(result);
             }
-            state.value = Some(result);
+            state.value = Some(Rc::new(result));
             state.waiters.notify_all()
         };
         wake_all(wakers);
@@ -133,7 +135,8 @@ impl<T, E> AsyncResult<T, E> {
         T: Clone,
         E: Clone,
     {
-        self.state.borrow().value.clone()
+        let value = self.state.borrow().value.clone();
+        value.map(|v| (*v).clone())
     }
 
     /// Waits until the result is set, and returns a clone of it.
@@ -204,12 +207,12 @@ impl<T: Clone, E: Clone> Future for Get<T, E> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
         let this = &mut *self;
         let mut state = this.state.borrow_mut();
-        if let Some(value) = &state.value {
-            let value = value.clone();
+        if let Some(value) = state.value.clone() {
             if let Some(key) = this.key.take() {
                 state.waiters.remove(key);
             }
-            return Poll::Ready(value);
+            drop(state);
+            return Poll::Ready((*value).clone());
         }
         state
             .waiters

@@ -85,8 +85,9 @@ impl Condition {
     /// # Cancel safety
     ///
     /// The lock is given up when the wait begins either way. If the future
-    /// is dropped after it was notified, the notification passes to the next
-    /// waiter, so `notify(n)` still wakes `n` tasks.
+    /// is dropped after it was notified (also while it waits to take the
+    /// lock back), the notification passes to the next waiter, so
+    /// `notify(n)` still wakes `n` tasks.
     pub async fn wait<'a, T>(&self, guard: LockGuard<'a, T>) -> LockGuard<'a, T> {
         let lock = guard.lock();
         Notified {
@@ -95,7 +96,12 @@ impl Condition {
             guard: Some(guard),
         }
         .await;
-        lock.lock().await
+        // Notified, but not done until the lock is back: dropped before,
+        // the notification goes to another waiter.
+        let pass_on = PassOn(Some(self));
+        let guard = lock.lock().await;
+        pass_on.disarm();
+        guard
     }
 
     /// Wakes up to `n` waiters, first come first woken.
@@ -132,6 +138,23 @@ impl fmt::Debug for Condition {
         f.debug_struct("Condition")
             .field("waiters", &self.waiters.borrow().len())
             .finish()
+    }
+}
+
+/// Passes a notification on to the next waiter when dropped armed.
+struct PassOn<'c>(Option<&'c Condition>);
+
+impl PassOn<'_> {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for PassOn<'_> {
+    fn drop(&mut self) {
+        if let Some(cond) = self.0 {
+            cond.notify(1);
+        }
     }
 }
 

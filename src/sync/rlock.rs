@@ -151,7 +151,8 @@ impl RLock {
     /// assert!(!grove::sync::RLock::new().is_locked());
     /// ```
     pub fn is_locked(&self) -> bool {
-        self.inner.owner.get().is_some()
+        // The permit count also sees a lock handed to a waiter not yet run.
+        SemCore::available(&self.inner.sem) == 0
     }
 
     /// Whether the current task holds the lock.

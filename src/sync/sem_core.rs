@@ -12,6 +12,9 @@ use super::waiters::{WaitKey, WaitList};
 
 pub(crate) struct SemCore {
     permits: usize,
+    /// Permits handed to notified waiters that have not collected them yet:
+    /// still counted against the bound.
+    handed: usize,
     /// The most permits there may be (`BoundedSemaphore`, locks).
     max: Option<usize>,
     waiters: WaitList<()>,
@@ -21,6 +24,7 @@ impl SemCore {
     pub(crate) fn new(permits: usize, max: Option<usize>) -> RefCell<SemCore> {
         RefCell::new(SemCore {
             permits,
+            handed: 0,
             max,
             waiters: WaitList::default(),
         })
@@ -50,15 +54,27 @@ impl SemCore {
         if key.is_none() && Self::try_acquire(cell) {
             return Poll::Ready(());
         }
-        cell.borrow_mut().waiters.poll_or_push(key, cx, || None).map(drop)
+        let mut sem = cell.borrow_mut();
+        let poll = sem.waiters.poll_or_push(key, cx, || None);
+        if poll.is_ready() {
+            sem.handed -= 1;
+        }
+        poll.map(drop)
     }
 
     /// Leaves the line. A permit already handed to this waiter is released
     /// again, to the next in line, so none leaks.
     pub(crate) fn cancel(cell: &RefCell<SemCore>, key: WaitKey) {
-        let (notified, _) = cell.borrow_mut().waiters.remove(key);
+        let notified = {
+            let mut sem = cell.borrow_mut();
+            let (notified, _) = sem.waiters.remove(key);
+            if notified {
+                sem.handed -= 1;
+            }
+            notified
+        };
         if notified {
-            // A handed-over permit cannot exceed the bound.
+            // Giving back the permit it held cannot exceed the bound.
             let _ = Self::release(cell);
         }
     }
@@ -70,9 +86,16 @@ impl SemCore {
     pub(crate) fn release(cell: &RefCell<SemCore>) -> Result<(), OverRelease> {
         let waker = {
             let mut sem = cell.borrow_mut();
+            // Free and in-flight permits both count: with every permit one
+            // or the other, nobody holds one to give back.
+            if sem.max.is_some_and(|max| sem.permits + sem.handed >= max) {
+                return Err(OverRelease(()));
+            }
             match sem.waiters.notify_one(None) {
-                Ok(waker) => waker,
-                Err(_) if sem.max.is_some_and(|max| sem.permits >= max) => return Err(OverRelease(())),
+                Ok(waker) => {
+                    sem.handed += 1;
+                    waker
+                }
                 Err(_) => {
                     sem.permits += 1;
                     None
