@@ -115,21 +115,27 @@ fn condition_notify_wakes_n_in_order_and_notify_all_the_rest() {
     });
 }
 
+/// Two tasks waiting on `cond`, in line in that order.
+async fn two_waiters(lock: &Lock, cond: &Condition) -> (grove::JoinHandle<()>, grove::JoinHandle<()>) {
+    let spawn_waiter = |lock: Lock, cond: Condition| {
+        grove::spawn(async move {
+            let guard = lock.lock().await;
+            drop(cond.wait(guard).await);
+        })
+    };
+    let first = spawn_waiter(lock.clone(), cond.clone());
+    let second = spawn_waiter(lock.clone(), cond.clone());
+    for _ in 0..3 {
+        grove::yield_now().await;
+    }
+    (first, second)
+}
+
 #[test]
 fn a_cancelled_condition_wait_passes_its_notification_on() {
     grove::run(async {
         let (lock, cond) = (Lock::new(()), Condition::new());
-        let spawn_waiter = |lock: Lock, cond: Condition| {
-            grove::spawn(async move {
-                let guard = lock.lock().await;
-                drop(cond.wait(guard).await);
-            })
-        };
-        let first = spawn_waiter(lock.clone(), cond.clone());
-        let second = spawn_waiter(lock.clone(), cond.clone());
-        for _ in 0..3 {
-            grove::yield_now().await;
-        }
+        let (first, second) = two_waiters(&lock, &cond).await;
         cond.notify(1); // reaches `first`...
         first.kill(); // ...which dies before it can act on it
         assert!(first.await.unwrap_err().is_killed());
@@ -144,17 +150,7 @@ fn a_cancelled_condition_wait_passes_its_notification_on() {
 fn regression_a_wait_dropped_while_relocking_passes_its_notification_on() {
     grove::run(async {
         let (lock, cond) = (Lock::new(()), Condition::new());
-        let spawn_waiter = |lock: Lock, cond: Condition| {
-            grove::spawn(async move {
-                let guard = lock.lock().await;
-                drop(cond.wait(guard).await);
-            })
-        };
-        let first = spawn_waiter(lock.clone(), cond.clone());
-        let second = spawn_waiter(lock.clone(), cond.clone());
-        for _ in 0..3 {
-            grove::yield_now().await;
-        }
+        let (first, second) = two_waiters(&lock, &cond).await;
         // Notify while holding the lock: `first` is notified, then waits to
         // take the lock back, and dies there.
         let held = lock.lock().await;

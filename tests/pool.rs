@@ -132,3 +132,17 @@ fn a_killed_pool_task_frees_its_slot() {
         assert_eq!(pool.free_count(), 1);
     });
 }
+
+#[test]
+fn a_group_join_dropped_while_waiting_changes_nothing() {
+    grove::run(async {
+        let group = Group::new();
+        group.spawn(grove::sleep(Duration::from_millis(20)));
+        assert!(grove::timeout(Duration::from_millis(1), group.join()).await.is_err());
+        assert_eq!(group.len(), 1);
+        grove::timeout(Duration::from_secs(30), group.join())
+            .await
+            .expect("join after the cancelled one");
+        assert!(group.is_empty());
+    });
+}

@@ -223,3 +223,21 @@ fn a_put_dropped_while_waiting_leaves_the_queue_unchanged() {
 fn a_bounded_queue_of_zero_points_to_channel() {
     let _ = Queue::<u8>::bounded(0);
 }
+
+#[test]
+fn a_join_dropped_while_waiting_changes_nothing() {
+    grove::run(async {
+        let queue = Queue::new();
+        queue.put(1).await.unwrap();
+        assert!(grove::timeout(Duration::from_millis(5), queue.join()).await.is_err());
+        assert_eq!(queue.get().await, Ok(1));
+        queue.task_done().unwrap();
+        grove::timeout(Duration::from_secs(30), queue.join())
+            .await
+            .expect("join after the cancelled one");
+        assert_eq!(
+            format!("{queue:?}"),
+            "Queue { len: 0, capacity: None, getters: 0, putters: 0, closed: false }"
+        );
+    });
+}

@@ -63,3 +63,21 @@ fn a_dead_other_end_fails_pending_and_later_switches() {
         assert_eq!(a.recv().await, Err(Dead::default()));
     });
 }
+
+#[test]
+fn a_switch_dropped_before_the_other_end_took_the_value_never_happened() {
+    grove::run(async {
+        let (a, b) = switch::pair::<u32>();
+        // Nobody receives: the switch waits with its value, then is dropped.
+        let abandoned = grove::timeout(std::time::Duration::from_millis(5), a.switch(1)).await;
+        assert!(abandoned.is_err());
+        let other = grove::spawn(async move {
+            let first = b.recv().await.unwrap();
+            b.switch(first * 10).await.ok();
+            first
+        });
+        assert_eq!(a.switch(2).await, Ok(20), "only the second value was ever switched");
+        drop(a);
+        assert_eq!(other.await.unwrap(), 2);
+    });
+}

@@ -164,3 +164,17 @@ fn sleep_moved_to_another_runtime_still_completes() {
     drop(first);
     grove::run(sleep);
 }
+
+#[test]
+fn a_tick_dropped_while_waiting_loses_no_tick() {
+    grove::run(async {
+        // Long enough that even a loaded machine does not fall a whole
+        // period behind (which would skip a tick on its own).
+        let period = Duration::from_millis(250);
+        let mut interval = grove::interval(period);
+        let first = interval.tick().await;
+        assert!(grove::timeout(Duration::from_millis(1), interval.tick()).await.is_err());
+        let second = interval.tick().await;
+        assert_eq!(second, first + period, "the cancelled wait was for this same tick");
+    });
+}
