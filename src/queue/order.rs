@@ -23,6 +23,17 @@ pub(crate) use sealed::Buffer;
 
 /// How a [`QueueOf`](super::QueueOf) orders its items: [`Fifo`], [`Lifo`],
 /// [`Priority`] or [`Rendezvous`]. Sealed.
+///
+/// # Examples
+///
+/// ```
+/// use grove::queue::{Lifo, QueueOf};
+///
+/// let stack: QueueOf<u8, Lifo> = QueueOf::<u8, Lifo>::new();
+/// stack.try_put(1).unwrap();
+/// stack.try_put(2).unwrap();
+/// assert_eq!(stack.try_get(), Ok(2));
+/// ```
 pub trait Order<T>: sealed::Sealed {
     #[doc(hidden)]
     type Buffer: sealed::Buffer<T>;
@@ -32,18 +43,52 @@ pub trait Order<T>: sealed::Sealed {
 }
 
 /// First in, first out: gevent's `Queue`.
+///
+/// # Examples
+///
+/// ```
+/// let q = grove::queue::Queue::new();
+/// q.try_put('a').unwrap();
+/// q.try_put('b').unwrap();
+/// assert_eq!(q.try_get(), Ok('a'));
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Fifo;
 
 /// Last in, first out: gevent's `LifoQueue`.
+///
+/// # Examples
+///
+/// ```
+/// let q = grove::queue::LifoQueue::new();
+/// q.try_put('a').unwrap();
+/// q.try_put('b').unwrap();
+/// assert_eq!(q.try_get(), Ok('b'));
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Lifo;
 
 /// Lowest first: gevent's `PriorityQueue`.
+///
+/// # Examples
+///
+/// ```
+/// let q = grove::queue::PriorityQueue::new();
+/// q.try_put(3).unwrap();
+/// q.try_put(1).unwrap();
+/// assert_eq!(q.try_get(), Ok(1));
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Priority;
 
 /// No buffer: each put meets a get. gevent's `Channel`.
+///
+/// # Examples
+///
+/// ```
+/// let c: grove::queue::Channel<u8> = grove::queue::Channel::new();
+/// assert!(c.try_put(1).is_err(), "no getter is waiting");
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Rendezvous;
 
