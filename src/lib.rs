@@ -53,6 +53,8 @@
 #![warn(missing_docs, missing_debug_implementations, clippy::undocumented_unsafe_blocks)]
 #![doc(test(attr(deny(warnings))))]
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 pub mod io;
 pub mod pool;
 pub mod queue;
@@ -62,6 +64,8 @@ pub mod sync;
 pub mod task;
 pub mod time;
 
+#[cfg(feature = "blocking")]
+pub use blocking::spawn_blocking;
 pub use runtime::{Handle, Runtime, run};
 pub use task::{JoinError, JoinHandle, joinall, spawn, spawn_later, try_joinall, yield_now};
 pub use time::{interval, sleep, sleep_until, timeout};

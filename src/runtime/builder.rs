@@ -17,6 +17,8 @@ use super::core::EVENT_INTERVAL;
 #[derive(Debug, Clone)]
 pub struct Builder {
     pub(super) event_interval: usize,
+    #[cfg(feature = "blocking")]
+    pub(super) blocking_threads: usize,
 }
 
 impl Builder {
@@ -32,6 +34,8 @@ impl Builder {
     pub fn new() -> Builder {
         Builder {
             event_interval: EVENT_INTERVAL,
+            #[cfg(feature = "blocking")]
+            blocking_threads: crate::blocking::DEFAULT_THREADS,
         }
     }
 
@@ -48,6 +52,29 @@ impl Builder {
     /// ```
     pub fn event_interval(&mut self, tasks: usize) -> &mut Builder {
         self.event_interval = tasks.max(1);
+        self
+    }
+
+    /// The most threads [`spawn_blocking`](crate::spawn_blocking) runs at
+    /// once on this runtime (default 64). They start on demand and exit
+    /// after 10 seconds idle. Needs the cargo feature `blocking`.
+    ///
+    /// # Panics
+    /// If `threads` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = grove::Runtime::builder().blocking_threads(2).build()?;
+    /// let n = rt.block_on(async { grove::spawn_blocking(|| 40 + 2).await.unwrap() });
+    /// assert_eq!(n, 42);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[cfg(feature = "blocking")]
+    #[track_caller]
+    pub fn blocking_threads(&mut self, threads: usize) -> &mut Builder {
+        assert!(threads > 0, "the blocking pool needs at least one thread");
+        self.blocking_threads = threads;
         self
     }
 

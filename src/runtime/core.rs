@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use super::Builder;
 use super::RuntimeId;
 use super::reactor::Reactor;
 use super::scheduler::{Current, Runnable, Scheduler};
@@ -42,6 +43,9 @@ pub(crate) struct Core {
     pub(crate) cells: CellCache,
     /// The waker of the running `block_on` future, to recognize handoffs to it.
     pub(crate) main_waker: RefCell<Option<Waker>>,
+    /// The pool of `spawn_blocking`, started on first use.
+    #[cfg(feature = "blocking")]
+    pub(crate) blocking: crate::blocking::RuntimePool,
 }
 
 /// Runs `f`, containing a panic (whose message the panic hook has already
@@ -53,7 +57,8 @@ pub(crate) fn contain(f: impl FnOnce()) {
 }
 
 impl Core {
-    pub(crate) fn new() -> io::Result<Core> {
+    #[cfg_attr(not(feature = "blocking"), allow(unused_variables))]
+    pub(crate) fn new(builder: &Builder) -> io::Result<Core> {
         let (reactor, waker) = Reactor::new()?;
         let shared = Shared::register(waker)?;
         Ok(Core {
@@ -65,6 +70,8 @@ impl Core {
             locals: LocalStore::default(),
             cells: CellCache::default(),
             main_waker: RefCell::new(None),
+            #[cfg(feature = "blocking")]
+            blocking: crate::blocking::RuntimePool::new(builder.blocking_threads),
         })
     }
 

@@ -98,7 +98,7 @@ impl Runtime {
     }
 
     fn from_builder(builder: &Builder) -> io::Result<Runtime> {
-        let core = Box::new(Core::new()?);
+        let core = Box::new(Core::new(builder)?);
         context::adopt(&core);
         Ok(Runtime {
             core,

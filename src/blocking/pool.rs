@@ -1,0 +1,428 @@
+//! [`ThreadPool`]: OS threads for blocking calls, with green-task handles.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+
+use super::builder::Builder;
+use super::error::SpawnError;
+use super::job::{self, Outcome};
+use super::shared::{Config, Job, Shared, Submit};
+use crate::sync::waiters::WaitKey;
+use crate::task::JoinHandle;
+
+/// A pool of OS threads that run blocking closures while green tasks go
+/// on: gevent's `ThreadPool`.
+///
+/// Threads start on demand, up to [`max_threads`](ThreadPool::max_threads),
+/// and exit after sitting idle for the
+/// [idle timeout](Builder::idle_timeout). Each job gets a green task whose
+/// [`JoinHandle`] yields the closure's result, or a
+/// [`JoinError`](crate::JoinError) carrying its panic.
+///
+/// **Backpressure:** at most [`queue_limit`](Builder::queue_limit) jobs
+/// (1,024 by default) wait for a thread; past that,
+/// [`spawn`](ThreadPool::spawn) waits until a thread takes one.
+///
+/// Dropping the pool closes it, lets queued and running jobs finish, and
+/// joins its threads, blocking the caller meanwhile. Killing a job's task
+/// first takes the job out of the queue.
+///
+/// # Examples
+///
+/// ```
+/// use grove::blocking::ThreadPool;
+///
+/// grove::run(async {
+///     let pool = ThreadPool::new(4);
+///     let squares = pool.map(0..10, |n| n * n).await.unwrap();
+///     assert_eq!(squares, [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);
+/// });
+/// ```
+pub struct ThreadPool {
+    shared: Arc<Shared>,
+}
+
+impl ThreadPool {
+    /// A pool of at most `max_threads` threads, with the other settings at
+    /// their [defaults](Builder::new).
+    ///
+    /// # Panics
+    /// If `max_threads` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = grove::blocking::ThreadPool::new(2);
+    /// assert_eq!((pool.max_threads(), pool.threads()), (2, 0));
+    /// ```
+    #[track_caller]
+    pub fn new(max_threads: usize) -> ThreadPool {
+        Builder::new().max_threads(max_threads).build()
+    }
+
+    /// Starts a [`Builder`] to configure a pool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = grove::blocking::ThreadPool::builder().max_threads(3).build();
+    /// assert_eq!(pool.max_threads(), 3);
+    /// ```
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    pub(super) fn from_config(config: Config) -> ThreadPool {
+        ThreadPool {
+            shared: Arc::new(Shared::new(config)),
+        }
+    }
+
+    /// Hands `f` to a thread, waiting for room in the queue if it is full,
+    /// and returns the handle of the green task that yields its result.
+    ///
+    /// Killing that task before a thread starts `f` takes `f` out of the
+    /// queue; once `f` runs it finishes, and its result is dropped.
+    ///
+    /// # Errors
+    /// [`SpawnError::Closed`] after [`close`](ThreadPool::close);
+    /// [`SpawnError::Thread`] if the pool has no thread and the OS refuses
+    /// to start one.
+    ///
+    /// # Panics
+    /// If there is no grove runtime on this thread.
+    ///
+    /// # Cancel safety
+    /// Dropping the future before it completes leaves `f` unqueued, and
+    /// passes on a wake-up for room it had received, so other spawners do
+    /// not miss it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let pool = grove::blocking::ThreadPool::new(1);
+    ///     let task = pool.spawn(|| std::fs::metadata(".").is_ok()).await.unwrap();
+    ///     assert!(task.await.unwrap());
+    /// });
+    /// ```
+    pub fn spawn<F, T>(&self, f: F) -> Spawn<'_, T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let (job, outcome) = job::pack(f);
+        Spawn {
+            shared: &self.shared,
+            job: Some((job, outcome)),
+            key: None,
+        }
+    }
+
+    /// Runs `f` on every item, at most [`max_threads`](ThreadPool::max_threads)
+    /// at once, and returns the results in the order of the items.
+    ///
+    /// # Errors
+    /// The first failure in item order: a job that panicked, or that the
+    /// pool would not take. The jobs not yet started are then taken back.
+    ///
+    /// # Cancel safety
+    /// Dropping the future kills the tasks of the jobs it spawned: those not
+    /// yet started never run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let pool = grove::blocking::ThreadPool::new(3);
+    ///     let lengths = pool.map(["a", "bb", "ccc"], str::len).await.unwrap();
+    ///     assert_eq!(lengths, [1, 2, 3]);
+    /// });
+    /// ```
+    pub async fn map<I, F, T>(&self, items: I, f: F) -> Result<Vec<T>, super::Error>
+    where
+        I: IntoIterator,
+        I::Item: Send + 'static,
+        F: Fn(I::Item) -> T + Send + Sync + 'static,
+        T: Send + 'static,
+    {
+        let f = Arc::new(f);
+        let mut batch = Batch(Vec::new());
+        for item in items {
+            let f = f.clone();
+            batch.0.push(self.spawn(move || f(item)).await?);
+        }
+        let mut results = Vec::with_capacity(batch.0.len());
+        for task in &mut batch.0 {
+            results.push(task.await?);
+        }
+        Ok(results)
+    }
+
+    /// Runs `f` on every item, at most [`max_threads`](ThreadPool::max_threads)
+    /// at once, and yields each result as soon as it is ready.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    ///
+    /// grove::run(async {
+    ///     let pool = grove::blocking::ThreadPool::new(2);
+    ///     let mut doubled: Vec<u32> = pool
+    ///         .imap_unordered(1..=4, |n: u32| n * 2)
+    ///         .map(Result::unwrap)
+    ///         .collect()
+    ///         .await;
+    ///     doubled.sort();
+    ///     assert_eq!(doubled, [2, 4, 6, 8]);
+    /// });
+    /// ```
+    pub fn imap_unordered<I, F, T>(&self, items: I, f: F) -> super::ImapUnordered<'_, I::IntoIter, F, T>
+    where
+        I: IntoIterator,
+        I::Item: Send + 'static,
+        F: Fn(I::Item) -> T + Send + Sync + 'static,
+        T: Send + 'static,
+    {
+        super::ImapUnordered::new(self, items.into_iter(), Arc::new(f))
+    }
+
+    /// Refuses new jobs from now on. Queued and running jobs still finish;
+    /// [`join`](ThreadPool::join) waits for them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let pool = grove::blocking::ThreadPool::new(1);
+    ///     let task = pool.spawn(|| 1).await.unwrap();
+    ///     pool.close();
+    ///     assert!(pool.spawn(|| 2).await.is_err());
+    ///     assert_eq!(task.await.unwrap(), 1);
+    /// });
+    /// ```
+    pub fn close(&self) {
+        self.shared.close();
+    }
+
+    /// Waits until no job is queued or running.
+    ///
+    /// # Cancel safety
+    /// Dropping the future only stops the wait.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// grove::run(async {
+    ///     let pool = grove::blocking::ThreadPool::new(2);
+    ///     let done = Arc::new(AtomicUsize::new(0));
+    ///     for _ in 0..5 {
+    ///         let done = done.clone();
+    ///         pool.spawn(move || done.fetch_add(1, Ordering::Relaxed)).await.unwrap();
+    ///     }
+    ///     pool.join().await;
+    ///     assert_eq!(done.load(Ordering::Relaxed), 5);
+    /// });
+    /// ```
+    pub fn join(&self) -> Join<'_> {
+        Join {
+            shared: &self.shared,
+            key: None,
+        }
+    }
+
+    /// The most threads this pool runs at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(grove::blocking::ThreadPool::new(6).max_threads(), 6);
+    /// ```
+    pub fn max_threads(&self) -> usize {
+        self.shared.config.max_threads
+    }
+
+    /// How many threads are alive now, idle or busy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let pool = grove::blocking::ThreadPool::new(2);
+    ///     assert_eq!(pool.threads(), 0);
+    ///     pool.spawn(|| ()).await.unwrap().await.unwrap();
+    ///     assert_eq!(pool.threads(), 1);
+    /// });
+    /// ```
+    pub fn threads(&self) -> usize {
+        self.shared.counts().threads
+    }
+
+    /// How many threads are running a job now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let pool = grove::blocking::ThreadPool::new(2);
+    ///     pool.spawn(|| ()).await.unwrap().await.unwrap();
+    ///     pool.join().await;
+    ///     assert_eq!(pool.busy(), 0);
+    /// });
+    /// ```
+    pub fn busy(&self) -> usize {
+        self.shared.counts().busy
+    }
+
+    /// How many jobs wait for a thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(grove::blocking::ThreadPool::new(1).queued(), 0);
+    /// ```
+    pub fn queued(&self) -> usize {
+        self.shared.counts().queued
+    }
+}
+
+impl Drop for ThreadPool {
+    fn drop(&mut self) {
+        self.shared.shut_down();
+    }
+}
+
+impl fmt::Debug for ThreadPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let counts = self.shared.counts();
+        f.debug_struct("ThreadPool")
+            .field("max_threads", &self.shared.config.max_threads)
+            .field("threads", &counts.threads)
+            .field("busy", &counts.busy)
+            .field("queued", &counts.queued)
+            .finish()
+    }
+}
+
+/// Jobs spawned by one call, killed together if it is dropped early.
+struct Batch<T>(Vec<JoinHandle<T>>);
+
+impl<T> Drop for Batch<T> {
+    fn drop(&mut self) {
+        self.0.iter().for_each(JoinHandle::kill);
+    }
+}
+
+/// The future of [`ThreadPool::spawn`]: the job's [`JoinHandle`] once the
+/// pool has queued it.
+///
+/// # Examples
+///
+/// ```
+/// grove::run(async {
+///     let pool = grove::blocking::ThreadPool::new(1);
+///     let spawn: grove::blocking::Spawn<'_, u8> = pool.spawn(|| 7);
+///     assert_eq!(spawn.await.unwrap().await.unwrap(), 7);
+/// });
+/// ```
+#[must_use = "the job is queued only when the future is awaited"]
+pub struct Spawn<'a, T> {
+    shared: &'a Arc<Shared>,
+    job: Option<(Job, Outcome<T>)>,
+    /// Our place among the spawners waiting for room.
+    key: Option<WaitKey>,
+}
+
+impl<T: Send + 'static> Spawn<'_, T> {
+    /// Queues the job if there is room: `None` if the queue is full.
+    pub(super) fn try_submit(&mut self) -> Option<Result<JoinHandle<T>, SpawnError>> {
+        let (job, outcome) = self.job.take().expect("Spawn polled after completion");
+        match self.shared.submit(job) {
+            Ok(Submit::Queued(seq)) => Some(Ok(job::receive(self.shared.clone(), seq, outcome))),
+            Ok(Submit::Full(job)) => {
+                self.job = Some((job, outcome));
+                None
+            }
+            Err(e) => Some(Err(e)),
+        }
+    }
+}
+
+impl<T: Send + 'static> Future for Spawn<'_, T> {
+    type Output = Result<JoinHandle<T>, SpawnError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        loop {
+            if this.key.is_none() {
+                if let Some(done) = this.try_submit() {
+                    return Poll::Ready(done);
+                }
+            }
+            if let Err(e) = ready!(this.shared.poll_room(&mut this.key, cx)) {
+                return Poll::Ready(Err(e));
+            }
+        }
+    }
+}
+
+impl<T> Drop for Spawn<'_, T> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key {
+            self.shared.cancel_room(key);
+        }
+    }
+}
+
+impl<T> fmt::Debug for Spawn<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Spawn").field("queued", &self.job.is_none()).finish()
+    }
+}
+
+/// The future of [`ThreadPool::join`].
+///
+/// # Examples
+///
+/// ```
+/// grove::run(async {
+///     let pool = grove::blocking::ThreadPool::new(1);
+///     let join: grove::blocking::Join<'_> = pool.join();
+///     join.await;
+/// });
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct Join<'a> {
+    shared: &'a Shared,
+    key: Option<WaitKey>,
+}
+
+impl Future for Join<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        this.shared.poll_drained(&mut this.key, cx)
+    }
+}
+
+impl Drop for Join<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key {
+            self.shared.cancel_drained(key);
+        }
+    }
+}
+
+impl fmt::Debug for Join<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Join").field("waiting", &self.key.is_some()).finish()
+    }
+}

@@ -1,0 +1,332 @@
+//! What a thread pool shares with its threads: the pending jobs, the thread
+//! counts, and the tasks waiting for room in the queue or for the pool to
+//! drain.
+//!
+//! One mutex guards it all. A job goes to an idle thread through the
+//! condition variable; when none is idle and the pool is below its maximum,
+//! the submitter starts a thread. An idle thread that waits longer than the
+//! idle timeout exits.
+
+use std::collections::VecDeque;
+use std::io;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
+use std::thread::{self, JoinHandle, ThreadId};
+use std::time::Duration;
+
+use super::error::SpawnError;
+use crate::sync::waiters::{WaitKey, WaitList, wake_all};
+
+/// A job as the threads see it: the caller's closure with its result
+/// channel, panics already caught.
+pub(super) type Job = Box<dyn FnOnce() + Send>;
+
+/// A pool's settings, fixed when it is built.
+#[derive(Debug, Clone)]
+pub(super) struct Config {
+    pub(super) max_threads: usize,
+    pub(super) queue_limit: usize,
+    pub(super) idle_timeout: Duration,
+    pub(super) name: String,
+    pub(super) stack_size: Option<usize>,
+}
+
+pub(super) struct Shared {
+    state: Mutex<State>,
+    /// Idle threads wait here for a job, or for the pool to close.
+    work: Condvar,
+    pub(super) config: Config,
+}
+
+struct State {
+    /// Jobs not yet started, with their sequence numbers (increasing, so
+    /// that a cancelled job is found by binary search).
+    queue: VecDeque<(u64, Job)>,
+    next_seq: u64,
+    /// Threads alive, counting those being started.
+    threads: usize,
+    /// Threads waiting on `work`.
+    idle: usize,
+    /// Wake-ups sent to idle threads and not yet taken.
+    notified: usize,
+    /// Threads running a job.
+    busy: usize,
+    closed: bool,
+    /// Threads to join; those that already exited are reaped now and then.
+    handles: Vec<(ThreadId, JoinHandle<()>)>,
+    /// Tasks waiting for room in the queue.
+    room: WaitList<()>,
+    /// Tasks waiting for the pool to have no work queued or running.
+    drained: WaitList<()>,
+}
+
+/// Where a job went.
+pub(super) enum Submit {
+    /// Queued, under this sequence number.
+    Queued(u64),
+    /// The queue is full; the job is given back.
+    Full(Job),
+}
+
+impl Shared {
+    pub(super) fn new(config: Config) -> Shared {
+        Shared {
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                next_seq: 0,
+                threads: 0,
+                idle: 0,
+                notified: 0,
+                busy: 0,
+                closed: false,
+                handles: Vec::new(),
+                room: WaitList::default(),
+                drained: WaitList::default(),
+            }),
+            work: Condvar::new(),
+            config,
+        }
+    }
+
+    /// Jobs run outside the lock and their panics are caught, so a poisoned
+    /// lock only means a panic in this file's own bookkeeping, after which
+    /// the state is still consistent enough to shut down.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues `job` if there is room, waking an idle thread or starting a
+    /// new one for it.
+    ///
+    /// # Errors
+    /// If the pool is closed, or if it has no thread and the OS refuses to
+    /// start one.
+    pub(super) fn submit(self: &Arc<Self>, job: Job) -> Result<Submit, SpawnError> {
+        let mut state = self.lock();
+        if state.closed {
+            return Err(SpawnError::Closed);
+        }
+        if state.queue.len() >= self.config.queue_limit {
+            return Ok(Submit::Full(job));
+        }
+        let seq = state.next_seq;
+        state.next_seq += 1;
+        state.queue.push_back((seq, job));
+        if state.idle > state.notified {
+            state.notified += 1;
+            drop(state);
+            self.work.notify_one();
+        } else if state.threads < self.config.max_threads {
+            state.threads += 1;
+            reap(&mut state.handles);
+            drop(state);
+            if let Err(error) = self.start_thread() {
+                return self.thread_refused(seq, error);
+            }
+        }
+        Ok(Submit::Queued(seq))
+    }
+
+    fn start_thread(self: &Arc<Self>) -> io::Result<()> {
+        let mut builder = thread::Builder::new().name(self.config.name.clone());
+        if let Some(size) = self.config.stack_size {
+            builder = builder.stack_size(size);
+        }
+        let shared = self.clone();
+        let handle = builder.spawn(move || shared.work())?;
+        let mut state = self.lock();
+        state.handles.push((handle.thread().id(), handle));
+        Ok(())
+    }
+
+    /// The OS would not start a thread. With other threads alive the job
+    /// waits for them; with none, it could wait forever, so it is taken back
+    /// and the caller gets the error.
+    fn thread_refused(&self, seq: u64, error: io::Error) -> Result<Submit, SpawnError> {
+        let mut state = self.lock();
+        state.threads -= 1;
+        if state.threads > 0 {
+            return Ok(Submit::Queued(seq));
+        }
+        let job = take(&mut state.queue, seq);
+        drop(state);
+        drop(job);
+        Err(SpawnError::Thread(error))
+    }
+
+    /// Takes back job `seq` if no thread has started it. Returns whether it
+    /// was still queued.
+    pub(super) fn cancel(&self, seq: u64) -> bool {
+        let mut state = self.lock();
+        let Some(job) = take(&mut state.queue, seq) else {
+            return false;
+        };
+        let waker = state.made_room();
+        drop(state);
+        drop(job);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        true
+    }
+
+    /// Waits for room in the queue, as waiter `key`. `Ready(Err)` once the
+    /// pool is closed.
+    pub(super) fn poll_room(&self, key: &mut Option<WaitKey>, cx: &mut Context<'_>) -> Poll<Result<(), SpawnError>> {
+        let mut state = self.lock();
+        if state.closed {
+            if let Some(key) = key.take() {
+                state.room.remove(key);
+            }
+            return Poll::Ready(Err(SpawnError::Closed));
+        }
+        match key {
+            Some(_) => state.room.poll(key, cx).map(|_| Ok(())),
+            None if state.queue.len() < self.config.queue_limit => Poll::Ready(Ok(())),
+            None => {
+                *key = Some(state.room.push(cx.waker(), None));
+                Poll::Pending
+            }
+        }
+    }
+
+    /// For a room waiter dropped mid-wait: if it had already been woken,
+    /// the wake-up passes to the next in line.
+    pub(super) fn cancel_room(&self, key: WaitKey) {
+        let mut state = self.lock();
+        let (notified, _) = state.room.remove(key);
+        let waker = if notified { state.made_room() } else { None };
+        drop(state);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// Waits until no job is queued or running, as waiter `key`.
+    pub(super) fn poll_drained(&self, key: &mut Option<WaitKey>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.lock();
+        if key.is_none() && state.is_drained() {
+            return Poll::Ready(());
+        }
+        state.drained.poll_or_push(key, cx, || None).map(drop)
+    }
+
+    pub(super) fn cancel_drained(&self, key: WaitKey) {
+        self.lock().drained.remove(key);
+    }
+
+    /// Refuses new jobs from now on; queued ones still run, and threads
+    /// exit once the queue is empty.
+    pub(super) fn close(&self) {
+        let mut state = self.lock();
+        state.closed = true;
+        let wakers = state.room.notify_all();
+        drop(state);
+        self.work.notify_all();
+        wake_all(wakers);
+    }
+
+    /// Closes the pool and waits for every thread to exit.
+    pub(super) fn shut_down(&self) {
+        self.close();
+        let handles = std::mem::take(&mut self.lock().handles);
+        let me = thread::current().id();
+        for (id, handle) in handles {
+            // A pool dropped by one of its own jobs cannot join that thread.
+            if id != me {
+                // The thread body catches job panics, so join cannot fail
+                // with a payload worth reporting.
+                let _ = handle.join();
+            }
+        }
+    }
+
+    pub(super) fn counts(&self) -> Counts {
+        let state = self.lock();
+        Counts {
+            threads: state.threads,
+            busy: state.busy,
+            queued: state.queue.len(),
+        }
+    }
+
+    /// A pool thread's life: run jobs until closed, or until idle too long.
+    fn work(&self) {
+        let mut state = self.lock();
+        loop {
+            if let Some((_, job)) = state.queue.pop_front() {
+                state.busy += 1;
+                let waker = state.made_room();
+                drop(state);
+                if let Some(waker) = waker {
+                    waker.wake();
+                }
+                job();
+                state = self.lock();
+                state.busy -= 1;
+                if state.is_drained() {
+                    let wakers = state.drained.notify_all();
+                    drop(state);
+                    wake_all(wakers);
+                    state = self.lock();
+                }
+                continue;
+            }
+            if state.closed {
+                break;
+            }
+            state.idle += 1;
+            let (next, timeout) = self
+                .work
+                .wait_timeout(state, self.config.idle_timeout)
+                .unwrap_or_else(PoisonError::into_inner);
+            state = next;
+            state.idle -= 1;
+            if state.notified > 0 {
+                state.notified -= 1;
+            } else if timeout.timed_out() && state.queue.is_empty() {
+                break;
+            }
+        }
+        state.threads -= 1;
+    }
+}
+
+impl State {
+    fn is_drained(&self) -> bool {
+        self.queue.is_empty() && self.busy == 0
+    }
+
+    /// The queue has room for one more job: the first task waiting for room
+    /// is woken.
+    fn made_room(&mut self) -> Option<Waker> {
+        self.room.notify_one(None).ok().flatten()
+    }
+}
+
+/// Removes job `seq` from the queue, if it is still there.
+fn take(queue: &mut VecDeque<(u64, Job)>, seq: u64) -> Option<Job> {
+    let index = queue.binary_search_by_key(&seq, |(s, _)| *s).ok()?;
+    queue.remove(index).map(|(_, job)| job)
+}
+
+/// Joins the threads that have already exited.
+fn reap(handles: &mut Vec<(ThreadId, JoinHandle<()>)>) {
+    let mut i = 0;
+    while i < handles.len() {
+        if handles[i].1.is_finished() {
+            let (_, handle) = handles.swap_remove(i);
+            let _ = handle.join();
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// A snapshot of a pool's load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Counts {
+    pub(super) threads: usize,
+    pub(super) busy: usize,
+    pub(super) queued: usize,
+}

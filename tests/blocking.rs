@@ -1,0 +1,409 @@
+//! The blocking pool: spawn_blocking and ThreadPool.
+#![cfg(feature = "blocking")]
+
+mod util;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::{FutureExt, StreamExt};
+use grove::blocking::{Error, SpawnError, ThreadPool};
+use grove::{Runtime, spawn_blocking};
+
+/// A door that pool threads wait at until the loop opens it, or for 10 s at
+/// most, so that a failed assertion does not leave a pool thread blocked
+/// forever (dropping a pool joins its threads).
+#[derive(Clone, Default)]
+struct Gate(Arc<(Mutex<bool>, Condvar)>);
+
+impl Gate {
+    fn wait(&self) {
+        let (open, cv) = &*self.0;
+        let open = open.lock().unwrap();
+        drop(
+            cv.wait_timeout_while(open, Duration::from_secs(10), |open| !*open)
+                .unwrap(),
+        );
+    }
+
+    fn open(&self) {
+        *self.0.0.lock().unwrap() = true;
+        self.0.1.notify_all();
+    }
+}
+
+/// Polls `done` on the loop until it holds, failing after 10 s.
+async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        grove::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+#[test]
+fn map_returns_results_in_input_order() {
+    grove::run(async {
+        let pool = ThreadPool::new(4);
+        // Later items finish first, so completion order is not input order.
+        let out = pool
+            .map(0..16u64, |n| {
+                std::thread::sleep(Duration::from_millis(16 - n));
+                n * n
+            })
+            .await
+            .unwrap();
+        assert_eq!(out, (0..16u64).map(|n| n * n).collect::<Vec<_>>());
+    });
+}
+
+#[test]
+fn imap_unordered_yields_every_result_once() {
+    grove::run(async {
+        let pool = ThreadPool::builder().max_threads(3).queue_limit(4).build();
+        let results: Vec<usize> = pool.imap_unordered(0..500, |n| n).map(Result::unwrap).collect().await;
+        assert_eq!(results.len(), 500);
+        assert_eq!(results.into_iter().collect::<HashSet<_>>(), (0..500).collect());
+    });
+}
+
+#[test]
+fn map_reports_the_first_panic() {
+    grove::run(async {
+        let pool = ThreadPool::new(2);
+        let err = pool.map(0..6, |n| assert_ne!(n, 3, "three")).await.unwrap_err();
+        let Error::Join(err) = err else {
+            panic!("expected a join error, got {err:?}")
+        };
+        let message = util::panic_message(&*err.into_panic());
+        assert!(message.contains("three"), "{message}");
+    });
+}
+
+#[test]
+fn never_more_threads_than_the_maximum() {
+    let running = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    grove::run(async {
+        let pool = ThreadPool::new(3);
+        let (running, peak) = (running.clone(), peak.clone());
+        pool.map(0..60, move |_| {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(2));
+            running.fetch_sub(1, Ordering::SeqCst);
+        })
+        .await
+        .unwrap();
+        assert!(pool.threads() <= 3);
+    });
+    assert_eq!(peak.load(Ordering::SeqCst), 3);
+}
+
+#[test]
+fn green_tasks_run_while_every_pool_thread_blocks() {
+    grove::run(async {
+        let pool = ThreadPool::new(2);
+        let gate = Gate::default();
+        let mut blocked = Vec::new();
+        for _ in 0..2 {
+            let gate = gate.clone();
+            blocked.push(pool.spawn(move || gate.wait()).await.unwrap());
+        }
+        eventually("both threads are busy", || pool.busy() == 2).await;
+        // The loop still runs timers and tasks; only then is the gate opened.
+        let ticker = grove::spawn(async {
+            for _ in 0..5 {
+                grove::sleep(Duration::from_millis(1)).await;
+            }
+        });
+        ticker.await.unwrap();
+        assert_eq!(pool.busy(), 2);
+        gate.open();
+        grove::joinall(blocked).await.into_iter().for_each(Result::unwrap);
+    });
+}
+
+#[test]
+fn a_panic_comes_back_as_a_join_error() {
+    grove::run(async {
+        let err = spawn_blocking(|| panic!("in the pool")).await.unwrap_err();
+        assert!(err.is_panic());
+        assert_eq!(util::panic_message(&*err.into_panic()), "in the pool");
+        // The thread survives the panic and runs the next job.
+        assert_eq!(spawn_blocking(|| 5).await.unwrap(), 5);
+    });
+}
+
+#[test]
+fn kill_before_start_removes_the_job() {
+    grove::run(async {
+        let pool = ThreadPool::new(1);
+        let gate = Gate::default();
+        let first = {
+            let gate = gate.clone();
+            pool.spawn(move || gate.wait()).await.unwrap()
+        };
+        eventually("the thread is busy", || pool.busy() == 1).await;
+        let ran = Arc::new(AtomicBool::new(false));
+        let second = {
+            let ran = ran.clone();
+            pool.spawn(move || ran.store(true, Ordering::SeqCst)).await.unwrap()
+        };
+        assert_eq!(pool.queued(), 1);
+        second.kill();
+        assert!(second.await.unwrap_err().is_killed());
+        assert_eq!(pool.queued(), 0);
+        gate.open();
+        first.await.unwrap();
+        pool.join().await;
+        assert!(!ran.load(Ordering::SeqCst));
+    });
+}
+
+#[test]
+fn kill_after_start_lets_the_job_finish() {
+    grove::run(async {
+        let pool = ThreadPool::new(1);
+        let gate = Gate::default();
+        let finished = Arc::new(AtomicBool::new(false));
+        let task = {
+            let (gate, finished) = (gate.clone(), finished.clone());
+            pool.spawn(move || {
+                gate.wait();
+                finished.store(true, Ordering::SeqCst);
+            })
+            .await
+            .unwrap()
+        };
+        eventually("the job runs", || pool.busy() == 1).await;
+        task.kill();
+        gate.open();
+        pool.join().await;
+        assert!(finished.load(Ordering::SeqCst));
+    });
+}
+
+#[test]
+fn close_refuses_new_jobs_and_join_waits_for_queued_ones() {
+    grove::run(async {
+        let pool = ThreadPool::new(1);
+        let done = Arc::new(AtomicUsize::new(0));
+        for _ in 0..10 {
+            let done = done.clone();
+            pool.spawn(move || {
+                std::thread::sleep(Duration::from_millis(1));
+                done.fetch_add(1, Ordering::SeqCst);
+            })
+            .await
+            .unwrap();
+        }
+        pool.close();
+        assert!(matches!(pool.spawn(|| ()).await, Err(SpawnError::Closed)));
+        pool.join().await;
+        assert_eq!(done.load(Ordering::SeqCst), 10);
+        assert_eq!((pool.busy(), pool.queued()), (0, 0));
+        // A closed pool's threads exit as soon as the queue is empty.
+        eventually("the threads exit", || pool.threads() == 0).await;
+    });
+}
+
+#[test]
+fn dropping_the_pool_finishes_running_jobs_and_joins_threads() {
+    let finished = Arc::new(AtomicBool::new(false));
+    grove::run(async {
+        let pool = ThreadPool::new(1);
+        let finished = finished.clone();
+        let task = pool
+            .spawn(move || {
+                std::thread::sleep(Duration::from_millis(30));
+                finished.store(true, Ordering::SeqCst);
+            })
+            .await
+            .unwrap();
+        drop(task);
+        pool.close();
+        drop(pool);
+    });
+    assert!(finished.load(Ordering::SeqCst));
+}
+
+#[test]
+fn dropping_the_runtime_waits_for_running_blocking_jobs() {
+    let finished = Arc::new(AtomicBool::new(false));
+    let rt = Runtime::new().unwrap();
+    rt.block_on(async {
+        let finished = finished.clone();
+        let started = Gate::default();
+        let task = spawn_blocking({
+            let started = started.clone();
+            move || {
+                started.open();
+                std::thread::sleep(Duration::from_millis(30));
+                finished.store(true, Ordering::SeqCst);
+            }
+        });
+        grove::spawn_blocking(move || started.wait()).await.unwrap();
+        drop(task);
+    });
+    drop(rt);
+    assert!(finished.load(Ordering::SeqCst));
+}
+
+#[test]
+fn idle_threads_exit_after_the_idle_timeout() {
+    grove::run(async {
+        let pool = ThreadPool::builder()
+            .max_threads(4)
+            .idle_timeout(Duration::from_millis(20))
+            .build();
+        let gate = Gate::default();
+        let mut tasks = Vec::new();
+        for _ in 0..4 {
+            let gate = gate.clone();
+            tasks.push(pool.spawn(move || gate.wait()).await.unwrap());
+        }
+        eventually("four threads run", || pool.busy() == 4).await;
+        assert_eq!(pool.threads(), 4);
+        gate.open();
+        grove::joinall(tasks).await;
+        eventually("idle threads exit", || pool.threads() == 0).await;
+        // The pool starts threads again on demand.
+        assert_eq!(pool.spawn(|| 1).await.unwrap().await.unwrap(), 1);
+        assert_eq!(pool.threads(), 1);
+    });
+}
+
+#[test]
+fn spawn_waits_for_room_when_the_queue_is_full() {
+    grove::run(async {
+        let pool = ThreadPool::builder().max_threads(1).queue_limit(2).build();
+        let gate = Gate::default();
+        let blocker = {
+            let gate = gate.clone();
+            pool.spawn(move || gate.wait()).await.unwrap()
+        };
+        eventually("the thread is busy", || pool.busy() == 1).await;
+        let queued = [pool.spawn(|| 1).await.unwrap(), pool.spawn(|| 2).await.unwrap()];
+        assert_eq!(pool.queued(), 2);
+        // A spawn that finds the queue full waits; dropping it queues nothing.
+        assert!(pool.spawn(|| 3).now_or_never().is_none());
+        assert_eq!(pool.queued(), 2);
+        let mut late = pool.spawn(|| 4);
+        assert!((&mut late).now_or_never().is_none());
+        gate.open();
+        let late = late.await.unwrap();
+        blocker.await.unwrap();
+        let values: Vec<i32> = grove::joinall(queued).await.into_iter().map(Result::unwrap).collect();
+        assert_eq!(values, [1, 2]);
+        assert_eq!(late.await.unwrap(), 4);
+    });
+}
+
+#[test]
+fn a_cancelled_wait_for_room_passes_the_room_on() {
+    grove::run(async {
+        let pool = Arc::new(ThreadPool::builder().max_threads(1).queue_limit(1).build());
+        let gate = Gate::default();
+        let blocker = {
+            let gate = gate.clone();
+            pool.spawn(move || gate.wait()).await.unwrap()
+        };
+        eventually("the thread is busy", || pool.busy() == 1).await;
+        let queued = pool.spawn(|| 0).await.unwrap();
+        // Two spawners wait for room; the first gives up once woken.
+        let mut first = pool.spawn(|| 1);
+        assert!((&mut first).now_or_never().is_none());
+        let second = grove::spawn({
+            let pool = pool.clone();
+            async move { pool.spawn(|| 2).await.unwrap().await.unwrap() }
+        });
+        grove::yield_now().await;
+        gate.open();
+        eventually("the queue empties", || pool.queued() == 0).await;
+        drop(first);
+        assert_eq!(second.await.unwrap(), 2);
+        blocker.await.unwrap();
+        queued.await.unwrap();
+    });
+}
+
+#[test]
+fn a_thread_the_os_refuses_is_an_error_at_spawn() {
+    grove::run(async {
+        // No OS can map a stack this large.
+        let pool = ThreadPool::builder().stack_size(1 << 60).build();
+        match pool.spawn(|| ()).await {
+            Err(SpawnError::Thread(e)) => assert!(!e.to_string().is_empty()),
+            other => panic!("expected a thread error, got {other:?}"),
+        }
+        assert_eq!((pool.threads(), pool.queued()), (0, 0));
+    });
+}
+
+#[test]
+fn spawn_blocking_respects_blocking_threads() {
+    let rt = Runtime::builder().blocking_threads(2).build().unwrap();
+    let peak = rt.block_on(async {
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let (running, peak) = (running.clone(), peak.clone());
+                spawn_blocking(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(2));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                })
+            })
+            .collect();
+        grove::joinall(tasks).await.into_iter().for_each(Result::unwrap);
+        peak.load(Ordering::SeqCst)
+    });
+    assert_eq!(peak, 2);
+}
+
+/// 10,000 jobs from 100 tasks: every result comes back exactly once.
+#[test]
+fn stress_ten_thousand_jobs_from_a_hundred_tasks() {
+    let rt = Runtime::builder().blocking_threads(8).build().unwrap();
+    let seen = rt.block_on(async {
+        let tasks: Vec<_> = (0..100u32)
+            .map(|t| {
+                grove::spawn(async move {
+                    let mut got = Vec::with_capacity(100);
+                    for j in 0..100u32 {
+                        got.push(spawn_blocking(move || t * 100 + j).await.unwrap());
+                    }
+                    got
+                })
+            })
+            .collect();
+        grove::joinall(tasks).await
+    });
+    let mut all: Vec<u32> = seen.into_iter().flat_map(Result::unwrap).collect();
+    all.sort_unstable();
+    assert_eq!(all, (0..10_000).collect::<Vec<_>>());
+}
+
+/// The handshake between a pool thread finishing a job and the loop
+/// registering its waker, raced many times over: no wake-up may be lost
+/// (a lost one hangs the test).
+#[test]
+fn stress_the_waker_handshake() {
+    for round in 0..200 {
+        let rt = Runtime::builder().blocking_threads(4).build().unwrap();
+        let sum = rt.block_on(async move {
+            let tasks: Vec<_> = (0..50u64).map(|n| spawn_blocking(move || n + round)).collect();
+            let mut sum = 0;
+            for task in tasks {
+                sum += task.await.unwrap();
+            }
+            sum
+        });
+        assert_eq!(sum, (0..50).sum::<u64>() + 50 * round);
+    }
+}
