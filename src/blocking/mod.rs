@@ -45,6 +45,7 @@ pub use builder::Builder;
 pub use error::{Error, SpawnError};
 pub use imap::ImapUnordered;
 pub use pool::{Join, Spawn, ThreadPool};
+pub(crate) use shared::SPIN;
 
 use crate::runtime::context;
 use crate::task::JoinHandle;
@@ -114,6 +115,12 @@ impl RuntimePool {
             threads,
             pool: OnceCell::new(),
         }
+    }
+
+    /// Whether jobs of this pool are queued or running: their results will
+    /// wake the runtime from another thread.
+    pub(crate) fn has_unfinished(&self) -> bool {
+        self.pool.get().is_some_and(|pool| pool.shared().has_unfinished())
     }
 
     fn pool(&self) -> &ThreadPool {

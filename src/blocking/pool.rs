@@ -81,6 +81,10 @@ impl ThreadPool {
         }
     }
 
+    pub(super) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
     /// Hands `f` to a thread, waiting for room in the queue if it is full,
     /// and returns the handle of the green task that yields its result.
     ///

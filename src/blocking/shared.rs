@@ -9,13 +9,18 @@
 
 use std::collections::VecDeque;
 use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::thread::{self, JoinHandle, ThreadId};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::error::SpawnError;
 use crate::sync::waiters::{WaitKey, WaitList, wake_all};
+
+/// How long a thread that finished a job watches for the next one before
+/// it sleeps.
+pub(crate) const SPIN: Duration = Duration::from_micros(50);
 
 /// A job as the threads see it: the caller's closure with its result
 /// channel, panics already caught.
@@ -33,6 +38,10 @@ pub(super) struct Config {
 
 pub(super) struct Shared {
     state: Mutex<State>,
+    /// The queue's length, readable without the lock by spinning threads.
+    queued: AtomicUsize,
+    /// Jobs queued or running, readable without the lock by the runtime.
+    unfinished: AtomicUsize,
     /// Idle threads wait here for a job, or for the pool to close.
     work: Condvar,
     pub(super) config: Config,
@@ -47,6 +56,9 @@ struct State {
     threads: usize,
     /// Threads waiting on `work`.
     idle: usize,
+    /// Threads that just finished a job and watch `queued` for a moment
+    /// before they wait on `work`.
+    spinning: usize,
     /// Wake-ups sent to idle threads and not yet taken.
     notified: usize,
     /// Threads running a job.
@@ -76,6 +88,7 @@ impl Shared {
                 next_seq: 0,
                 threads: 0,
                 idle: 0,
+                spinning: 0,
                 notified: 0,
                 busy: 0,
                 closed: false,
@@ -83,6 +96,8 @@ impl Shared {
                 room: WaitList::default(),
                 drained: WaitList::default(),
             }),
+            queued: AtomicUsize::new(0),
+            unfinished: AtomicUsize::new(0),
             work: Condvar::new(),
             config,
         }
@@ -112,7 +127,10 @@ impl Shared {
         let seq = state.next_seq;
         state.next_seq += 1;
         state.queue.push_back((seq, job));
-        if state.idle > state.notified {
+        self.publish(&state);
+        if state.queue.len() <= state.spinning {
+            // A spinning thread takes it, with no system call on either side.
+        } else if state.idle > state.notified {
             state.notified += 1;
             drop(state);
             self.work.notify_one();
@@ -149,6 +167,7 @@ impl Shared {
             return Ok(Submit::Queued(seq));
         }
         let job = take(&mut state.queue, seq);
+        self.publish(&state);
         drop(state);
         drop(job);
         Err(SpawnError::Thread(error))
@@ -161,6 +180,7 @@ impl Shared {
         let Some(job) = take(&mut state.queue, seq) else {
             return false;
         };
+        self.publish(&state);
         let waker = state.made_room();
         drop(state);
         drop(job);
@@ -250,12 +270,30 @@ impl Shared {
         }
     }
 
+    fn publish(&self, state: &State) {
+        self.queued.store(state.queue.len(), Ordering::Relaxed);
+        self.unfinished.store(state.queue.len() + state.busy, Ordering::Relaxed);
+    }
+
+    /// Whether any job is queued or running.
+    pub(super) fn has_unfinished(&self) -> bool {
+        self.unfinished.load(Ordering::Relaxed) > 0
+    }
+
     /// A pool thread's life: run jobs until closed, or until idle too long.
+    ///
+    /// After a job, a thread watches the queue for [`SPIN`] before it
+    /// sleeps. A caller that hands over one job at a time sends the next
+    /// one within microseconds, and finding it this way saves the two
+    /// system calls of a condition-variable wake-up on the round trip.
     fn work(&self) {
         let mut state = self.lock();
+        let mut spun = true;
         loop {
             if let Some((_, job)) = state.queue.pop_front() {
+                spun = false;
                 state.busy += 1;
+                self.publish(&state);
                 let waker = state.made_room();
                 drop(state);
                 if let Some(waker) = waker {
@@ -264,6 +302,7 @@ impl Shared {
                 job();
                 state = self.lock();
                 state.busy -= 1;
+                self.publish(&state);
                 if state.is_drained() {
                     let wakers = state.drained.notify_all();
                     drop(state);
@@ -274,6 +313,18 @@ impl Shared {
             }
             if state.closed {
                 break;
+            }
+            if !spun {
+                spun = true;
+                state.spinning += 1;
+                drop(state);
+                let deadline = Instant::now() + SPIN;
+                while self.queued.load(Ordering::Relaxed) == 0 && Instant::now() < deadline {
+                    std::hint::spin_loop();
+                }
+                state = self.lock();
+                state.spinning -= 1;
+                continue;
             }
             state.idle += 1;
             let (next, timeout) = self

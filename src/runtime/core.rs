@@ -224,6 +224,7 @@ impl Core {
             // Going idle: let the memory of the last burst of tasks go.
             self.cells.shrink();
         }
+        let timeout = self.await_blocking_results(timeout);
         let mut woken = Vec::new();
         // A zero-timeout poll with no sources and nothing injected would
         // only cost a syscall.
@@ -239,6 +240,24 @@ impl Core {
             self.timers.borrow_mut().fire(Tick::now(), &mut woken);
         }
         woken.into_iter().for_each(Waker::wake);
+    }
+
+    /// Before the loop sleeps while jobs of its blocking pool are out,
+    /// watches the inject queue for a moment: a short job's result comes
+    /// back sooner than a sleep in the poller and its wake-up would take.
+    /// Returns the timeout left for the poller: zero if a wake-up came.
+    fn await_blocking_results(&self, timeout: Option<Duration>) -> Option<Duration> {
+        #[cfg(feature = "blocking")]
+        if timeout != Some(Duration::ZERO) && self.blocking.has_unfinished() {
+            let deadline = Instant::now() + timeout.map_or(crate::blocking::SPIN, |t| t.min(crate::blocking::SPIN));
+            while Instant::now() < deadline {
+                if self.shared.is_notified() {
+                    return Some(Duration::ZERO);
+                }
+                std::hint::spin_loop();
+            }
+        }
+        timeout
     }
 
     /// Schedules whoever `waker` wakes to run next, if it is a task of this
