@@ -56,6 +56,7 @@
 #[cfg(feature = "blocking")]
 pub mod blocking;
 pub mod io;
+pub mod net;
 pub mod pool;
 pub mod queue;
 pub mod runtime;

@@ -1,0 +1,176 @@
+//! Socket addresses, and name resolution off the loop.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+
+/// What a socket can be bound or connected to: a socket address, an
+/// `(ip, port)` pair, or a `"host:port"` string or `(host, port)` pair whose
+/// host is a name to resolve.
+///
+/// Addresses that are already numeric are used as they are. Names are
+/// resolved by the system resolver (`getaddrinfo`), which blocks, so it runs
+/// on the blocking pool (or, without the `blocking` feature, on a thread of
+/// its own) while the loop goes on.
+///
+/// # Examples
+///
+/// ```
+/// grove::run(async {
+///     let addrs = grove::net::lookup_host("localhost:80").await?;
+///     assert!(addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 80));
+///     let numeric = grove::net::lookup_host(("127.0.0.1", 8080)).await?;
+///     assert_eq!(numeric, ["127.0.0.1:8080".parse().unwrap()]);
+///     Ok::<(), std::io::Error>(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub trait ToSocketAddrs: sealed::Sealed {}
+
+mod sealed {
+    /// The addresses, or the name to resolve.
+    #[derive(Debug)]
+    pub enum Target {
+        Ready(Vec<std::net::SocketAddr>),
+        Name(String, u16),
+        Spec(String),
+    }
+
+    pub trait Sealed {
+        fn target(&self) -> Target;
+    }
+}
+
+use sealed::{Sealed, Target};
+
+macro_rules! ready_addrs {
+    ($($ty:ty),*) => {$(
+        impl ToSocketAddrs for $ty {}
+        impl Sealed for $ty {
+            fn target(&self) -> Target {
+                Target::Ready(vec![SocketAddr::from(*self)])
+            }
+        }
+    )*};
+}
+
+ready_addrs!(
+    SocketAddr,
+    SocketAddrV4,
+    SocketAddrV6,
+    (IpAddr, u16),
+    (Ipv4Addr, u16),
+    (Ipv6Addr, u16)
+);
+
+impl ToSocketAddrs for [SocketAddr] {}
+impl Sealed for [SocketAddr] {
+    fn target(&self) -> Target {
+        Target::Ready(self.to_vec())
+    }
+}
+
+impl ToSocketAddrs for str {}
+impl Sealed for str {
+    fn target(&self) -> Target {
+        match self.parse() {
+            Ok(addr) => Target::Ready(vec![addr]),
+            Err(_) => Target::Spec(self.to_owned()),
+        }
+    }
+}
+
+impl ToSocketAddrs for String {}
+impl Sealed for String {
+    fn target(&self) -> Target {
+        self.as_str().target()
+    }
+}
+
+impl ToSocketAddrs for (&str, u16) {}
+impl Sealed for (&str, u16) {
+    fn target(&self) -> Target {
+        let (host, port) = *self;
+        match host.parse::<IpAddr>() {
+            Ok(ip) => Target::Ready(vec![SocketAddr::new(ip, port)]),
+            Err(_) => Target::Name(host.to_owned(), port),
+        }
+    }
+}
+
+impl ToSocketAddrs for (String, u16) {}
+impl Sealed for (String, u16) {
+    fn target(&self) -> Target {
+        (self.0.as_str(), self.1).target()
+    }
+}
+
+impl<T: ToSocketAddrs + ?Sized> ToSocketAddrs for &T {}
+impl<T: Sealed + ?Sized> Sealed for &T {
+    fn target(&self) -> Target {
+        (**self).target()
+    }
+}
+
+/// Resolves `addr` to socket addresses, running the system resolver off
+/// the loop when `addr` holds a name.
+///
+/// # Errors
+/// What the resolver reports for a name it cannot resolve, or an
+/// `InvalidInput` error for a string without a port.
+///
+/// # Panics
+/// If there is no grove runtime on this thread and `addr` needs resolving.
+///
+/// # Cancel safety
+/// Dropping the future abandons the lookup; its result is dropped when it
+/// comes.
+///
+/// # Examples
+///
+/// ```
+/// grove::run(async {
+///     let addrs = grove::net::lookup_host(("localhost", 443)).await?;
+///     assert!(!addrs.is_empty());
+///     Ok::<(), std::io::Error>(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub async fn lookup_host(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAddr>> {
+    let addrs = match addr.target() {
+        Target::Ready(addrs) => addrs,
+        Target::Name(host, port) => {
+            off_the_loop(move || std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))).await?
+        }
+        Target::Spec(spec) => off_the_loop(move || std::net::ToSocketAddrs::to_socket_addrs(spec.as_str())).await?,
+    };
+    if addrs.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the address resolved to nothing",
+        ));
+    }
+    Ok(addrs)
+}
+
+type Lookup = io::Result<std::vec::IntoIter<SocketAddr>>;
+
+/// Runs a blocking lookup on the runtime's blocking pool.
+#[cfg(feature = "blocking")]
+async fn off_the_loop(lookup: impl FnOnce() -> Lookup + Send + 'static) -> io::Result<Vec<SocketAddr>> {
+    match crate::spawn_blocking(move || lookup().map(Iterator::collect)).await {
+        Ok(result) => result,
+        Err(e) => Err(io::Error::other(e)),
+    }
+}
+
+/// Runs a blocking lookup on a thread of its own.
+#[cfg(not(feature = "blocking"))]
+async fn off_the_loop(lookup: impl FnOnce() -> Lookup + Send + 'static) -> io::Result<Vec<SocketAddr>> {
+    let (tx, rx) = futures::channel::oneshot::channel();
+    std::thread::Builder::new()
+        .name("grove-resolver".to_owned())
+        .spawn(move || {
+            let _ = tx.send(lookup().map(Iterator::collect));
+        })?;
+    rx.await.map_err(|_| io::Error::other("the resolver thread panicked"))?
+}

@@ -1,0 +1,114 @@
+//! The owned halves of a [`TcpStream`], for a reader task and a writer task.
+
+use std::fmt;
+use std::rc::Rc;
+
+use super::stream::{TcpStream, forward_read, forward_write};
+
+pub(super) fn split(stream: TcpStream) -> (ReadHalf, WriteHalf) {
+    let stream = Rc::new(stream);
+    (ReadHalf(stream.clone()), WriteHalf(stream))
+}
+
+/// The reading half of a [`TcpStream`], from
+/// [`into_split`](TcpStream::into_split).
+///
+/// # Examples
+///
+/// ```
+/// use futures::{AsyncReadExt, AsyncWriteExt};
+///
+/// # grove::run(async {
+/// let listener = grove::net::TcpListener::bind("127.0.0.1:0").await?;
+/// let client = grove::net::TcpStream::connect(listener.local_addr()?).await?;
+/// let (mut server, _) = listener.accept().await?;
+/// let (mut reader, _writer): (grove::net::ReadHalf, _) = client.into_split();
+/// server.write_all(b"hi").await?;
+/// let mut buf = [0; 2];
+/// reader.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"hi");
+/// # Ok::<(), std::io::Error>(())
+/// # })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct ReadHalf(Rc<TcpStream>);
+
+/// The writing half of a [`TcpStream`], from
+/// [`into_split`](TcpStream::into_split). Closing it shuts down the
+/// connection's writing half.
+///
+/// # Examples
+///
+/// ```
+/// use futures::{AsyncReadExt, AsyncWriteExt};
+///
+/// # grove::run(async {
+/// let listener = grove::net::TcpListener::bind("127.0.0.1:0").await?;
+/// let client = grove::net::TcpStream::connect(listener.local_addr()?).await?;
+/// let (mut server, _) = listener.accept().await?;
+/// let (_reader, mut writer): (_, grove::net::WriteHalf) = client.into_split();
+/// writer.write_all(b"bye").await?;
+/// writer.close().await?;
+/// let mut got = Vec::new();
+/// server.read_to_end(&mut got).await?;
+/// assert_eq!(got, b"bye");
+/// # Ok::<(), std::io::Error>(())
+/// # })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct WriteHalf(Rc<TcpStream>);
+
+impl ReadHalf {
+    /// The stream both halves share, for its addresses and options.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # grove::run(async {
+    /// let listener = grove::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let client = grove::net::TcpStream::connect(listener.local_addr()?).await?;
+    /// let (reader, _writer) = client.into_split();
+    /// assert_eq!(reader.stream().peer_addr()?, listener.local_addr()?);
+    /// # Ok::<(), std::io::Error>(())
+    /// # })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn stream(&self) -> &TcpStream {
+        &self.0
+    }
+}
+
+impl WriteHalf {
+    /// The stream both halves share, for its addresses and options.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # grove::run(async {
+    /// let listener = grove::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let client = grove::net::TcpStream::connect(listener.local_addr()?).await?;
+    /// let (_reader, writer) = client.into_split();
+    /// writer.stream().set_nodelay(true)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// # })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn stream(&self) -> &TcpStream {
+        &self.0
+    }
+}
+
+forward_read!(ReadHalf, this => &*this.0);
+forward_write!(WriteHalf, this => &*this.0);
+
+impl fmt::Debug for ReadHalf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ReadHalf").field(&*self.0).finish()
+    }
+}
+
+impl fmt::Debug for WriteHalf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("WriteHalf").field(&*self.0).finish()
+    }
+}

@@ -1,0 +1,266 @@
+//! [`UdpSocket`]: datagrams.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+
+use super::addr::{ToSocketAddrs, lookup_host};
+use crate::io::Async;
+
+/// A UDP socket.
+///
+/// # Examples
+///
+/// ```
+/// use grove::net::UdpSocket;
+///
+/// grove::run(async {
+///     let a = UdpSocket::bind("127.0.0.1:0").await?;
+///     let b = UdpSocket::bind("127.0.0.1:0").await?;
+///     a.send_to(b"ping", b.local_addr()?).await?;
+///     let mut buf = [0; 16];
+///     let (n, from) = b.recv_from(&mut buf).await?;
+///     assert_eq!((&buf[..n], from), (&b"ping"[..], a.local_addr()?));
+///     Ok::<(), std::io::Error>(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct UdpSocket {
+    io: Async<mio::net::UdpSocket>,
+}
+
+impl UdpSocket {
+    /// Binds a socket to `addr`: the first address it resolves to that
+    /// binds.
+    ///
+    /// # Errors
+    /// `AddrInUse`, a resolver error, ...: the last address's error if none
+    /// binds.
+    ///
+    /// # Panics
+    /// If there is no grove runtime on this thread.
+    ///
+    /// # Cancel safety
+    /// Dropping the future before it completes binds nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let socket = grove::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert_ne!(socket.local_addr()?.port(), 0);
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
+        let mut last_error = None;
+        for addr in lookup_host(addr).await? {
+            match mio::net::UdpSocket::bind(addr) {
+                Ok(socket) => {
+                    return Ok(UdpSocket {
+                        io: Async::new(socket)?,
+                    });
+                }
+                Err(e) => last_error = Some(e),
+            }
+        }
+        Err(last_error.expect("lookup_host returns at least one address"))
+    }
+
+    /// Sends `buf` as one datagram to `target` (its first address), and
+    /// returns the number of bytes sent.
+    ///
+    /// # Errors
+    /// A resolver error, or what `sendto(2)` reports.
+    ///
+    /// # Cancel safety
+    /// Dropping the future before it completes sends nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let socket = grove::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert_eq!(socket.send_to(b"hi", socket.local_addr()?).await?, 2);
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
+        let target = lookup_host(target).await?[0];
+        self.io.write_with(|s| s.send_to(buf, target)).await
+    }
+
+    /// Waits for a datagram, copies it into `buf` (truncating what does not
+    /// fit) and returns its length and sender.
+    ///
+    /// # Errors
+    /// What `recvfrom(2)` reports.
+    ///
+    /// # Cancel safety
+    /// Dropping the future before it completes loses no datagram.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let socket = grove::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     socket.send_to(b"self", socket.local_addr()?).await?;
+    ///     let mut buf = [0; 8];
+    ///     let (n, from) = socket.recv_from(&mut buf).await?;
+    ///     assert_eq!((&buf[..n], from), (&b"self"[..], socket.local_addr()?));
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.io.read_with(|s| s.recv_from(buf)).await
+    }
+
+    /// Sets the only peer this socket sends to and receives from, for
+    /// [`send`](UdpSocket::send) and [`recv`](UdpSocket::recv).
+    ///
+    /// # Errors
+    /// A resolver error, or what `connect(2)` reports.
+    ///
+    /// # Cancel safety
+    /// Dropping the future before it completes leaves the peer unset.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let a = grove::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let b = grove::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     a.connect(b.local_addr()?).await?;
+    ///     assert_eq!(a.peer_addr()?, b.local_addr()?);
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
+        let mut last_error = None;
+        for addr in lookup_host(addr).await? {
+            match self.io.get_ref().connect(addr) {
+                Ok(()) => return Ok(()),
+                Err(e) => last_error = Some(e),
+            }
+        }
+        Err(last_error.expect("lookup_host returns at least one address"))
+    }
+
+    /// Sends `buf` as one datagram to the connected peer.
+    ///
+    /// # Errors
+    /// `NotConnected` without [`connect`](UdpSocket::connect);
+    /// `ConnectionRefused` if an earlier datagram met a closed port.
+    ///
+    /// # Cancel safety
+    /// Dropping the future before it completes sends nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let a = grove::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let b = grove::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     a.connect(b.local_addr()?).await?;
+    ///     b.connect(a.local_addr()?).await?;
+    ///     a.send(b"one").await?;
+    ///     let mut buf = [0; 8];
+    ///     let n = b.recv(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"one");
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.write_with(|s| s.send(buf)).await
+    }
+
+    /// Waits for a datagram from the connected peer and copies it into
+    /// `buf`.
+    ///
+    /// # Errors
+    /// `ConnectionRefused` if an earlier datagram met a closed port.
+    ///
+    /// # Cancel safety
+    /// Dropping the future before it completes loses no datagram.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let socket = grove::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     socket.connect(socket.local_addr()?).await?;
+    ///     socket.send(b"loop").await?;
+    ///     let mut buf = [0; 8];
+    ///     assert_eq!(socket.recv(&mut buf).await?, 4);
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.read_with(|s| s.recv(buf)).await
+    }
+
+    /// The address this socket is bound to.
+    ///
+    /// # Errors
+    /// If the OS cannot tell.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let socket = grove::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert!(socket.local_addr()?.ip().is_loopback());
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// The connected peer's address.
+    ///
+    /// # Errors
+    /// `NotConnected` without [`connect`](UdpSocket::connect).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let socket = grove::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert!(socket.peer_addr().is_err());
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+}
+
+impl AsRawFd for UdpSocket {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.get_ref().as_raw_fd()
+    }
+}
+
+impl AsFd for UdpSocket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}
+
+impl fmt::Debug for UdpSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UdpSocket")
+            .field("local_addr", &self.local_addr().ok())
+            .finish()
+    }
+}
