@@ -1,0 +1,279 @@
+//! TCP over the reactor: echo, many connections, errors, slot reuse.
+
+use std::io::ErrorKind;
+use std::net::Shutdown;
+use std::time::Duration;
+
+use futures::{AsyncReadExt, AsyncWriteExt};
+use grove::net::{TcpListener, TcpStream};
+
+/// Starts an echo server on a fresh port and returns its address.
+async fn echo_server() -> std::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    grove::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            grove::spawn(async move {
+                let (mut reader, mut writer) = (&stream, &stream);
+                futures::io::copy(&mut reader, &mut writer).await.unwrap();
+                writer.close().await.unwrap();
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn echo_of_one_mebibyte_is_byte_exact() {
+    grove::run(async {
+        let addr = echo_server().await;
+        let data: Vec<u8> = (0..1 << 20)
+            .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect();
+        let (mut reader, mut writer) = TcpStream::connect(addr).await.unwrap().into_split();
+        let sent = data.clone();
+        let sender = grove::spawn(async move {
+            writer.write_all(&sent).await.unwrap();
+            writer.close().await.unwrap();
+        });
+        let mut back = Vec::new();
+        reader.read_to_end(&mut back).await.unwrap();
+        sender.await.unwrap();
+        assert_eq!(back.len(), data.len());
+        assert!(back == data, "the echo differs from what was sent");
+    });
+}
+
+/// Raises the soft limit on open files to the hard limit, for tests that
+/// hold many sockets.
+fn raise_fd_limit() -> u64 {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid rlimit to fill in.
+    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) }, 0);
+    limit.rlim_cur = limit.rlim_max;
+    // SAFETY: `limit` is a valid rlimit, and raising the soft limit up to
+    // the hard one is always allowed.
+    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
+    limit.rlim_cur
+}
+
+#[test]
+fn a_thousand_concurrent_connections_all_echo_correctly() {
+    // Each connection costs two descriptors here, one per end.
+    assert!(raise_fd_limit() >= 2_200, "this test needs 2,200 open files");
+    grove::run(async {
+        let addr = echo_server().await;
+        let clients: Vec<_> = (0..1000u32)
+            .map(|i| {
+                grove::spawn(async move {
+                    let mut stream = TcpStream::connect(addr).await.unwrap();
+                    let message = format!("hello from client {i}");
+                    // Everyone connects before anyone talks.
+                    grove::sleep(Duration::from_millis(50)).await;
+                    stream.write_all(message.as_bytes()).await.unwrap();
+                    stream.close().await.unwrap();
+                    let mut back = String::new();
+                    stream.read_to_string(&mut back).await.unwrap();
+                    back == message
+                })
+            })
+            .collect();
+        let results = grove::joinall(clients).await;
+        assert_eq!(results.into_iter().filter(|r| *r.as_ref().unwrap()).count(), 1000);
+    });
+}
+
+#[test]
+fn connecting_to_a_closed_port_is_refused() {
+    grove::run(async {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let err = TcpStream::connect(("127.0.0.1", port)).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
+    });
+}
+
+#[test]
+fn a_peer_reset_mid_read_is_an_error_not_a_hang() {
+    grove::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        let reader = grove::spawn(async move {
+            let mut buf = [0; 64];
+            client.read(&mut buf).await
+        });
+        grove::sleep(Duration::from_millis(10)).await;
+        // A zero linger time makes close send a reset instead of a FIN.
+        socket2::SockRef::from(&server)
+            .set_linger(Some(Duration::ZERO))
+            .unwrap();
+        drop(server);
+        let result = grove::timeout(Duration::from_secs(5), reader)
+            .await
+            .expect("the read hangs");
+        assert_eq!(result.unwrap().unwrap_err().kind(), ErrorKind::ConnectionReset);
+    });
+}
+
+#[test]
+fn writing_to_a_closed_peer_is_an_error() {
+    grove::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        socket2::SockRef::from(&server)
+            .set_linger(Some(Duration::ZERO))
+            .unwrap();
+        drop(server);
+        grove::sleep(Duration::from_millis(10)).await;
+        let mut result = Ok(());
+        for _ in 0..100 {
+            result = client.write_all(&[0; 65536]).await;
+            if result.is_err() {
+                break;
+            }
+        }
+        let kind = result.unwrap_err().kind();
+        assert!(
+            matches!(kind, ErrorKind::ConnectionReset | ErrorKind::BrokenPipe),
+            "{kind:?}"
+        );
+    });
+}
+
+/// A task waits to read, is killed, and a new socket takes its reactor
+/// slot: data for the new socket goes to the new reader only, and the old
+/// socket's traffic wakes nobody, over many rounds.
+#[test]
+fn a_reused_slot_never_wakes_the_killed_reader() {
+    grove::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        for round in 0..200u32 {
+            let old = TcpStream::connect(addr).await.unwrap();
+            let (old_peer, _) = listener.accept().await.unwrap();
+            let killed = grove::spawn(async move {
+                let mut buf = [0; 16];
+                (&old).read(&mut buf).await.map(|n| buf[..n].to_vec())
+            });
+            grove::yield_now().await;
+            killed.kill();
+            assert!(killed.await.unwrap_err().is_killed());
+            // The killed task's socket is gone; this one takes its slot.
+            let new = TcpStream::connect(addr).await.unwrap();
+            let (mut new_peer, _) = listener.accept().await.unwrap();
+            let reader = grove::spawn(async move {
+                let mut buf = [0; 16];
+                let n = (&new).read(&mut buf).await.unwrap();
+                buf[..n].to_vec()
+            });
+            grove::yield_now().await;
+            let _ = (&old_peer).write_all(b"stale").await;
+            new_peer.write_all(&round.to_be_bytes()).await.unwrap();
+            let got = grove::timeout(Duration::from_secs(5), reader)
+                .await
+                .expect("the reader hangs");
+            assert_eq!(got.unwrap(), round.to_be_bytes());
+            old_peer.shutdown(Shutdown::Both).ok();
+        }
+    });
+}
+
+#[test]
+fn localhost_by_name_resolves_and_connects() {
+    grove::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stream = TcpStream::connect(format!("localhost:{port}")).await.unwrap();
+        assert_eq!(stream.peer_addr().unwrap().port(), port);
+    });
+}
+
+#[test]
+fn a_name_that_does_not_resolve_is_an_error() {
+    grove::run(async {
+        assert!(TcpStream::connect("no-such-host.invalid:80").await.is_err());
+        let err = TcpStream::connect("no port here").await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    });
+}
+
+#[test]
+fn connect_timeout_elapses_against_a_full_backlog() {
+    grove::run(async {
+        // A listener with the smallest backlog that never accepts: once its
+        // queue is full the kernel drops new handshakes, and a connect
+        // waits until its timeout.
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        socket
+            .bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap().into())
+            .unwrap();
+        socket.listen(0).unwrap();
+        let addr = socket.local_addr().unwrap().as_socket().unwrap();
+        let mut held = Vec::new();
+        let mut timed_out = false;
+        for _ in 0..16 {
+            match TcpStream::connect_timeout(addr, Duration::from_millis(200)).await {
+                Ok(stream) => held.push(stream),
+                Err(e) => {
+                    assert_eq!(e.kind(), ErrorKind::TimedOut, "{e}");
+                    timed_out = true;
+                    break;
+                }
+            }
+        }
+        assert!(timed_out, "{} connections got through a backlog of 0", held.len());
+    });
+}
+
+#[test]
+fn incoming_yields_connections_and_bind_reuseport_shares_a_port() {
+    use futures::StreamExt;
+    grove::run(async {
+        let first = TcpListener::bind_reuseport("127.0.0.1:0").await.unwrap();
+        let addr = first.local_addr().unwrap();
+        let second = TcpListener::bind_reuseport(addr).await.unwrap();
+        assert_eq!(second.local_addr().unwrap(), addr);
+        drop(second);
+        let clients = grove::spawn(async move {
+            for _ in 0..5 {
+                TcpStream::connect(addr).await.unwrap();
+            }
+        });
+        let accepted: Vec<_> = first.incoming().take(5).collect().await;
+        assert!(accepted.iter().all(Result::is_ok));
+        clients.await.unwrap();
+    });
+}
+
+#[test]
+fn binding_a_port_in_use_is_an_error() {
+    grove::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let err = TcpListener::bind(listener.local_addr().unwrap()).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::AddrInUse);
+    });
+}
+
+#[test]
+fn stream_options_and_addresses() {
+    grove::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let (server, peer) = listener.accept().await.unwrap();
+        assert_eq!(peer, client.local_addr().unwrap());
+        assert_eq!(server.local_addr().unwrap(), client.peer_addr().unwrap());
+        client.set_nodelay(true).unwrap();
+        assert!(client.nodelay().unwrap());
+        client.set_nodelay(false).unwrap();
+        assert!(!client.nodelay().unwrap());
+    });
+}

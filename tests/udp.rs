@@ -1,0 +1,54 @@
+//! UDP over the reactor.
+
+use grove::net::UdpSocket;
+
+#[test]
+fn udp_round_trip() {
+    grove::run(async {
+        let server = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = server.local_addr().unwrap();
+        let echo = grove::spawn(async move {
+            let mut buf = [0; 1500];
+            for _ in 0..10 {
+                let (n, from) = server.recv_from(&mut buf).await.unwrap();
+                server.send_to(&buf[..n], from).await.unwrap();
+            }
+        });
+        let client = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        client.connect(addr).await.unwrap();
+        let mut buf = [0; 1500];
+        for i in 0..10u8 {
+            let message = vec![i; 100 + usize::from(i)];
+            assert_eq!(client.send(&message).await.unwrap(), message.len());
+            let n = client.recv(&mut buf).await.unwrap();
+            assert_eq!(&buf[..n], &message[..]);
+        }
+        echo.await.unwrap();
+    });
+}
+
+#[test]
+fn send_to_a_name_resolves_it() {
+    grove::run(async {
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let port = socket.local_addr().unwrap().port();
+        let other = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        other.send_to(b"by name", ("127.0.0.1", port)).await.unwrap();
+        let mut buf = [0; 16];
+        let (n, from) = socket.recv_from(&mut buf).await.unwrap();
+        assert_eq!((&buf[..n], from), (&b"by name"[..], other.local_addr().unwrap()));
+    });
+}
+
+#[test]
+fn a_connected_socket_learns_of_a_closed_port() {
+    grove::run(async {
+        let closed = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        socket.connect(closed).await.unwrap();
+        socket.send(b"anyone?").await.unwrap();
+        let mut buf = [0; 16];
+        let err = socket.recv(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+    });
+}
