@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# The wrk benchmark of examples/hello_http.rs: the same keep-alive "Hello,
+# world!" HTTP/1.1 server on grove, on tokio's current-thread runtime
+# (benches/http/hello_tokio.rs), as thread-per-connection on std::net
+# (benches/http/hello_threads.rs) and, when gevent can be installed, on
+# gevent's StreamServer (benches/http/hello_gevent.py).
+#
+# Each server runs alone on its own port of 127.0.0.1: a warm-up, then
+# `wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency`. The script prints a
+# markdown table of requests/s, the ratio to grove and the p99 latency, and
+# leaves wrk's full outputs and the servers' logs in target/http-bench/.
+#
+# Usage: benches/http.sh
+# Settings (environment): DURATION=10s WARMUP=2s THREADS=1 CONNECTIONS=64
+# BASE_PORT=18080 (the servers listen on BASE_PORT, BASE_PORT+1, ...).
+#
+# Installs wrk with apt-get if it is missing, and gevent with pip if python3
+# is present and gevent is not importable yet.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-2s}
+THREADS=${THREADS:-1}
+CONNECTIONS=${CONNECTIONS:-64}
+BASE_PORT=${BASE_PORT:-18080}
+OUT=target/http-bench
+
+log() { echo "http.sh: $*" >&2; }
+
+# --- wrk -------------------------------------------------------------------
+if ! command -v wrk >/dev/null; then
+    log "wrk not found, installing it with apt-get"
+    if [ "$(id -u)" -eq 0 ]; then apt=(apt-get); else apt=(sudo apt-get); fi
+    if ! "${apt[@]}" install -y wrk >&2; then
+        "${apt[@]}" update >&2
+        "${apt[@]}" install -y wrk >&2
+    fi
+fi
+
+# --- gevent ----------------------------------------------------------------
+gevent_note=""
+python=""
+if command -v python3 >/dev/null; then
+    if python3 -c 'import gevent' 2>/dev/null; then
+        python=python3
+    else
+        log "gevent not importable, trying pip install gevent"
+        if python3 -m pip install gevent >&2 && python3 -c 'import gevent' 2>/dev/null; then
+            python=python3
+        else
+            gevent_note="gevent row skipped: \`pip install gevent\` failed."
+        fi
+    fi
+else
+    gevent_note="gevent row skipped: no python3."
+fi
+
+# --- build -----------------------------------------------------------------
+cargo build --release --example hello_http --example hello_http_tokio --example hello_http_threads
+bin=target/release/examples
+
+# --- servers ---------------------------------------------------------------
+# name|command (the listen address is appended)
+servers=(
+    "grove|$bin/hello_http"
+    "tokio current_thread|$bin/hello_http_tokio"
+    "threads (std::net)|$bin/hello_http_threads"
+)
+if [ -n "$python" ]; then
+    servers+=("gevent StreamServer|$python benches/http/hello_gevent.py")
+fi
+
+server_pid=""
+cleanup() {
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=""
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Whether something answers HTTP on 127.0.0.1:$1.
+answers() {
+    if command -v curl >/dev/null; then
+        curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/"
+    else
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+    fi
+}
+
+mkdir -p "$OUT"
+wrk_cmd="wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency http://127.0.0.1:PORT/"
+names=() rps=() p99=() notes=() info=()
+
+port=$BASE_PORT
+for entry in "${servers[@]}"; do
+    name=${entry%%|*}
+    cmd=${entry#*|}
+    slug=$(echo "$name" | tr -c 'a-zA-Z0-9\n' '_')
+    url="http://127.0.0.1:$port/"
+    note=""
+    log "$name: $cmd 127.0.0.1:$port"
+
+    # shellcheck disable=SC2086 # $cmd is a command and its arguments
+    $cmd "127.0.0.1:$port" 2>"$OUT/$slug.log" &
+    server_pid=$!
+    for _ in $(seq 100); do
+        if answers "$port"; then break; fi
+        if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
+        sleep 0.1
+    done
+    if ! answers "$port"; then
+        log "$name did not answer on $url, see $OUT/$slug.log"
+        cleanup
+        names+=("$name") rps+=("") p99+=("") notes+=("did not start")
+        port=$((port + 1))
+        continue
+    fi
+    if command -v curl >/dev/null && [ "$(curl -s "$url")" != "Hello, world!" ]; then
+        note+="unexpected body; "
+    fi
+
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null || note+="warm-up wrk failed; "
+    status=0
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$OUT/$slug.wrk" || status=$?
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+        note+="server exited during the run; "
+    fi
+    cleanup
+    cat "$OUT/$slug.wrk" >&2
+
+    [ "$status" -eq 0 ] || note+="wrk exited with $status; "
+    r=$(awk '/^Requests\/sec:/ { print $2 }' "$OUT/$slug.wrk")
+    # wrk prints latencies as e.g. 812.00us, 1.23ms or 1.02s: in ms here.
+    p=$(awk '$1 == "99%" {
+        v = $2 + 0
+        if ($2 ~ /us$/) v /= 1000; else if ($2 ~ /[0-9]s$/) v *= 1000; else if ($2 ~ /m$/) v *= 60000
+        printf "%.2f ms", v
+        exit
+    }' "$OUT/$slug.wrk")
+    non2xx=$(awk -F': *' '/Non-2xx or 3xx responses/ { print $2 }' "$OUT/$slug.wrk")
+    sockerr=$(sed -n 's/^ *Socket errors: *//p' "$OUT/$slug.wrk")
+    [ -z "$non2xx" ] || note+="$non2xx non-2xx/3xx responses; "
+    [ -z "$sockerr" ] || note+="socket errors: $sockerr; "
+    # wrk closes its connections with responses still in flight at the end
+    # of each run (warm-up included), so the server can see up to
+    # 2 x CONNECTIONS resets: expected. Anything else is worth a look.
+    resets=$(grep -c 'connection error:.*reset by peer' "$OUT/$slug.log" || true)
+    others=$(grep 'connection error' "$OUT/$slug.log" | grep -vc 'reset by peer' || true)
+    if [ "$resets" -gt $((2 * CONNECTIONS)) ]; then
+        note+="$resets connection resets in $OUT/$slug.log, more than wrk's closing accounts for; "
+    elif [ "$resets" -gt 0 ]; then
+        info+=("${name}: $resets connection resets logged, from wrk closing its connections")
+    fi
+    [ "$others" -eq 0 ] || note+="$others other connection errors in $OUT/$slug.log; "
+
+    names+=("$name") rps+=("$r") p99+=("$p") notes+=("${note%; }")
+    port=$((port + 1))
+done
+
+# --- report ----------------------------------------------------------------
+grove_rps=${rps[0]}
+echo
+echo "| server | requests/s | ratio to grove | p99 latency |"
+echo "|---|---:|---:|---:|"
+for i in "${!names[@]}"; do
+    r=${rps[$i]}
+    if [ -n "$r" ] && [ -n "$grove_rps" ]; then
+        ratio=$(awk -v r="$r" -v g="$grove_rps" 'BEGIN { printf "%.2fx", r / g }')
+    else
+        ratio="n/a"
+    fi
+    r_fmt=$([ -n "$r" ] && awk -v r="$r" 'BEGIN { printf "%.0f", r }' || echo "n/a")
+    echo "| ${names[$i]} | $r_fmt | $ratio | ${p99[$i]:-n/a} |"
+done
+echo
+echo "wrk command: \`$wrk_cmd\` (after a $WARMUP warm-up with the same -t/-c)"
+mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+echo "machine: nproc=$(nproc), memory $mem${cpu:+, $cpu}, $(uname -sr); wrk and the server share the machine, unpinned"
+echo
+clean=1
+for i in "${!names[@]}"; do
+    if [ -n "${notes[$i]}" ]; then
+        echo "- ${names[$i]}: ${notes[$i]}"
+        clean=0
+    fi
+done
+[ "$clean" -eq 0 ] || echo "checks: no non-2xx responses, no socket errors, no unexpected connection errors."
+for line in "${info[@]}"; do
+    echo "- $line (expected at the end of each wrk run)"
+done
+[ -z "$gevent_note" ] || echo "$gevent_note"
+echo "full wrk outputs and server logs: $OUT/"
