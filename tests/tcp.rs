@@ -277,3 +277,22 @@ fn stream_options_and_addresses() {
         assert!(!client.nodelay().unwrap());
     });
 }
+
+/// Data and the end of stream reported in one event: after a read that
+/// drains the data, the next read must see the end of stream without
+/// waiting for an event that will not come.
+#[test]
+fn a_short_read_before_the_end_of_stream_does_not_hang() {
+    grove::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        server.write_all(b"last words").await.unwrap();
+        drop(server);
+        grove::sleep(Duration::from_millis(20)).await;
+        let mut buf = [0; 64];
+        assert_eq!(client.read(&mut buf).await.unwrap(), 10);
+        let end = grove::timeout(Duration::from_secs(5), client.read(&mut buf)).await;
+        assert_eq!(end.expect("the end of stream was lost").unwrap(), 0);
+    });
+}

@@ -149,6 +149,16 @@ impl<S: Source> Async<S> {
 
     /// Tries `op` until it does not return `WouldBlock`, waiting for the
     /// reactor in between. See [`read_with`](Async::read_with).
+    /// Forgets the read readiness after a read that returned less than it
+    /// asked for: the socket's buffer is empty, and more data will raise a
+    /// new event, so the usual extra `read` that fails with `WouldBlock`
+    /// can be skipped. Only for sources whose reads drain the whole buffer
+    /// up to the size asked, as stream sockets' do.
+    pub(crate) fn read_drained(&self) {
+        // Outside its runtime, the next operation reports the error.
+        let _ = self.with_reactor(|core| core.reactor.clear_drained(self.key));
+    }
+
     fn poll_with<R>(
         &self,
         cx: &mut Context<'_>,

@@ -306,7 +306,14 @@ impl TcpStream {
 
 impl AsyncRead for &TcpStream {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_read_with(cx, |mut s| s.read(buf))
+        let asked = buf.len();
+        let read = self.io.poll_read_with(cx, |mut s| s.read(buf));
+        if let Poll::Ready(Ok(n)) = read {
+            if n > 0 && n < asked {
+                self.io.read_drained();
+            }
+        }
+        read
     }
 
     fn poll_read_vectored(

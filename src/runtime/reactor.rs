@@ -39,7 +39,20 @@ impl Direction {
     fn bit(self) -> u8 {
         1 << self as u8
     }
+
+    /// The bits that make a source ready this way: for reads, the peer's
+    /// end of stream too, which [`Reactor::clear_drained`] leaves in place.
+    fn ready_bits(self) -> u8 {
+        match self {
+            Direction::Read => self.bit() | READ_CLOSED,
+            Direction::Write => self.bit(),
+        }
+    }
 }
+
+/// The peer has closed its writing half: reads will return the rest of the
+/// data and then end of stream, never `WouldBlock`, and no new event comes.
+const READ_CLOSED: u8 = 1 << 2;
 
 /// Identifies a registered source: slab index and generation.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -164,7 +177,7 @@ impl Reactor {
         else {
             return Poll::Ready(());
         };
-        if slot.ready & dir.bit() != 0 {
+        if slot.ready & dir.ready_bits() != 0 {
             return Poll::Ready(());
         }
         slot.waiters[dir as usize].register(cx.waker());
@@ -173,9 +186,20 @@ impl Reactor {
 
     /// Forgets readiness in `dir`, after an operation returned `WouldBlock`.
     pub(crate) fn clear_ready(&self, key: IoKey, dir: Direction) {
+        self.clear_bits(key, dir.ready_bits());
+    }
+
+    /// Forgets read readiness after a read that drained the socket's
+    /// buffer, so that the next read waits for an event instead of failing
+    /// with `WouldBlock` first; an end of stream already reported stays.
+    pub(crate) fn clear_drained(&self, key: IoKey) {
+        self.clear_bits(key, Direction::Read.bit());
+    }
+
+    fn clear_bits(&self, key: IoKey, bits: u8) {
         if let Some(slot) = self.slots.borrow_mut().get_mut(key.index as usize) {
             if slot.generation == key.generation {
-                slot.ready &= !dir.bit();
+                slot.ready &= !bits;
             }
         }
     }
@@ -204,6 +228,9 @@ impl Reactor {
                 continue;
             };
             let failed = event.is_error();
+            if event.is_read_closed() {
+                slot.ready |= READ_CLOSED;
+            }
             if event.is_readable() || event.is_read_closed() || failed {
                 slot.ready |= Direction::Read.bit();
                 slot.waiters[Direction::Read as usize].drain_into(woken);
