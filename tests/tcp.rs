@@ -296,3 +296,31 @@ fn a_short_read_before_the_end_of_stream_does_not_hang() {
         assert_eq!(end.expect("the end of stream was lost").unwrap(), 0);
     });
 }
+
+/// Urgent (out-of-band) data stops a read short at its mark with more data
+/// queued behind it: the next read must get that data without waiting for
+/// the peer to send anything else.
+#[test]
+fn urgent_data_does_not_stall_the_reads_after_it() {
+    grove::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        let sock = socket2::SockRef::from(&client);
+        sock.send(b"before").unwrap();
+        sock.send_out_of_band(b"!").unwrap();
+        sock.send(b"after").unwrap();
+        grove::sleep(Duration::from_millis(20)).await;
+        let mut got = Vec::new();
+        let mut buf = [0; 64];
+        while got.len() < b"beforeafter".len() {
+            let n = grove::timeout(Duration::from_secs(2), server.read(&mut buf))
+                .await
+                .expect("a read stalled after urgent data")
+                .unwrap();
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(got, b"beforeafter");
+        drop(client);
+    });
+}

@@ -50,7 +50,9 @@ impl From<SpawnError> for io::Error {
     fn from(e: SpawnError) -> io::Error {
         match e {
             SpawnError::Closed => io::Error::new(io::ErrorKind::BrokenPipe, e),
-            SpawnError::Thread(e) => e,
+            // Not the OS's kind: a refused thread is no `WouldBlock` to
+            // retry on a wake-up.
+            SpawnError::Thread(e) => io::Error::other(e),
         }
     }
 }

@@ -18,8 +18,8 @@ use crate::task::JoinHandle;
 /// the order the jobs finish.
 ///
 /// Items are handed to the pool as fast as its queue takes them. Dropping
-/// the stream kills the tasks of the jobs it spawned, so those not yet
-/// started never run.
+/// the stream kills the tasks of the jobs it spawned, which takes those
+/// still queued out of the queue.
 ///
 /// # Examples
 ///

@@ -47,10 +47,15 @@ pub(super) fn receive<T: Send + 'static>(shared: Arc<Shared>, seq: u64, outcome:
             // The payload is the job's own; the panic hook already printed
             // it on the pool thread, and resume_unwind does not print again.
             Ok(Err(payload)) => resume_unwind(payload),
-            Err(oneshot::Canceled) => unreachable!("a pool runs every queued job before it is dropped"),
+            // Only when no thread could be started for a queued job.
+            Err(oneshot::Canceled) => resume_unwind(Box::new(NOT_RUN)),
         }
     })
 }
+
+/// The panic payload of a job the pool dropped unrun because the OS would
+/// not start a thread for it.
+const NOT_RUN: &str = "the thread pool could not start a thread to run this job";
 
 /// Takes a job back out of the queue when its task is dropped first.
 struct Queued {

@@ -130,12 +130,14 @@ impl ThreadPool {
     /// at once, and returns the results in the order of the items.
     ///
     /// # Errors
-    /// The first failure in item order: a job that panicked, or that the
-    /// pool would not take. The jobs not yet started are then taken back.
+    /// The pool's refusal of an item, as soon as it happens; otherwise the
+    /// first job in item order that panicked. The tasks of the other jobs
+    /// are then killed, which takes those still queued out of the queue.
     ///
     /// # Cancel safety
-    /// Dropping the future kills the tasks of the jobs it spawned: those not
-    /// yet started never run.
+    /// Dropping the future kills the tasks of the jobs it spawned, which
+    /// takes those still queued out of the queue (a thread may take one
+    /// first; its result is then dropped).
     ///
     /// # Examples
     ///

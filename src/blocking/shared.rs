@@ -9,6 +9,7 @@
 
 use std::collections::VecDeque;
 use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
@@ -54,6 +55,8 @@ struct State {
     next_seq: u64,
     /// Threads alive, counting those being started.
     threads: usize,
+    /// Threads that have started running jobs.
+    started: usize,
     /// Threads waiting on `work`.
     idle: usize,
     /// Threads that just finished a job and watch `queued` for a moment
@@ -87,6 +90,7 @@ impl Shared {
                 queue: VecDeque::new(),
                 next_seq: 0,
                 threads: 0,
+                started: 0,
                 idle: 0,
                 spinning: 0,
                 notified: 0,
@@ -103,9 +107,9 @@ impl Shared {
         }
     }
 
-    /// Jobs run outside the lock and their panics are caught, so a poisoned
-    /// lock only means a panic in this file's own bookkeeping, after which
-    /// the state is still consistent enough to shut down.
+    /// Jobs run outside the lock and every panic they raise is caught, so
+    /// a poisoned lock only means a panic in this file's own bookkeeping,
+    /// after which the state is still consistent enough to shut down.
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -157,19 +161,28 @@ impl Shared {
         Ok(())
     }
 
-    /// The OS would not start a thread. With other threads alive the job
-    /// waits for them; with none, it could wait forever, so it is taken back
-    /// and the caller gets the error.
+    /// The OS would not start a thread. With a thread running, the job
+    /// waits for it; with none, it could wait forever, so it is taken back
+    /// and the caller gets the error. If no thread is left even starting,
+    /// the jobs others queued meanwhile are dropped too: their tasks fail
+    /// rather than wait forever.
     fn thread_refused(&self, seq: u64, error: io::Error) -> Result<Submit, SpawnError> {
         let mut state = self.lock();
         state.threads -= 1;
-        if state.threads > 0 {
+        if state.started > 0 {
             return Ok(Submit::Queued(seq));
         }
         let job = take(&mut state.queue, seq);
+        let orphans: Vec<_> = if state.threads == 0 {
+            state.queue.drain(..).collect()
+        } else {
+            Vec::new()
+        };
         self.publish(&state);
+        let wakers = state.drained_wakers();
         drop(state);
-        drop(job);
+        drop((job, orphans));
+        wake_all(wakers);
         Err(SpawnError::Thread(error))
     }
 
@@ -182,8 +195,10 @@ impl Shared {
         };
         self.publish(&state);
         let waker = state.made_room();
+        let drained = state.drained_wakers();
         drop(state);
         drop(job);
+        wake_all(drained);
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -225,7 +240,10 @@ impl Shared {
     /// Waits until no job is queued or running, as waiter `key`.
     pub(super) fn poll_drained(&self, key: &mut Option<WaitKey>, cx: &mut Context<'_>) -> Poll<()> {
         let mut state = self.lock();
-        if key.is_none() && state.is_drained() {
+        if state.is_drained() {
+            if let Some(key) = key.take() {
+                state.drained.remove(key);
+            }
             return Poll::Ready(());
         }
         state.drained.poll_or_push(key, cx, || None).map(drop)
@@ -288,6 +306,7 @@ impl Shared {
     /// system calls of a condition-variable wake-up on the round trip.
     fn work(&self) {
         let mut state = self.lock();
+        state.started += 1;
         let mut spun = true;
         loop {
             if let Some((_, job)) = state.queue.pop_front() {
@@ -299,12 +318,14 @@ impl Shared {
                 if let Some(waker) = waker {
                     waker.wake();
                 }
-                job();
+                // The job catches its own panic; one here comes from dropping
+                // a result nobody waits for, and the hook has printed it.
+                let _ = catch_unwind(AssertUnwindSafe(job));
                 state = self.lock();
                 state.busy -= 1;
                 self.publish(&state);
-                if state.is_drained() {
-                    let wakers = state.drained.notify_all();
+                let wakers = state.drained_wakers();
+                if !wakers.is_empty() {
                     drop(state);
                     wake_all(wakers);
                     state = self.lock();
@@ -340,12 +361,22 @@ impl Shared {
             }
         }
         state.threads -= 1;
+        state.started -= 1;
     }
 }
 
 impl State {
     fn is_drained(&self) -> bool {
         self.queue.is_empty() && self.busy == 0
+    }
+
+    /// The tasks waiting for the pool to drain, if it just did.
+    fn drained_wakers(&mut self) -> Vec<Waker> {
+        if self.is_drained() {
+            self.drained.notify_all()
+        } else {
+            Vec::new()
+        }
     }
 
     /// The queue has room for one more job: the first task waiting for room

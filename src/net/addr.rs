@@ -122,8 +122,9 @@ impl<T: Sealed + ?Sized> Sealed for &T {
 /// If there is no grove runtime on this thread and `addr` needs resolving.
 ///
 /// # Cancel safety
-/// Dropping the future abandons the lookup; its result is dropped when it
-/// comes.
+/// Dropping the future abandons the lookup: one not yet started leaves the
+/// blocking pool's queue, and the result of one already running is dropped
+/// when it comes.
 ///
 /// # Examples
 ///
@@ -157,7 +158,16 @@ type Lookup = io::Result<std::vec::IntoIter<SocketAddr>>;
 /// Runs a blocking lookup on the runtime's blocking pool.
 #[cfg(feature = "blocking")]
 async fn off_the_loop(lookup: impl FnOnce() -> Lookup + Send + 'static) -> io::Result<Vec<SocketAddr>> {
-    match crate::spawn_blocking(move || lookup().map(Iterator::collect)).await {
+    /// Kills the lookup's task if the caller gives up, so that a lookup
+    /// not yet started leaves the pool's queue.
+    struct KillOnDrop<T>(crate::JoinHandle<T>);
+    impl<T> Drop for KillOnDrop<T> {
+        fn drop(&mut self) {
+            self.0.kill();
+        }
+    }
+    let mut task = KillOnDrop(crate::spawn_blocking(move || lookup().map(Iterator::collect)));
+    match (&mut task.0).await {
         Ok(result) => result,
         Err(e) => Err(io::Error::other(e)),
     }

@@ -156,10 +156,11 @@ impl TcpListener {
     /// Waits for a connection and returns it with the peer's address.
     ///
     /// When the process or the system is out of file descriptors (or
-    /// buffer memory), `accept` does not fail and does not spin: it pauses
-    /// and tries again, from 5 ms doubling up to 500 ms, until a descriptor
-    /// is free. A connection the peer aborted before it was accepted is
-    /// skipped.
+    /// memory, for the socket or its registration with the poller),
+    /// `accept` does not fail and does not spin: it pauses and tries again,
+    /// from 5 ms doubling up to 500 ms, until a descriptor is free; a
+    /// connection accepted but not registered is closed. A connection the
+    /// peer aborted before it was accepted is skipped.
     ///
     /// # Errors
     /// Other errors of `accept(2)`.
@@ -225,10 +226,12 @@ impl TcpListener {
                 std::task::ready!(pause.poll_unpin(cx));
                 backoff.pause = None;
             }
-            match std::task::ready!(self.io.poll_read_with(cx, |l| l.accept())) {
-                Ok((stream, peer)) => {
+            let accepted = std::task::ready!(self.io.poll_read_with(cx, |l| l.accept()))
+                .and_then(|(stream, peer)| Ok((TcpStream::from_mio(stream)?, peer)));
+            match accepted {
+                Ok(accepted) => {
                     backoff.delay = None;
-                    return Poll::Ready(TcpStream::from_mio(stream).map(|s| (s, peer)));
+                    return Poll::Ready(Ok(accepted));
                 }
                 Err(e) if out_of_resources(&e) => {
                     let delay = backoff.delay.map_or(FIRST_BACKOFF, |d| (d * 2).min(MAX_BACKOFF));
@@ -278,7 +281,7 @@ fn listen(addr: SocketAddr, reuse_port: bool) -> io::Result<std::net::TcpListene
 fn out_of_resources(e: &io::Error) -> bool {
     matches!(
         e.raw_os_error(),
-        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM | libc::ENOSPC)
     )
 }
 

@@ -154,8 +154,9 @@ impl UdpSocket {
     /// Sends `buf` as one datagram to the connected peer.
     ///
     /// # Errors
-    /// `NotConnected` without [`connect`](UdpSocket::connect);
-    /// `ConnectionRefused` if an earlier datagram met a closed port.
+    /// An error without [`connect`](UdpSocket::connect) (the OS's "destination
+    /// address required"); `ConnectionRefused` if an earlier datagram met a
+    /// closed port.
     ///
     /// # Cancel safety
     /// Dropping the future before it completes sends nothing.

@@ -249,13 +249,16 @@ impl Core {
     fn await_blocking_results(&self, timeout: Option<Duration>) -> Option<Duration> {
         #[cfg(feature = "blocking")]
         if timeout != Some(Duration::ZERO) && self.blocking.has_unfinished() {
-            let deadline = Instant::now() + timeout.map_or(crate::blocking::SPIN, |t| t.min(crate::blocking::SPIN));
-            while Instant::now() < deadline {
+            let start = Instant::now();
+            let spin = timeout.map_or(crate::blocking::SPIN, |t| t.min(crate::blocking::SPIN));
+            while start.elapsed() < spin {
                 if self.shared.is_notified() {
                     return Some(Duration::ZERO);
                 }
                 std::hint::spin_loop();
             }
+            // The spin counts against the wait, so timers stay on time.
+            return timeout.map(|t| t.saturating_sub(start.elapsed()));
         }
         timeout
     }

@@ -54,6 +54,11 @@ impl Direction {
 /// data and then end of stream, never `WouldBlock`, and no new event comes.
 const READ_CLOSED: u8 = 1 << 2;
 
+/// The peer sent urgent (out-of-band) TCP data. A read stops short at the
+/// urgent mark with more data queued behind it, so from then on a short
+/// read no longer means the buffer is empty.
+const URGENT: u8 = 1 << 3;
+
 /// Identifies a registered source: slab index and generation.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct IoKey {
@@ -145,6 +150,9 @@ impl Reactor {
         let index = u32::try_from(entry.key()).map_err(|_| io::Error::other("too many I/O sources"))?;
         let key = IoKey { index, generation };
         let interest = Interest::READABLE | Interest::WRITABLE;
+        // Urgent data shows as a priority event; see `URGENT`.
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let interest = interest | Interest::PRIORITY;
         self.poll.borrow().registry().register(source, key.token(), interest)?;
         entry.insert(IoSlot {
             generation,
@@ -186,22 +194,32 @@ impl Reactor {
 
     /// Forgets readiness in `dir`, after an operation returned `WouldBlock`.
     pub(crate) fn clear_ready(&self, key: IoKey, dir: Direction) {
-        self.clear_bits(key, dir.ready_bits());
+        self.update(key, |ready| *ready &= !dir.ready_bits());
     }
 
     /// Forgets read readiness after a read that drained the socket's
     /// buffer, so that the next read waits for an event instead of failing
     /// with `WouldBlock` first; an end of stream already reported stays.
     pub(crate) fn clear_drained(&self, key: IoKey) {
-        self.clear_bits(key, Direction::Read.bit());
+        self.update(key, |ready| {
+            if *ready & URGENT == 0 {
+                *ready &= !Direction::Read.bit();
+            }
+        });
     }
 
-    fn clear_bits(&self, key: IoKey, bits: u8) {
+    /// Changes the readiness bits of source `key`, if it is still there.
+    fn update(&self, key: IoKey, change: impl FnOnce(&mut u8)) {
         if let Some(slot) = self.slots.borrow_mut().get_mut(key.index as usize) {
             if slot.generation == key.generation {
-                slot.ready &= !bits;
+                change(&mut slot.ready);
             }
         }
+    }
+
+    /// The poller's file descriptor (epoll's on Linux).
+    pub(crate) fn raw_fd(&self) -> std::os::fd::RawFd {
+        std::os::fd::AsRawFd::as_raw_fd(&*self.poll.borrow())
     }
 
     /// Waits up to `timeout` for events and appends the wakers they release
@@ -230,6 +248,10 @@ impl Reactor {
             let failed = event.is_error();
             if event.is_read_closed() {
                 slot.ready |= READ_CLOSED;
+            }
+            if event.is_priority() {
+                slot.ready |= URGENT | Direction::Read.bit();
+                slot.waiters[Direction::Read as usize].drain_into(woken);
             }
             if event.is_readable() || event.is_read_closed() || failed {
                 slot.ready |= Direction::Read.bit();
