@@ -96,6 +96,8 @@
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
+pub mod compat;
+pub mod embedding;
 pub mod io;
 pub mod net;
 pub mod pool;

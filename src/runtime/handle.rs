@@ -56,6 +56,13 @@ impl Handle {
     }
 }
 
+impl Handle {
+    /// Whether the runtime is gone, so that a spawn would be dropped.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.shared.is_closed()
+    }
+}
+
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Handle").field("runtime", &self.shared.id).finish()

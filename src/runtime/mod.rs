@@ -10,6 +10,7 @@ mod builder;
 pub(crate) mod context;
 pub(crate) mod core;
 mod handle;
+mod host;
 mod main_waker;
 pub(crate) mod reactor;
 pub(crate) mod scheduler;

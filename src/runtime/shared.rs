@@ -115,6 +115,11 @@ impl Shared {
         true
     }
 
+    /// Whether the runtime is gone: nothing pushed now would run.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
     /// Whether anything was pushed since the last `take`.
     pub(crate) fn is_notified(&self) -> bool {
         self.notified.load(Ordering::Acquire)

@@ -1,0 +1,48 @@
+//! hyper 1.x as an HTTP/1.1 client on grove: fetches a URL through
+//! `hyper::client::conn::http1::handshake` over grove's `TcpStream`.
+//!
+//! Run it with `cargo run --features hyper --example hyper_client URL`, for
+//! example against `examples/hyper_server.rs`:
+//! `cargo run --features hyper --example hyper_client http://127.0.0.1:8080/`.
+
+use bytes::Bytes;
+use grove::compat::hyper::HyperIo;
+use grove::net::TcpStream;
+use http_body_util::{BodyExt, Empty};
+use hyper::Request;
+
+type Error = Box<dyn std::error::Error>;
+
+fn main() -> Result<(), Error> {
+    let url: hyper::Uri = std::env::args()
+        .nth(1)
+        .ok_or("usage: hyper_client http://host[:port]/path")?
+        .parse()?;
+    if url.scheme_str() != Some("http") {
+        return Err("only http:// URLs".into());
+    }
+    let host = url.host().ok_or("the URL has no host")?.to_owned();
+    let port = url.port_u16().unwrap_or(80);
+    grove::run(async move {
+        let stream = TcpStream::connect((host.as_str(), port)).await?;
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(HyperIo::new(stream)).await?;
+        // The connection is driven by its own green task.
+        grove::spawn(async move {
+            if let Err(e) = connection.await {
+                eprintln!("connection error: {e}");
+            }
+        });
+        let path = url.path_and_query().map_or("/", |p| p.as_str());
+        let request = Request::get(path)
+            .header("host", host.as_str())
+            .body(Empty::<Bytes>::new())?;
+        let response = sender.send_request(request).await?;
+        println!("{} {:?}", response.status(), response.version());
+        for (name, value) in response.headers() {
+            println!("{name}: {}", value.to_str().unwrap_or("<binary>"));
+        }
+        let body = response.into_body().collect().await?.to_bytes();
+        println!("\n{} bytes received from {url}", body.len());
+        Ok(())
+    })
+}

@@ -1,0 +1,206 @@
+//! hyper 1.x on grove: an executor, a timer and an I/O adapter, behind the
+//! cargo feature `hyper`.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::{Duration, Instant};
+
+use futures::io::{AsyncRead, AsyncWrite};
+use pin_project_lite::pin_project;
+
+/// hyper's [`Executor`](hyper::rt::Executor): runs hyper's background
+/// futures (connection drivers, HTTP/2 streams) as grove tasks on the
+/// current thread's runtime. `Send` and `!Send` futures alike: with it,
+/// hyper can serve `!Send` services with no `LocalSet`.
+///
+/// # Panics
+/// `execute` panics if there is no grove runtime on the calling thread.
+///
+/// # Examples
+///
+/// ```
+/// use grove::compat::hyper::GroveExecutor;
+/// use hyper::rt::Executor;
+///
+/// grove::run(async {
+///     let (tx, rx) = futures::channel::oneshot::channel();
+///     let local = std::rc::Rc::new("not Send");
+///     GroveExecutor.execute(async move {
+///         tx.send(*local).unwrap();
+///     });
+///     assert_eq!(rx.await.unwrap(), "not Send");
+/// });
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GroveExecutor;
+
+impl<F> hyper::rt::Executor<F> for GroveExecutor
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    fn execute(&self, future: F) {
+        drop(crate::spawn(future));
+    }
+}
+
+/// hyper's [`Timer`](hyper::rt::Timer), on grove's timers. Its sleeps are
+/// grove's [`Sleep`](crate::time::Sleep), which is `Send + Sync` as hyper
+/// requires; they arm their timer on the runtime that first polls them.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use grove::compat::hyper::GroveTimer;
+/// use hyper::rt::Timer;
+///
+/// grove::run(async {
+///     GroveTimer.sleep(Duration::from_millis(1)).await;
+/// });
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GroveTimer;
+
+impl hyper::rt::Timer for GroveTimer {
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
+        Box::pin(crate::sleep(duration))
+    }
+
+    fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
+        Box::pin(crate::sleep_until(deadline))
+    }
+
+    fn reset(&self, sleep: &mut Pin<Box<dyn hyper::rt::Sleep>>, new_deadline: Instant) {
+        match sleep.as_mut().downcast_mut_pin::<crate::time::Sleep>() {
+            Some(ours) => ours.get_mut().reset(new_deadline),
+            None => *sleep = self.sleep_until(new_deadline),
+        }
+    }
+}
+
+impl hyper::rt::Sleep for crate::time::Sleep {}
+
+pin_project! {
+    /// Adapts any futures-io stream, a [`TcpStream`](crate::net::TcpStream)
+    /// for one, to hyper's [`Read`](hyper::rt::Read) and
+    /// [`Write`](hyper::rt::Write).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use grove::compat::hyper::HyperIo;
+    /// use grove::net::{TcpListener, TcpStream};
+    ///
+    /// grove::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let stream = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let io = HyperIo::new(stream);
+    ///     assert!(io.get_ref().peer_addr().is_ok());
+    ///     Ok::<(), std::io::Error>(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[derive(Debug)]
+    pub struct HyperIo<T> {
+        #[pin]
+        inner: T,
+    }
+}
+
+impl<T> HyperIo<T> {
+    /// Wraps `inner`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let io = grove::compat::hyper::HyperIo::new(futures::io::Cursor::new(vec![1, 2]));
+    /// assert_eq!(io.into_inner().into_inner(), [1, 2]);
+    /// ```
+    pub fn new(inner: T) -> HyperIo<T> {
+        HyperIo { inner }
+    }
+
+    /// The wrapped stream.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let io = grove::compat::hyper::HyperIo::new(futures::io::Cursor::new(vec![1]));
+    /// assert_eq!(io.get_ref().position(), 0);
+    /// ```
+    pub fn get_ref(&self) -> &T {
+        &self.inner
+    }
+
+    /// The wrapped stream, mutably.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut io = grove::compat::hyper::HyperIo::new(futures::io::Cursor::new(vec![1]));
+    /// io.get_mut().set_position(1);
+    /// assert_eq!(io.get_ref().position(), 1);
+    /// ```
+    pub fn get_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+
+    /// Unwraps the stream.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let io = grove::compat::hyper::HyperIo::new(futures::io::Cursor::new(vec![3]));
+    /// assert_eq!(io.into_inner().into_inner(), [3]);
+    /// ```
+    pub fn into_inner(self) -> T {
+        self.inner
+    }
+}
+
+/// Bytes read per call. hyper's cursor can only be filled safely by
+/// copying into it, so reads go through a buffer of this size.
+const READ_CHUNK: usize = 8 * 1024;
+
+impl<T: AsyncRead> hyper::rt::Read for HyperIo<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        mut buf: hyper::rt::ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        let mut chunk = [0; READ_CHUNK];
+        let room = buf.remaining().min(READ_CHUNK);
+        let n = ready!(self.project().inner.poll_read(cx, &mut chunk[..room]))?;
+        buf.put_slice(&chunk[..n]);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<T: AsyncWrite> hyper::rt::Write for HyperIo<T> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.project().inner.poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.project().inner.poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.project().inner.poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.project().inner.poll_close(cx)
+    }
+}
