@@ -13,7 +13,17 @@ use hyper::Request;
 
 type Error = Box<dyn std::error::Error>;
 
-fn main() -> Result<(), Error> {
+fn main() -> std::process::ExitCode {
+    match fetch() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hyper_client: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn fetch() -> Result<(), Error> {
     let url: hyper::Uri = std::env::args()
         .nth(1)
         .ok_or("usage: hyper_client http://host[:port]/path")?

@@ -64,6 +64,16 @@ fn request(n: usize) -> (Request<Full<Bytes>>, Vec<u8>) {
     (request, expected)
 }
 
+/// Sends request `n` through `send` and checks the echo.
+async fn exchange<F>(n: usize, send: impl FnOnce(Request<Full<Bytes>>) -> F)
+where
+    F: std::future::Future<Output = hyper::Result<Response<Incoming>>>,
+{
+    let (request, expected) = request(n);
+    let response = send(request).await.unwrap();
+    check(response, n, &expected).await;
+}
+
 async fn check(response: Response<Incoming>, n: usize, expected: &[u8]) {
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["x-path"], format!("/item/{n}").as_str());
@@ -90,10 +100,7 @@ fn http1_client_and_server_in_one_runtime() {
                             .unwrap();
                         grove::spawn(connection);
                         for i in 0..100 {
-                            let n = c * 100 + i;
-                            let (request, expected) = request(n);
-                            let response = sender.send_request(request).await.unwrap();
-                            check(response, n, &expected).await;
+                            exchange(c * 100 + i, |r| sender.send_request(r)).await;
                         }
                     })
                 })
@@ -124,11 +131,7 @@ fn http2_client_and_server_in_one_runtime() {
             let requests: Vec<_> = (0..300)
                 .map(|n| {
                     let mut sender = sender.clone();
-                    grove::spawn(async move {
-                        let (request, expected) = request(n);
-                        let response = sender.send_request(request).await.unwrap();
-                        check(response, n, &expected).await;
-                    })
+                    grove::spawn(async move { exchange(n, |r| sender.send_request(r)).await })
                 })
                 .collect();
             grove::joinall(requests).await.into_iter().for_each(Result::unwrap);
