@@ -31,7 +31,14 @@ fn fetch() -> Result<(), Error> {
     if url.scheme_str() != Some("http") {
         return Err("only http:// URLs".into());
     }
-    let host = url.host().ok_or("the URL has no host")?.to_owned();
+    let authority = url.authority().ok_or("the URL has no host")?.to_string();
+    // `Uri::host` keeps an IPv6 address's brackets; the resolver wants it bare.
+    let host = url
+        .host()
+        .unwrap_or_default()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
     let port = url.port_u16().unwrap_or(80);
     grove::run(async move {
         let stream = TcpStream::connect((host.as_str(), port)).await?;
@@ -44,7 +51,7 @@ fn fetch() -> Result<(), Error> {
         });
         let path = url.path_and_query().map_or("/", |p| p.as_str());
         let request = Request::get(path)
-            .header("host", host.as_str())
+            .header("host", authority.as_str())
             .body(Empty::<Bytes>::new())?;
         let response = sender.send_request(request).await?;
         println!("{} {:?}", response.status(), response.version());

@@ -106,7 +106,10 @@
 //! still alive. A loop that sleeps in its own poller can watch the
 //! runtime's file descriptor (`AsRawFd`/`AsFd`), which turns readable on
 //! socket events and wakes from other threads, and ask
-//! [`Runtime::next_wakeup`](crate::Runtime::next_wakeup) for the next timer.
+//! [`Runtime::next_wakeup`](crate::Runtime::next_wakeup) how long it may
+//! sleep: that covers the next timer, and tasks that the host's own code
+//! woke between turns (a queue put, an event set), which the descriptor
+//! does not show.
 //!
 //! ```
 //! use std::cell::Cell;

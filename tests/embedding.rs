@@ -161,7 +161,7 @@ fn tasks_progress_only_through_turn_which_reports_when_no_work_remains() {
 }
 
 #[test]
-fn the_runtime_fd_turns_readable_on_a_remote_wake() {
+fn the_runtime_fd_turns_readable_on_remote_spawns_and_wakes_and_quiet_after() {
     use std::os::fd::AsRawFd;
     let rt = Runtime::new().unwrap();
     let handle = rt.handle();
@@ -182,6 +182,20 @@ fn the_runtime_fd_turns_readable_on_a_remote_wake() {
     rt.turn(Duration::ZERO);
     rt.turn(Duration::ZERO);
     assert!(!rt.turn(Duration::ZERO));
+    // Once the runtime took the wake-up in, the descriptor is quiet again:
+    // a host loop watching it must not spin.
+    assert!(!readable(0), "the fd stays readable after the wake-up was handled");
+
+    // A waker woken from another thread shows on the descriptor too.
+    let (tx, rx) = oneshot::channel::<u8>();
+    let task = grove::spawn(rx);
+    rt.turn(Duration::ZERO);
+    assert!(!readable(0));
+    std::thread::spawn(move || tx.send(7).unwrap()).join().unwrap();
+    assert!(readable(1000), "a wake from another thread must show on the fd");
+    while rt.turn(Duration::ZERO) {}
+    assert!(task.is_finished());
+    assert!(!readable(0));
 }
 
 /// A library function with a blocking API that uses grove inside.
@@ -217,5 +231,8 @@ fn a_blocking_library_api_works_from_plain_and_tokio_threads() {
 fn a_blocking_library_api_called_from_a_grove_task_panics_clearly() {
     let payload = std::panic::catch_unwind(|| grove::run(async { concurrent_sum(3) })).unwrap_err();
     let message = util::panic_message(&*payload);
-    assert!(message.contains("block_on"), "{message}");
+    assert!(
+        message.contains("`Runtime::block_on` was called on a thread"),
+        "{message}"
+    );
 }

@@ -23,6 +23,11 @@ async fn echo(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, hyper
     Ok(response)
 }
 
+thread_local! {
+    /// Connections the server saw fail; each test checks there were none.
+    static SERVER_ERRORS: Cell<usize> = const { Cell::new(0) };
+}
+
 /// Serves every connection of `listener`, over HTTP/1.1 or HTTP/2.
 /// Counts requests in a `!Send` cell, which the executor must allow.
 fn serve(listener: TcpListener, http2: bool, served: Rc<Cell<usize>>) {
@@ -47,7 +52,10 @@ fn serve(listener: TcpListener, http2: bool, served: Rc<Cell<usize>>) {
                         .serve_connection(io, service)
                         .await
                 };
-                result.unwrap();
+                if let Err(e) = result {
+                    eprintln!("server connection failed: {e}");
+                    SERVER_ERRORS.with(|n| n.set(n.get() + 1));
+                }
             });
         }
     });
@@ -109,6 +117,7 @@ fn http1_client_and_server_in_one_runtime() {
         }
     });
     assert_eq!(served.get(), 400);
+    assert_eq!(SERVER_ERRORS.with(Cell::get), 0);
 }
 
 #[test]
@@ -127,7 +136,7 @@ fn http2_client_and_server_in_one_runtime() {
                 .await
                 .unwrap();
             grove::spawn(connection);
-            // 300 requests multiplexed on one connection, 50 at a time.
+            // 300 requests multiplexed on one connection, all at once.
             let requests: Vec<_> = (0..300)
                 .map(|n| {
                     let mut sender = sender.clone();
@@ -138,6 +147,7 @@ fn http2_client_and_server_in_one_runtime() {
         }
     });
     assert_eq!(served.get(), 300);
+    assert_eq!(SERVER_ERRORS.with(Cell::get), 0);
 }
 
 #[test]
@@ -150,5 +160,34 @@ fn the_timer_resets_its_own_sleeps() {
         GroveTimer.reset(&mut sleep, Instant::now() + Duration::from_millis(5));
         sleep.await;
         assert!(start.elapsed() < Duration::from_secs(30));
+    });
+}
+
+/// hyper's own timeouts run on GroveTimer: a client that never sends its
+/// request head is cut off after the header read timeout.
+#[test]
+fn hypers_header_read_timeout_fires_on_grove_timers() {
+    use futures::AsyncReadExt;
+    use std::time::{Duration, Instant};
+    grove::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = grove::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let service = service_fn(echo);
+            hyper::server::conn::http1::Builder::new()
+                .timer(GroveTimer)
+                .header_read_timeout(Duration::from_millis(50))
+                .serve_connection(HyperIo::new(stream), service)
+                .await
+        });
+        let start = Instant::now();
+        let mut silent = TcpStream::connect(addr).await.unwrap();
+        let mut rest = Vec::new();
+        let read = grove::timeout(Duration::from_secs(10), silent.read_to_end(&mut rest)).await;
+        assert!(read.is_ok(), "the server never closed the silent connection");
+        assert!(start.elapsed() >= Duration::from_millis(50));
+        let err = server.await.unwrap().unwrap_err();
+        assert!(err.is_timeout(), "{err}");
     });
 }

@@ -192,10 +192,6 @@ impl<T: AsyncWrite> hyper::rt::Write for HyperIo<T> {
         self.project().inner.poll_write_vectored(cx, bufs)
     }
 
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.project().inner.poll_flush(cx)
     }

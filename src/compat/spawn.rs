@@ -11,8 +11,9 @@ use crate::runtime::context;
 
 /// futures' [`LocalSpawn`] (and [`Spawn`]) for the runtime it was made
 /// on: hand it to a library that takes a spawner, and the library's tasks,
-/// `!Send` ones included, run as grove tasks. It only spawns on that
-/// runtime's thread, while the runtime lives; elsewhere spawning fails with
+/// `!Send` ones included, run as grove tasks. It spawns only while its
+/// runtime is the current one on this thread (the one being driven, or the
+/// last one created); otherwise spawning fails with
 /// [`SpawnError::shutdown`]. To spawn from other threads, use [`Handle`],
 /// which implements [`Spawn`].
 ///
@@ -115,9 +116,10 @@ impl fmt::Debug for LocalSpawner {
 /// ```
 impl Spawn for Handle {
     fn spawn_obj(&self, future: FutureObj<'static, ()>) -> Result<(), SpawnError> {
-        self.status()?;
         drop(self.spawn(future));
-        Ok(())
+        // A runtime only closes once, for good: open after the spawn means
+        // the runtime took the future.
+        self.status()
     }
 
     fn status(&self) -> Result<(), SpawnError> {

@@ -1,7 +1,7 @@
 //! The runtime's engine: it spawns tasks, runs them, waits for I/O and
 //! timers, and drops whatever is left at shutdown. Runtime thread only.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -43,6 +43,10 @@ pub(crate) struct Core {
     pub(crate) cells: CellCache,
     /// The waker of the running `block_on` future, to recognize handoffs to it.
     pub(crate) main_waker: RefCell<Option<Waker>>,
+    /// The inject queue was drained without polling, so the poller still
+    /// holds the wake-up event: until a poll collects it, the poller's file
+    /// descriptor stays readable for a host loop watching it.
+    wake_uncollected: Cell<bool>,
     /// The pool of `spawn_blocking`, started on first use.
     #[cfg(feature = "blocking")]
     pub(crate) blocking: crate::blocking::RuntimePool,
@@ -70,6 +74,7 @@ impl Core {
             locals: LocalStore::default(),
             cells: CellCache::default(),
             main_waker: RefCell::new(None),
+            wake_uncollected: Cell::new(false),
             #[cfg(feature = "blocking")]
             blocking: crate::blocking::RuntimePool::new(builder.blocking_threads),
         })
@@ -206,6 +211,7 @@ impl Core {
     pub(crate) fn park(&self, timeout: Option<Duration>) {
         if self.shared.is_notified() {
             self.drain_inject();
+            self.wake_uncollected.set(true);
         }
         let timeout = if self.scheduler.ready() > 0 {
             Some(Duration::ZERO)
@@ -228,10 +234,16 @@ impl Core {
         let mut woken = Vec::new();
         // A zero-timeout poll with no sources and nothing injected would
         // only cost a syscall.
-        let skip_poll = timeout == Some(Duration::ZERO) && self.reactor.len() == 0 && !self.shared.is_notified();
+        let skip_poll = timeout == Some(Duration::ZERO)
+            && self.reactor.len() == 0
+            && !self.shared.is_notified()
+            && !self.wake_uncollected.get();
         if !skip_poll {
             match self.reactor.poll(timeout, &mut woken) {
-                Ok(true) => self.drain_inject(),
+                Ok(true) => {
+                    self.wake_uncollected.set(false);
+                    self.drain_inject();
+                }
                 Ok(false) => {}
                 Err(e) => panic!("grove: the I/O poller failed: {e}"),
             }

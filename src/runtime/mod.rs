@@ -164,13 +164,16 @@ impl Runtime {
     }
 
     /// Runs what is ready, after waiting at most `max_wait` for I/O or a
-    /// timer if nothing is. Returns whether any task is still alive.
+    /// timer if nothing is. Returns whether any task is still alive, or
+    /// was sent from another thread and waits to be taken in.
     ///
     /// This is how a host event loop (a GUI or game loop) drives grove: call
     /// `turn(Duration::ZERO)` once per frame, or pass the time until the next
-    /// frame to sleep in grove's poller meanwhile. Each task that is ready
-    /// when the turn starts runs once; tasks woken during the turn run in the
-    /// next one.
+    /// frame to sleep in grove's poller meanwhile. A turn runs as many tasks
+    /// as were ready when it started, so that it ends: tasks woken during
+    /// the turn mostly run in the next one, but a task that hands off to
+    /// another ([`task::wake_next`](crate::task::wake_next), a `Channel`
+    /// put) lets that one run in this turn instead.
     ///
     /// # Panics
     /// If this thread is already driving a runtime.
@@ -195,7 +198,7 @@ impl Runtime {
         let core = &*self.core;
         core.park(Some(max_wait));
         self.run_ready(core);
-        core.has_tasks()
+        core.has_tasks() || core.shared.is_notified()
     }
 
     /// Runs tasks until none can go on without waiting for I/O or time.
