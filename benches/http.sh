@@ -13,7 +13,7 @@
 # leaves wrk's full outputs and the servers' logs in target/http-bench/.
 #
 # Usage: benches/http.sh
-# Settings (environment): DURATION=10s WARMUP=2s THREADS=1 CONNECTIONS=64
+# Settings (environment): DURATION=10s ROUNDS=3 WARMUP=2s THREADS=1 CONNECTIONS=64
 # BASE_PORT=18080 (the servers listen on BASE_PORT, BASE_PORT+1, ...).
 #
 # Installs wrk with apt-get if it is missing, and gevent with pip if python3
@@ -23,6 +23,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-2s}
 THREADS=${THREADS:-1}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -99,16 +100,24 @@ answers() {
 
 mkdir -p "$OUT"
 wrk_cmd="wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency http://127.0.0.1:PORT/"
+# Per server (by index): the requests/s and p99 of every round, and notes.
 names=() rps=() p99=() notes=() info=()
-
-port=$BASE_PORT
 for entry in "${servers[@]}"; do
+    names+=("${entry%%|*}") rps+=("") p99+=("") notes+=("")
+done
+
+# Rounds run the servers in turn, so that a slow spell of the machine hits
+# them all; the table shows each server's median round.
+for round in $(seq "$ROUNDS"); do
+port=$BASE_PORT
+for idx in "${!servers[@]}"; do
+    entry=${servers[$idx]}
     name=${entry%%|*}
     cmd=${entry#*|}
     slug=$(echo "$name" | tr -c 'a-zA-Z0-9\n' '_')
     url="http://127.0.0.1:$port/"
     note=""
-    log "$name: $cmd 127.0.0.1:$port"
+    log "round $round/$ROUNDS, $name: $cmd 127.0.0.1:$port"
 
     # shellcheck disable=SC2086 # $cmd is a command and its arguments
     $cmd "127.0.0.1:$port" 2>"$OUT/$slug.log" &
@@ -121,7 +130,7 @@ for entry in "${servers[@]}"; do
     if ! answers "$port"; then
         log "$name did not answer on $url, see $OUT/$slug.log"
         cleanup
-        names+=("$name") rps+=("") p99+=("") notes+=("did not start")
+        notes[idx]+="did not start in round $round; "
         port=$((port + 1))
         continue
     fi
@@ -144,7 +153,7 @@ for entry in "${servers[@]}"; do
     p=$(awk '$1 == "99%" {
         v = $2 + 0
         if ($2 ~ /us$/) v /= 1000; else if ($2 ~ /[0-9]s$/) v *= 1000; else if ($2 ~ /m$/) v *= 60000
-        printf "%.2f ms", v
+        printf "%.2f", v
         exit
     }' "$OUT/$slug.wrk")
     non2xx=$(awk -F': *' '/Non-2xx or 3xx responses/ { print $2 }' "$OUT/$slug.wrk")
@@ -158,32 +167,40 @@ for entry in "${servers[@]}"; do
     others=$(grep 'connection error' "$OUT/$slug.log" | grep -vc 'reset by peer' || true)
     if [ "$resets" -gt $((2 * CONNECTIONS)) ]; then
         note+="$resets connection resets in $OUT/$slug.log, more than wrk's closing accounts for; "
-    elif [ "$resets" -gt 0 ]; then
-        info+=("${name}: $resets connection resets logged, from wrk closing its connections")
+    elif [ "$resets" -gt 0 ] && [ "$round" -eq "$ROUNDS" ]; then
+        info+=("${name}: $resets connection resets logged in the last round, from wrk closing its connections")
     fi
     [ "$others" -eq 0 ] || note+="$others other connection errors in $OUT/$slug.log; "
 
-    names+=("$name") rps+=("$r") p99+=("$p") notes+=("${note%; }")
+    rps[idx]+="$r " p99[idx]+="$p " notes[idx]+="$note"
     port=$((port + 1))
 done
+done
+
+# The median of a list of numbers (the lower middle one for an even count).
+median() { tr ' ' '\n' | awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 
 # --- report ----------------------------------------------------------------
-grove_rps=${rps[0]}
+grove_rps=$(echo "${rps[0]}" | median)
 echo
 echo "| server | requests/s | ratio to grove | p99 latency |"
 echo "|---|---:|---:|---:|"
 for i in "${!names[@]}"; do
-    r=${rps[$i]}
+    r=$(echo "${rps[$i]}" | median)
+    p=$(echo "${p99[$i]}" | median)
     if [ -n "$r" ] && [ -n "$grove_rps" ]; then
         ratio=$(awk -v r="$r" -v g="$grove_rps" 'BEGIN { printf "%.2fx", r / g }')
     else
         ratio="n/a"
     fi
     r_fmt=$([ -n "$r" ] && awk -v r="$r" 'BEGIN { printf "%.0f", r }' || echo "n/a")
-    echo "| ${names[$i]} | $r_fmt | $ratio | ${p99[$i]:-n/a} |"
+    echo "| ${names[$i]} | $r_fmt | $ratio | ${p:+$p ms} |"
 done
 echo
-echo "wrk command: \`$wrk_cmd\` (after a $WARMUP warm-up with the same -t/-c)"
+echo "wrk command: \`$wrk_cmd\` (after a $WARMUP warm-up with the same -t/-c), $ROUNDS rounds; medians"
+for i in "${!names[@]}"; do
+    echo "- ${names[$i]}: requests/s per round: ${rps[$i]% }"
+done
 mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 echo "machine: nproc=$(nproc), memory $mem${cpu:+, $cpu}, $(uname -sr); wrk and the server share the machine, unpinned"
@@ -191,7 +208,7 @@ echo
 clean=1
 for i in "${!names[@]}"; do
     if [ -n "${notes[$i]}" ]; then
-        echo "- ${names[$i]}: ${notes[$i]}"
+        echo "- ${names[$i]}: ${notes[$i]%; }"
         clean=0
     fi
 done
