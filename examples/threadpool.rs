@@ -39,7 +39,18 @@ fn main() {
         println!();
         drop(finished);
 
-        // A job that outlives its timeout: the wait ends, the loop goes on.
+        // A job that outlives its timeout: the wait ends, and a green task
+        // went on running meanwhile.
+        let counter = grove::spawn(async {
+            let mut counted = 0u32;
+            loop {
+                grove::sleep(Duration::from_millis(5)).await;
+                counted += 1;
+                if counted == 5 {
+                    return counted;
+                }
+            }
+        });
         let job = pool
             .spawn(|| thread::sleep(Duration::from_millis(300)))
             .await
@@ -48,6 +59,8 @@ fn main() {
             Ok(_) => println!("timeout: the job finished first (unexpected)"),
             Err(_) => println!("timeout: gave up on the job after 50 ms; its thread finishes it"),
         }
+        let counted = counter.await.expect("the counter does not panic");
+        println!("timeout: meanwhile a green task counted to {counted}, one every 5 ms");
 
         // A blocking sleep on a pool thread, while a green task ticks.
         let ticks = Rc::new(Cell::new(0u32));
