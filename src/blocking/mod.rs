@@ -38,8 +38,9 @@ mod job;
 mod pool;
 mod shared;
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::panic::resume_unwind;
+use std::time::{Duration, Instant};
 
 pub use builder::Builder;
 pub use error::{Error, SpawnError};
@@ -89,7 +90,7 @@ where
 {
     let submitted = context::with_core("grove::spawn_blocking", |core| {
         // The default pool's queue is unbounded, so there is always room.
-        core.blocking.pool().spawn(f).try_submit()
+        core.blocking.submit(f)
     });
     match submitted {
         Some(Ok(task)) => task,
@@ -107,20 +108,41 @@ async fn refused<T>(e: SpawnError) -> T {
 pub(crate) struct RuntimePool {
     threads: usize,
     pool: OnceCell<ThreadPool>,
+    /// When the last job was handed over.
+    last_submit: Cell<Option<Instant>>,
 }
+
+/// How long after handing a job over the runtime expects its result soon
+/// enough to spin for it (see [`RuntimePool::result_due`]).
+const RECENT: Duration = Duration::from_millis(1);
 
 impl RuntimePool {
     pub(crate) fn new(threads: usize) -> RuntimePool {
         RuntimePool {
             threads,
             pool: OnceCell::new(),
+            last_submit: Cell::new(None),
         }
     }
 
-    /// Whether jobs of this pool are queued or running: their results will
-    /// wake the runtime from another thread.
-    pub(crate) fn has_unfinished(&self) -> bool {
-        self.pool.get().is_some_and(|pool| pool.shared().has_unfinished())
+    /// Hands `f` to the pool; `None` if its queue is full, which an
+    /// unbounded queue never is.
+    fn submit<F, T>(&self, f: F) -> Option<Result<JoinHandle<T>, SpawnError>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        self.last_submit.set(Some(Instant::now()));
+        self.pool().spawn(f).try_submit()
+    }
+
+    /// Whether a result is likely to come back within microseconds: jobs
+    /// are out, and one was handed over less than a millisecond ago. Only
+    /// then does the loop spin for it before sleeping; a long job leaves
+    /// the loop sleeping in the poller, as usual.
+    pub(crate) fn result_due(&self) -> bool {
+        self.last_submit.get().is_some_and(|at| at.elapsed() < RECENT)
+            && self.pool.get().is_some_and(|pool| pool.shared().has_unfinished())
     }
 
     fn pool(&self) -> &ThreadPool {

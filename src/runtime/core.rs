@@ -254,13 +254,13 @@ impl Core {
         woken.into_iter().for_each(Waker::wake);
     }
 
-    /// Before the loop sleeps while jobs of its blocking pool are out,
-    /// watches the inject queue for a moment: a short job's result comes
+    /// Before the loop sleeps while a job just handed to its blocking pool
+    /// is out, watches the inject queue for a moment: a short job's result comes
     /// back sooner than a sleep in the poller and its wake-up would take.
     /// Returns the timeout left for the poller: zero if a wake-up came.
     fn await_blocking_results(&self, timeout: Option<Duration>) -> Option<Duration> {
         #[cfg(feature = "blocking")]
-        if timeout != Some(Duration::ZERO) && self.blocking.has_unfinished() {
+        if timeout != Some(Duration::ZERO) && self.blocking.result_due() {
             let start = Instant::now();
             let spin = timeout.map_or(crate::blocking::SPIN, |t| t.min(crate::blocking::SPIN));
             while start.elapsed() < spin {
