@@ -407,3 +407,85 @@ fn stress_the_waker_handshake() {
         assert_eq!(sum, (0..50).sum::<u64>() + 50 * round);
     }
 }
+
+/// Dropping `map` mid-way kills the tasks of its jobs: those still queued
+/// leave the queue and never run.
+#[test]
+fn dropping_map_takes_its_queued_jobs_back() {
+    grove::run(async {
+        let pool = ThreadPool::new(1);
+        let gate = Gate::default();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let blocker = {
+            let gate = gate.clone();
+            pool.spawn(move || gate.wait()).await.unwrap()
+        };
+        eventually("the thread is busy", || pool.busy() == 1).await;
+        let counted = ran.clone();
+        let mut map = Box::pin(pool.map(0..5, move |_| {
+            counted.fetch_add(1, Ordering::SeqCst);
+        }));
+        assert!((&mut map).now_or_never().is_none());
+        assert_eq!(pool.queued(), 5);
+        drop(map);
+        eventually("the jobs leave the queue", || pool.queued() == 0).await;
+        gate.open();
+        blocker.await.unwrap();
+        pool.join().await;
+        assert_eq!(ran.load(Ordering::SeqCst), 0);
+    });
+}
+
+/// Dropping an `imap_unordered` stream does the same for its queued jobs.
+#[test]
+fn dropping_imap_unordered_takes_its_queued_jobs_back() {
+    grove::run(async {
+        let pool = ThreadPool::new(1);
+        let gate = Gate::default();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let blocker = {
+            let gate = gate.clone();
+            pool.spawn(move || gate.wait()).await.unwrap()
+        };
+        eventually("the thread is busy", || pool.busy() == 1).await;
+        let counted = ran.clone();
+        let mut results = pool.imap_unordered(0..5, move |_| {
+            counted.fetch_add(1, Ordering::SeqCst);
+        });
+        assert!(results.next().now_or_never().is_none());
+        assert_eq!(pool.queued(), 5);
+        drop(results);
+        eventually("the jobs leave the queue", || pool.queued() == 0).await;
+        gate.open();
+        blocker.await.unwrap();
+        pool.join().await;
+        assert_eq!(ran.load(Ordering::SeqCst), 0);
+    });
+}
+
+/// A `join` dropped mid-wait leaves the other joiners waiting, and they
+/// still complete when the work does.
+#[test]
+fn a_dropped_join_leaves_the_other_joiners_intact() {
+    grove::run(async {
+        let pool = Arc::new(ThreadPool::new(1));
+        let gate = Gate::default();
+        let job = {
+            let gate = gate.clone();
+            pool.spawn(move || gate.wait()).await.unwrap()
+        };
+        let gave_up = grove::timeout(Duration::from_millis(10), pool.join()).await;
+        assert!(gave_up.is_err(), "the job is still running");
+        let joiner = grove::spawn({
+            let pool = pool.clone();
+            async move { pool.join().await }
+        });
+        grove::yield_now().await;
+        gate.open();
+        job.await.unwrap();
+        grove::timeout(Duration::from_secs(10), joiner)
+            .await
+            .expect("the remaining joiner was never woken")
+            .unwrap();
+    });
+}

@@ -324,3 +324,46 @@ fn urgent_data_does_not_stall_the_reads_after_it() {
         drop(client);
     });
 }
+
+/// An accept dropped mid-wait loses no connection: the one that arrives
+/// afterwards is still there for the next accept.
+#[test]
+fn accept_dropped_mid_wait_loses_no_connection() {
+    grove::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let gave_up = grove::timeout(Duration::from_millis(10), listener.accept()).await;
+        assert!(gave_up.is_err(), "nothing was connecting yet");
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (server, peer) = grove::timeout(Duration::from_secs(5), listener.accept())
+            .await
+            .expect("the connection was lost with the dropped accept")
+            .unwrap();
+        assert_eq!(peer, client.local_addr().unwrap());
+        assert_eq!(server.peer_addr().unwrap(), client.local_addr().unwrap());
+    });
+}
+
+/// A read dropped mid-wait loses no data: the bytes that arrive afterwards
+/// go to the next read, whichever task makes it.
+#[test]
+fn a_read_dropped_mid_wait_loses_no_data() {
+    grove::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        let mut buf = [0; 16];
+        let gave_up = grove::timeout(Duration::from_millis(10), (&client).read(&mut buf)).await;
+        assert!(gave_up.is_err(), "nothing was sent yet");
+        server.write_all(b"kept").await.unwrap();
+        let reader = grove::spawn(async move {
+            let mut buf = [0; 16];
+            let n = (&client).read(&mut buf).await.unwrap();
+            buf[..n].to_vec()
+        });
+        let got = grove::timeout(Duration::from_secs(5), reader)
+            .await
+            .expect("the data was lost");
+        assert_eq!(got.unwrap(), b"kept");
+    });
+}

@@ -52,3 +52,22 @@ fn a_connected_socket_learns_of_a_closed_port() {
         assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
     });
 }
+
+/// A receive dropped mid-wait loses no datagram.
+#[test]
+fn recv_from_dropped_mid_wait_loses_no_datagram() {
+    use std::time::Duration;
+    grove::run(async {
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let other = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let mut buf = [0; 16];
+        let gave_up = grove::timeout(Duration::from_millis(10), socket.recv_from(&mut buf)).await;
+        assert!(gave_up.is_err(), "nothing was sent yet");
+        other.send_to(b"kept", socket.local_addr().unwrap()).await.unwrap();
+        let (n, from) = grove::timeout(Duration::from_secs(5), socket.recv_from(&mut buf))
+            .await
+            .expect("the datagram was lost")
+            .unwrap();
+        assert_eq!((&buf[..n], from), (&b"kept"[..], other.local_addr().unwrap()));
+    });
+}
