@@ -3,6 +3,8 @@
 #![cfg(feature = "hyper")]
 
 use std::cell::Cell;
+use std::future::Future;
+use std::net::SocketAddr;
 use std::rc::Rc;
 
 use bytes::Bytes;
@@ -75,7 +77,7 @@ fn request(n: usize) -> (Request<Full<Bytes>>, Vec<u8>) {
 /// Sends request `n` through `send` and checks the echo.
 async fn exchange<F>(n: usize, send: impl FnOnce(Request<Full<Bytes>>) -> F)
 where
-    F: std::future::Future<Output = hyper::Result<Response<Incoming>>>,
+    F: Future<Output = hyper::Result<Response<Incoming>>>,
 {
     let (request, expected) = request(n);
     let response = send(request).await.unwrap();
@@ -89,65 +91,67 @@ async fn check(response: Response<Incoming>, n: usize, expected: &[u8]) {
     assert_eq!(&body[..], expected, "body of request {n}");
 }
 
-#[test]
-fn http1_client_and_server_in_one_runtime() {
+/// Runs `clients` against a fresh server (HTTP/2 or HTTP/1.1) in one
+/// runtime, checks the server saw no error, and returns how many requests
+/// it served.
+fn against_server<F: Future<Output = ()>>(http2: bool, clients: impl FnOnce(SocketAddr) -> F) -> usize {
     let served = Rc::new(Cell::new(0));
     grove::run({
         let served = served.clone();
         async move {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
-            serve(listener, false, served);
-            // Four keep-alive connections, 100 requests each, side by side.
-            let clients: Vec<_> = (0..4)
-                .map(|c| {
-                    grove::spawn(async move {
-                        let stream = TcpStream::connect(addr).await.unwrap();
-                        let (mut sender, connection) = hyper::client::conn::http1::handshake(HyperIo::new(stream))
-                            .await
-                            .unwrap();
-                        grove::spawn(connection);
-                        for i in 0..100 {
-                            exchange(c * 100 + i, |r| sender.send_request(r)).await;
-                        }
-                    })
-                })
-                .collect();
-            grove::joinall(clients).await.into_iter().for_each(Result::unwrap);
+            serve(listener, http2, served);
+            clients(addr).await;
         }
     });
-    assert_eq!(served.get(), 400);
     assert_eq!(SERVER_ERRORS.with(Cell::get), 0);
+    served.get()
+}
+
+#[test]
+fn http1_client_and_server_in_one_runtime() {
+    let served = against_server(false, |addr| async move {
+        // Four keep-alive connections, 100 requests each, side by side.
+        let clients: Vec<_> = (0..4)
+            .map(|c| {
+                grove::spawn(async move {
+                    let stream = TcpStream::connect(addr).await.unwrap();
+                    let (mut sender, connection) = hyper::client::conn::http1::handshake(HyperIo::new(stream))
+                        .await
+                        .unwrap();
+                    grove::spawn(connection);
+                    for i in 0..100 {
+                        exchange(c * 100 + i, |r| sender.send_request(r)).await;
+                    }
+                })
+            })
+            .collect();
+        grove::joinall(clients).await.into_iter().for_each(Result::unwrap);
+    });
+    assert_eq!(served, 400);
 }
 
 #[test]
 fn http2_client_and_server_in_one_runtime() {
-    let served = Rc::new(Cell::new(0));
-    grove::run({
-        let served = served.clone();
-        async move {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            serve(listener, true, served);
-            let stream = TcpStream::connect(addr).await.unwrap();
-            let (sender, connection) = hyper::client::conn::http2::Builder::new(GroveExecutor)
-                .timer(GroveTimer)
-                .handshake(HyperIo::new(stream))
-                .await
-                .unwrap();
-            grove::spawn(connection);
-            // 300 requests multiplexed on one connection, all at once.
-            let requests: Vec<_> = (0..300)
-                .map(|n| {
-                    let mut sender = sender.clone();
-                    grove::spawn(async move { exchange(n, |r| sender.send_request(r)).await })
-                })
-                .collect();
-            grove::joinall(requests).await.into_iter().for_each(Result::unwrap);
-        }
+    let served = against_server(true, |addr| async move {
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let (sender, connection) = hyper::client::conn::http2::Builder::new(GroveExecutor)
+            .timer(GroveTimer)
+            .handshake(HyperIo::new(stream))
+            .await
+            .unwrap();
+        grove::spawn(connection);
+        // 300 requests multiplexed on one connection, all at once.
+        let requests: Vec<_> = (0..300)
+            .map(|n| {
+                let mut sender = sender.clone();
+                grove::spawn(async move { exchange(n, |r| sender.send_request(r)).await })
+            })
+            .collect();
+        grove::joinall(requests).await.into_iter().for_each(Result::unwrap);
     });
-    assert_eq!(served.get(), 300);
-    assert_eq!(SERVER_ERRORS.with(Cell::get), 0);
+    assert_eq!(served, 300);
 }
 
 #[test]
