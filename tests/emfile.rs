@@ -2,28 +2,15 @@
 //! on once descriptors are free. Its own test binary, because it lowers the
 //! process's descriptor limit.
 
+mod util;
+
 use std::cell::{Cell, RefCell};
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use grove::net::TcpListener;
-
-fn nofile() -> libc::rlimit {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `limit` is a valid rlimit to fill in.
-    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) }, 0);
-    limit
-}
-
-fn set_nofile(limit: libc::rlimit) {
-    // SAFETY: `limit` is a valid rlimit whose soft limit is at most the
-    // hard one.
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
-}
+use util::{nofile, set_nofile};
 
 /// The highest descriptor number open in this process.
 fn highest_fd() -> u64 {

@@ -1,5 +1,7 @@
 //! TCP over the reactor: echo, many connections, errors, slot reuse.
 
+mod util;
+
 use std::io::ErrorKind;
 use std::net::Shutdown;
 use std::time::Duration;
@@ -48,16 +50,9 @@ fn echo_of_one_mebibyte_is_byte_exact() {
 /// Raises the soft limit on open files to the hard limit, for tests that
 /// hold many sockets.
 fn raise_fd_limit() -> u64 {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `limit` is a valid rlimit to fill in.
-    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) }, 0);
+    let mut limit = util::nofile();
     limit.rlim_cur = limit.rlim_max;
-    // SAFETY: `limit` is a valid rlimit, and raising the soft limit up to
-    // the hard one is always allowed.
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
+    util::set_nofile(limit);
     limit.rlim_cur
 }
 

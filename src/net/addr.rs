@@ -1,5 +1,6 @@
 //! Socket addresses, and name resolution off the loop.
 
+use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
@@ -151,6 +152,22 @@ pub async fn lookup_host(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAddr>
         ));
     }
     Ok(addrs)
+}
+
+/// Resolves `addr` and tries `op` on each address in turn, as a socket
+/// connects or binds: the first success, or the last address's error.
+pub(super) async fn try_each<T, F>(addr: impl ToSocketAddrs, mut op: impl FnMut(SocketAddr) -> F) -> io::Result<T>
+where
+    F: Future<Output = io::Result<T>>,
+{
+    let mut last_error = None;
+    for addr in lookup_host(addr).await? {
+        match op(addr).await {
+            Ok(done) => return Ok(done),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(last_error.expect("lookup_host returns at least one address"))
 }
 
 type Lookup = io::Result<std::vec::IntoIter<SocketAddr>>;

@@ -1,7 +1,7 @@
 //! [`TcpListener`]: accepting connections.
 
 use std::fmt;
-use std::future::poll_fn;
+use std::future::{poll_fn, ready};
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -12,7 +12,7 @@ use std::time::Duration;
 use futures::{FutureExt, Stream};
 use socket2::{Domain, Protocol, Socket, Type};
 
-use super::addr::{ToSocketAddrs, lookup_host};
+use super::addr::{ToSocketAddrs, try_each};
 use super::stream::TcpStream;
 use crate::io::Async;
 use crate::time::Sleep;
@@ -59,7 +59,7 @@ impl TcpListener {
     /// addresses, the first that binds is used.
     ///
     /// # Errors
-    /// `AddrInUse`, `PermissionDenied`, a resolver error, ...: the first
+    /// `AddrInUse`, `PermissionDenied`, a resolver error, ...: the last
     /// address's error if none binds.
     ///
     /// # Panics
@@ -113,16 +113,10 @@ impl TcpListener {
     }
 
     async fn bind_with(addr: impl ToSocketAddrs, reuse_port: bool) -> io::Result<TcpListener> {
-        let mut first_error = None;
-        for addr in lookup_host(addr).await? {
-            match listen(addr, reuse_port).and_then(TcpListener::from_std) {
-                Ok(listener) => return Ok(listener),
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                }
-            }
-        }
-        Err(first_error.expect("lookup_host returns at least one address"))
+        try_each(addr, |addr| {
+            ready(listen(addr, reuse_port).and_then(TcpListener::from_std))
+        })
+        .await
     }
 
     /// Registers a listener made elsewhere, for example with socket2 and

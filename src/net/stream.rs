@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use futures::io::{AsyncRead, AsyncWrite};
 
-use super::addr::{ToSocketAddrs, lookup_host};
+use super::addr::{ToSocketAddrs, try_each};
 use crate::io::Async;
 
 /// A TCP connection, with futures-io [`AsyncRead`] and [`AsyncWrite`].
@@ -75,14 +75,7 @@ impl TcpStream {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
-        let mut last_error = None;
-        for addr in lookup_host(addr).await? {
-            match TcpStream::connect_one(addr).await {
-                Ok(stream) => return Ok(stream),
-                Err(e) => last_error = Some(e),
-            }
-        }
-        Err(last_error.expect("lookup_host returns at least one address"))
+        try_each(addr, TcpStream::connect_one).await
     }
 
     /// Like [`connect`](TcpStream::connect), giving up after `timeout`

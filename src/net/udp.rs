@@ -1,11 +1,12 @@
 //! [`UdpSocket`]: datagrams.
 
 use std::fmt;
+use std::future::ready;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
-use super::addr::{ToSocketAddrs, lookup_host};
+use super::addr::{ToSocketAddrs, lookup_host, try_each};
 use crate::io::Async;
 
 /// A UDP socket.
@@ -55,18 +56,14 @@ impl UdpSocket {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
-        let mut last_error = None;
-        for addr in lookup_host(addr).await? {
-            match mio::net::UdpSocket::bind(addr) {
-                Ok(socket) => {
-                    return Ok(UdpSocket {
-                        io: Async::new(socket)?,
-                    });
-                }
-                Err(e) => last_error = Some(e),
-            }
-        }
-        Err(last_error.expect("lookup_host returns at least one address"))
+        try_each(addr, |addr| {
+            ready(mio::net::UdpSocket::bind(addr).and_then(|socket| {
+                Ok(UdpSocket {
+                    io: Async::new(socket)?,
+                })
+            }))
+        })
+        .await
     }
 
     /// Sends `buf` as one datagram to `target` (its first address), and
@@ -141,14 +138,7 @@ impl UdpSocket {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub async fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
-        let mut last_error = None;
-        for addr in lookup_host(addr).await? {
-            match self.io.get_ref().connect(addr) {
-                Ok(()) => return Ok(()),
-                Err(e) => last_error = Some(e),
-            }
-        }
-        Err(last_error.expect("lookup_host returns at least one address"))
+        try_each(addr, |addr| ready(self.io.get_ref().connect(addr))).await
     }
 
     /// Sends `buf` as one datagram to the connected peer.
