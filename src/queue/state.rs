@@ -57,6 +57,7 @@ impl<T, O: Order<T>> State<T, O> {
 
     /// Puts `item` without waiting: to the first getter, or into the buffer
     /// if there is room. Gives it back if the queue is full or closed.
+    #[inline]
     pub(crate) fn try_put(&mut self, item: T) -> Result<Option<Waker>, T> {
         if self.closed {
             return Err(item);
@@ -78,6 +79,7 @@ impl<T, O: Order<T>> State<T, O> {
 
     /// Takes an item without waiting, with the waker of a putter whose item
     /// moved in meanwhile.
+    #[inline]
     pub(crate) fn try_get(&mut self) -> Option<(T, Option<Waker>)> {
         if let Some(item) = self.buf.pop() {
             // A slot is free: the first waiting putter's item takes it. (A
@@ -114,6 +116,7 @@ impl<T, O: Order<T>> State<T, O> {
 
 /// Wakes a waker that an item was handed to; for a rendezvous, so that its
 /// task runs next.
+#[inline]
 pub(crate) fn wake_receiver<T, O: Order<T>>(waker: Option<Waker>) {
     if let Some(waker) = waker {
         if O::HANDOFF {
@@ -125,6 +128,7 @@ pub(crate) fn wake_receiver<T, O: Order<T>>(waker: Option<Waker>) {
 }
 
 /// Polls a get whose place in line is `key`.
+#[inline]
 pub(crate) fn poll_get<T, O: Order<T>>(
     shared: &Shared<T, O>,
     key: &mut Option<WaitKey>,
@@ -167,6 +171,7 @@ pub(crate) fn cancel_get<T, O: Order<T>>(shared: &Shared<T, O>, key: WaitKey) {
 
 /// Polls a put of `item` (taken on the first poll) whose place in line is
 /// `key`.
+#[inline]
 pub(crate) fn poll_put<T, O: Order<T>>(
     shared: &Shared<T, O>,
     item: &mut Option<T>,

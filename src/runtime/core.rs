@@ -6,7 +6,7 @@ use std::future::Future;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Waker};
 use std::time::{Duration, Instant};
 
 use super::Builder;
@@ -107,13 +107,11 @@ impl Core {
         self.scheduler.schedule(task);
     }
 
-    /// Registers a task that returned `Pending`, so that shutdown can find
-    /// it wherever its wakers are.
+    /// Registers a task that returned `Pending` for the first time, so that
+    /// shutdown can find it wherever its wakers are.
     fn park_task(&self, task: RawTask) {
-        if !task.has(LINKED) {
-            task.insert(LINKED);
-            self.scheduler.live.insert(task);
-        }
+        task.insert(LINKED);
+        self.scheduler.live.insert(task);
     }
 
     /// Whether any task is alive.
@@ -123,24 +121,29 @@ impl Core {
 
     /// Runs one task until it returns `Pending`, finishes or is killed.
     pub(crate) fn run_task(&self, task: RawTask) {
-        task.remove(SCHEDULED);
-        if task.has(FINISHED) {
-            task.release_if_unused();
+        // One read and one write of the state on the way in, and again on
+        // the way out: this is the path every wake-up takes.
+        let state = task.state() & !SCHEDULED;
+        if state & (FINISHED | KILLED) != 0 {
+            task.set_state(state);
+            if state & FINISHED != 0 {
+                task.release_if_unused();
+            } else {
+                self.kill_now(task);
+            }
             return;
         }
-        if task.has(KILLED) {
-            self.kill_now(task);
-            return;
-        }
-        task.insert(RUNNING | STARTED);
+        task.set_state(state | RUNNING | STARTED);
         let waker = task.waker_ref();
         let poll = self.as_current(task, || task.poll(&mut Context::from_waker(&waker)));
-        task.remove(RUNNING);
-        match poll {
-            Poll::Ready(()) if task.has(KILLED) => self.kill_now(task),
-            Poll::Ready(()) => self.complete(task),
-            Poll::Pending if task.has(KILLED) => self.kill_now(task),
-            Poll::Pending => self.park_task(task),
+        let state = task.state() & !RUNNING;
+        task.set_state(state);
+        if state & KILLED != 0 {
+            self.kill_now(task);
+        } else if poll.is_ready() {
+            self.complete(task);
+        } else if state & LINKED == 0 {
+            self.park_task(task);
         }
     }
 
@@ -277,6 +280,7 @@ impl Core {
 
     /// Schedules whoever `waker` wakes to run next, if it is a task of this
     /// runtime or its `block_on` future. Returns `false` for other wakers.
+    #[inline]
     pub(crate) fn wake_next(&self, waker: &Waker) -> bool {
         if let Some(task) = waker::task_of(waker) {
             if self.is(task.header().runtime) {

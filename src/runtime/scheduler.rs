@@ -63,6 +63,7 @@ impl Scheduler {
     }
 
     /// Puts `task` in the handoff slot so that it runs next.
+    #[inline]
     pub(crate) fn schedule_next(&self, task: RawTask) {
         if Self::mark(task) {
             self.hand_off(Runnable::Task(task));
@@ -81,6 +82,7 @@ impl Scheduler {
     }
 
     /// Sets `SCHEDULED` and says whether the task must be queued now.
+    #[inline]
     fn mark(task: RawTask) -> bool {
         if task.has(SCHEDULED | FINISHED) {
             return false;
@@ -89,6 +91,7 @@ impl Scheduler {
         true
     }
 
+    #[inline]
     fn hand_off(&self, runnable: Runnable) {
         if let Some(bumped) = self.handoff.replace(Some(runnable)) {
             // The earlier partner was also meant to run soon: keep it ahead.
@@ -97,6 +100,7 @@ impl Scheduler {
     }
 
     /// Takes the next runnable, handoff slot first.
+    #[inline]
     pub(crate) fn next(&self) -> Option<Runnable> {
         let runnable = match self.handoff.take() {
             Some(next) if self.streak.get() < HANDOFF_STREAK => {

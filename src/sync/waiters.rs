@@ -1,10 +1,10 @@
 //! The one waiter list under every primitive: FIFO order, wake one, wake
 //! all, and removal when a waiting future is dropped.
 //!
-//! A waiter is a node in a slab, linked into a FIFO while it waits. A node
+//! A waiter is a node in the list's arena, linked into a FIFO while it waits. A node
 //! may carry a value both ways: a putter parks its item in its node for a
 //! getter to take, and a getter's node receives an item handed to it. When a
-//! node is *notified* it leaves the FIFO but stays in the slab until its
+//! node is *notified* it leaves the FIFO but stays in the arena until its
 //! future collects it. If the future is dropped first, [`WaitList::remove`]
 //! gives back whatever the node still holds, so that the primitive can pass
 //! it on: no item, permit or wake-up is lost to a cancelled wait.
@@ -14,33 +14,51 @@
 
 use std::task::{Context, Poll, Waker};
 
-use slab::Slab;
-
 /// Identifies one waiter in its list.
-pub(crate) type WaitKey = usize;
+pub(crate) type WaitKey = u32;
+
+/// No node: the end of a line or of the free list.
+const NIL: u32 = u32::MAX;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// On the free list, holding nothing.
+    Free,
+    /// In line.
+    Waiting,
+    /// Out of line, until its future collects it.
+    Notified,
+}
 
 struct Node<T> {
     waker: Option<Waker>,
     value: Option<T>,
-    notified: bool,
-    prev: Option<WaitKey>,
-    next: Option<WaitKey>,
+    stage: Stage,
+    /// In line: the neighbours. Free: `next` is the next free node.
+    prev: u32,
+    next: u32,
 }
 
 /// Waiters in FIFO order.
+///
+/// Nodes live in one vector and are linked by index; freed nodes go on a
+/// free list and are reused first, so a list that waits and wakes in turn
+/// keeps using the same warm node.
 pub(crate) struct WaitList<T> {
-    nodes: Slab<Node<T>>,
-    head: Option<WaitKey>,
-    tail: Option<WaitKey>,
+    nodes: Vec<Node<T>>,
+    free: u32,
+    head: u32,
+    tail: u32,
     waiting: usize,
 }
 
 impl<T> Default for WaitList<T> {
     fn default() -> WaitList<T> {
         WaitList {
-            nodes: Slab::new(),
-            head: None,
-            tail: None,
+            nodes: Vec::new(),
+            free: NIL,
+            head: NIL,
+            tail: NIL,
             waiting: 0,
         }
     }
@@ -59,31 +77,46 @@ impl<T> WaitList<T> {
     }
 
     /// Joins the back of the line, carrying `value`.
+    #[inline(always)]
     pub(crate) fn push(&mut self, waker: &Waker, value: Option<T>) -> WaitKey {
-        let key = self.nodes.insert(Node {
+        let node = Node {
             waker: Some(waker.clone()),
             value,
-            notified: false,
+            stage: Stage::Waiting,
             prev: self.tail,
-            next: None,
-        });
+            next: NIL,
+        };
+        let key = if self.free == NIL {
+            let key = u32::try_from(self.nodes.len())
+                .ok()
+                .filter(|&k| k != NIL)
+                .expect("more than u32::MAX - 1 waiters on one primitive");
+            self.nodes.push(node);
+            key
+        } else {
+            let key = self.free;
+            self.free = self.nodes[key as usize].next;
+            self.nodes[key as usize] = node;
+            key
+        };
         match self.tail {
-            Some(tail) => self.nodes[tail].next = Some(key),
-            None => self.head = Some(key),
+            NIL => self.head = key,
+            tail => self.nodes[tail as usize].next = key,
         }
-        self.tail = Some(key);
+        self.tail = key;
         self.waiting += 1;
         key
     }
 
     /// Polls the waiter `key`: `Ready` with its node's value once notified
     /// (the node is then gone), `Pending` with the waker updated otherwise.
+    #[inline]
     pub(crate) fn poll(&mut self, key: &mut Option<WaitKey>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let Some(k) = *key else { return Poll::Ready(None) };
-        let node = &mut self.nodes[k];
-        if node.notified {
+        let node = &mut self.nodes[k as usize];
+        if node.stage == Stage::Notified {
             *key = None;
-            return Poll::Ready(self.nodes.remove(k).value);
+            return Poll::Ready(self.release(k));
         }
         if !node.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
             node.waker = Some(cx.waker().clone());
@@ -92,6 +125,7 @@ impl<T> WaitList<T> {
     }
 
     /// Registers a new waiter in `key`, or polls the one already there.
+    #[inline]
     pub(crate) fn poll_or_push(
         &mut self,
         key: &mut Option<WaitKey>,
@@ -108,20 +142,21 @@ impl<T> WaitList<T> {
     /// Takes a waiter out, for a future dropped mid-wait. Returns whether it
     /// had been notified, and the value its node still held.
     pub(crate) fn remove(&mut self, key: WaitKey) -> (bool, Option<T>) {
-        if !self.nodes[key].notified {
+        let notified = self.nodes[key as usize].stage == Stage::Notified;
+        if !notified {
             self.unlink(key);
         }
-        let node = self.nodes.remove(key);
-        (node.notified, node.value)
+        (notified, self.release(key))
     }
 
     /// Notifies the first waiter, handing it `value` if given, and returns
     /// its waker; or gives `value` back if nobody waits.
+    #[inline]
     pub(crate) fn notify_one(&mut self, value: Option<T>) -> Result<Option<Waker>, Option<T>> {
-        let Some(key) = self.head else { return Err(value) };
-        self.unlink(key);
-        let node = &mut self.nodes[key];
-        node.notified = true;
+        if self.head == NIL {
+            return Err(value);
+        }
+        let node = self.notify_head();
         if value.is_some() {
             node.value = value;
         }
@@ -130,11 +165,12 @@ impl<T> WaitList<T> {
 
     /// Notifies the first waiter and takes the value it carried (a parked
     /// putter's item), with its waker.
+    #[inline(always)]
     pub(crate) fn take_one(&mut self) -> Option<(T, Option<Waker>)> {
-        let key = self.head?;
-        self.unlink(key);
-        let node = &mut self.nodes[key];
-        node.notified = true;
+        if self.head == NIL {
+            return None;
+        }
+        let node = self.notify_head();
         let value = node.value.take().expect("waiters taken with take_one carry a value");
         Some((value, node.waker.take()))
     }
@@ -142,31 +178,51 @@ impl<T> WaitList<T> {
     /// Notifies every waiter, in FIFO order, leaving their values in place.
     pub(crate) fn notify_all(&mut self) -> Vec<Waker> {
         let mut wakers = Vec::with_capacity(self.waiting);
-        while let Some(key) = self.head {
-            self.unlink(key);
-            let node = &mut self.nodes[key];
-            node.notified = true;
-            wakers.extend(node.waker.take());
+        while self.head != NIL {
+            wakers.extend(self.notify_head().waker.take());
         }
         wakers
     }
 
     /// The value carried by the first waiter.
     pub(crate) fn first_value(&self) -> Option<&T> {
-        self.nodes[self.head?].value.as_ref()
+        self.nodes.get(self.head as usize)?.value.as_ref()
     }
 
+    /// Takes the first waiter out of line as notified; the line is not empty.
+    #[inline]
+    fn notify_head(&mut self) -> &mut Node<T> {
+        let key = self.head;
+        self.unlink(key);
+        let node = &mut self.nodes[key as usize];
+        node.stage = Stage::Notified;
+        node
+    }
+
+    #[inline]
     fn unlink(&mut self, key: WaitKey) {
-        let (prev, next) = (self.nodes[key].prev.take(), self.nodes[key].next.take());
+        let node = &self.nodes[key as usize];
+        let (prev, next) = (node.prev, node.next);
         match prev {
-            Some(p) => self.nodes[p].next = next,
-            None => self.head = next,
+            NIL => self.head = next,
+            p => self.nodes[p as usize].next = next,
         }
         match next {
-            Some(n) => self.nodes[n].prev = prev,
-            None => self.tail = prev,
+            NIL => self.tail = prev,
+            n => self.nodes[n as usize].prev = prev,
         }
         self.waiting -= 1;
+    }
+
+    /// Frees a node that is out of line, returning the value it held.
+    #[inline]
+    fn release(&mut self, key: WaitKey) -> Option<T> {
+        let node = &mut self.nodes[key as usize];
+        node.stage = Stage::Free;
+        node.waker = None;
+        node.next = self.free;
+        self.free = key;
+        node.value.take()
     }
 }
 

@@ -47,6 +47,7 @@ use crate::runtime::context;
 ///     other.await.unwrap();
 /// });
 /// ```
+#[inline]
 pub fn wake_next(waker: &Waker) {
     if context::with_current(|core| core.wake_next(waker)) != Some(true) {
         waker.wake_by_ref();

@@ -178,6 +178,10 @@ impl RawTask {
         self.header().state.get()
     }
 
+    pub(crate) fn set_state(self, state: u32) {
+        self.header().state.set(state);
+    }
+
     pub(crate) fn has(self, bits: u32) -> bool {
         self.state() & bits != 0
     }
