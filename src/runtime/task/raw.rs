@@ -203,6 +203,7 @@ impl RawTask {
     /// Polls the future. `Ready` means the future is gone and the stage
     /// holds the result (the future's value, or the panic it raised), with
     /// `OUTPUT` set.
+    #[inline]
     pub(crate) fn poll(self, cx: &mut Context<'_>) -> Poll<()> {
         assert!(self.has(FUTURE), "a task was polled without its future");
         // SAFETY: runtime thread; `FUTURE` says the stage holds the future.
