@@ -111,8 +111,10 @@ impl<T> Switch<T> {
     /// never happened. Dropped after, the other end has the value; whatever
     /// it switches back waits for this end's next `recv`.
     pub async fn switch(&self, value: T) -> Result<T, Dead> {
-        self.outbox.put(value).await.map_err(|_| Dead(()))?;
-        self.recv().await
+        if self.outbox.put(value).await.is_err() {
+            return Err(Dead(()));
+        }
+        self.inbox.get().await.map_err(|_| Dead(()))
     }
 
     /// Waits to be switched into, and returns the value sent.

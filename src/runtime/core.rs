@@ -120,7 +120,7 @@ impl Core {
     }
 
     /// Runs one task until it returns `Pending`, finishes or is killed.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn run_task(&self, task: RawTask) {
         // One read and one write of the state on the way in, and again on
         // the way out: this is the path every wake-up takes.
