@@ -110,6 +110,7 @@ impl Core {
     /// Registers a task that returned `Pending` for the first time, so that
     /// shutdown can find it wherever its wakers are.
     fn park_task(&self, task: RawTask) {
+        debug_assert!(!task.has(LINKED), "a task registered twice");
         task.insert(LINKED);
         self.scheduler.live.insert(task);
     }
@@ -122,8 +123,8 @@ impl Core {
     /// Runs one task until it returns `Pending`, finishes or is killed.
     #[inline(always)]
     pub(crate) fn run_task(&self, task: RawTask) {
-        // One read and one write of the state on the way in, and again on
-        // the way out: this is the path every wake-up takes.
+        // The state is read and written once on the way in and once on the
+        // way out of the poll: this is the path every wake-up takes.
         let state = task.state() & !SCHEDULED;
         if state & (FINISHED | KILLED) != 0 {
             task.set_state(state);

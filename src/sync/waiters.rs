@@ -114,6 +114,7 @@ impl<T> WaitList<T> {
     pub(crate) fn poll(&mut self, key: &mut Option<WaitKey>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let Some(k) = *key else { return Poll::Ready(None) };
         let node = &mut self.nodes[k as usize];
+        debug_assert!(node.stage != Stage::Free, "polled a freed waiter");
         if node.stage == Stage::Notified {
             *key = None;
             return Poll::Ready(self.release(k));
@@ -142,7 +143,9 @@ impl<T> WaitList<T> {
     /// Takes a waiter out, for a future dropped mid-wait. Returns whether it
     /// had been notified, and the value its node still held.
     pub(crate) fn remove(&mut self, key: WaitKey) -> (bool, Option<T>) {
-        let notified = self.nodes[key as usize].stage == Stage::Notified;
+        let stage = self.nodes[key as usize].stage;
+        debug_assert!(stage != Stage::Free, "removed a freed waiter");
+        let notified = stage == Stage::Notified;
         if !notified {
             self.unlink(key);
         }
@@ -186,7 +189,10 @@ impl<T> WaitList<T> {
 
     /// The value carried by the first waiter.
     pub(crate) fn first_value(&self) -> Option<&T> {
-        self.nodes.get(self.head as usize)?.value.as_ref()
+        if self.head == NIL {
+            return None;
+        }
+        self.nodes[self.head as usize].value.as_ref()
     }
 
     /// Takes the first waiter out of line as notified; the line is not empty.
@@ -229,4 +235,74 @@ impl<T> WaitList<T> {
 /// Wakes `wakers` in order.
 pub(crate) fn wake_all(wakers: impl IntoIterator<Item = Waker>) {
     wakers.into_iter().for_each(Waker::wake);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::task::{Context, Poll};
+
+    use futures::task::noop_waker;
+
+    use super::WaitList;
+
+    /// Drains the line with `notify_one`, collecting each waiter's value
+    /// through `poll` as its future would.
+    fn drain(list: &mut WaitList<u32>, keys: &mut [Option<u32>]) -> Vec<u32> {
+        let waker = noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut order = Vec::new();
+        while list.notify_one(None).is_ok() {}
+        for key in keys.iter_mut().filter(|k| k.is_some()) {
+            match list.poll(key, &mut cx) {
+                Poll::Ready(Some(v)) => order.push(v),
+                other => panic!("a notified waiter polled {other:?}"),
+            }
+        }
+        order
+    }
+
+    #[test]
+    fn removal_at_head_middle_and_tail_keeps_fifo_order() {
+        let waker = noop_waker();
+        let mut list = WaitList::default();
+        let mut keys: Vec<_> = (0..5).map(|v| Some(list.push(&waker, Some(v)))).collect();
+        for i in [0, 2, 4] {
+            assert_eq!(list.remove(keys[i].take().unwrap()), (false, Some(i as u32)));
+        }
+        assert_eq!(list.len(), 2);
+        assert_eq!(list.first_value(), Some(&1));
+        assert_eq!(drain(&mut list, &mut keys), [1, 3]);
+        assert!(list.is_empty());
+        assert_eq!(list.first_value(), None);
+    }
+
+    #[test]
+    fn freed_nodes_are_reused_and_relinked_in_order() {
+        let waker = noop_waker();
+        let mut list = WaitList::default();
+        let first: Vec<_> = (0..3).map(|v| list.push(&waker, Some(v))).collect();
+        for key in first {
+            list.remove(key);
+        }
+        // The arena does not grow: new waiters take the freed nodes.
+        let mut keys: Vec<_> = (10..13).map(|v| Some(list.push(&waker, Some(v)))).collect();
+        assert_eq!(list.nodes.len(), 3);
+        let taken = list.take_one().map(|(v, _)| v);
+        assert_eq!(taken, Some(10));
+        // A taken waiter is notified with its value gone; its future collects nothing.
+        let mut cx = Context::from_waker(&waker);
+        assert_eq!(list.poll(&mut keys[0], &mut cx), Poll::Ready(None));
+        assert_eq!(drain(&mut list, &mut keys), [11, 12]);
+    }
+
+    #[test]
+    fn a_waiter_dropped_after_notification_gives_back_what_it_was_handed() {
+        let waker = noop_waker();
+        let mut list = WaitList::default();
+        let key = list.push(&waker, None);
+        assert!(list.notify_one(Some(7)).is_ok());
+        assert!(list.is_empty());
+        assert_eq!(list.remove(key), (true, Some(7)));
+        assert_eq!(list.notify_one(Some(8)).unwrap_err(), Some(8));
+    }
 }
