@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The wrk benchmark of examples/hello_http.rs: the same keep-alive "Hello,
+# The wrk benchmark of examples/hello_http/: the same keep-alive "Hello,
 # world!" HTTP/1.1 server on grove, on tokio's current-thread runtime
 # (benches/http/hello_tokio.rs), as thread-per-connection on std::net
 # (benches/http/hello_threads.rs) and, when gevent can be installed, on

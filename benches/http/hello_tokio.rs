@@ -2,19 +2,20 @@
 //! HTTP/1.1 server that answers every request with `Hello, world!` (13
 //! bytes), the tokio row of the `wrk` benchmark (`benches/http.sh`).
 //!
-//! It follows `examples/hello_http.rs` line for line, with tokio's listener,
-//! stream and `spawn` on a current-thread runtime in place of grove's, so
-//! that the two compare like for like. Run it with
+//! It follows `examples/hello_http/main.rs` line for line, with tokio's
+//! listener, stream and `spawn` on a current-thread runtime in place of
+//! grove's, and shares its request handling (`examples/hello_http/conn.rs`),
+//! so that the two compare like for like. Run it with
 //! `cargo run --release --example hello_http_tokio [ADDR]`; the address
 //! defaults to 127.0.0.1:8080.
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-const RESPONSE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\nHello, world!";
-const CLOSING: &[u8] =
-    b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nHello, world!";
-const BAD_REQUEST: &[u8] = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+#[path = "../../examples/hello_http/conn.rs"]
+mod conn;
+
+use conn::Conn;
 
 fn main() -> std::io::Result<()> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
@@ -39,59 +40,16 @@ fn main() -> std::io::Result<()> {
 /// the client closes it or asks to.
 async fn serve(mut stream: TcpStream) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
-    let mut buf = vec![0; 8192];
-    let mut filled = 0;
-    let mut out = Vec::with_capacity(1024);
+    let mut conn = Conn::new();
     loop {
-        let n = stream.read(&mut buf[filled..]).await?;
+        let n = stream.read(conn.spare()).await?;
         if n == 0 {
             return Ok(());
         }
-        filled += n;
-        let mut start = 0;
-        let mut close = false;
-        while !close {
-            let mut headers = [httparse::EMPTY_HEADER; 32];
-            let mut request = httparse::Request::new(&mut headers);
-            match request.parse(&buf[start..filled]) {
-                Ok(httparse::Status::Complete(len)) => {
-                    start += len;
-                    close = wants_close(&request);
-                    out.extend_from_slice(if close { CLOSING } else { RESPONSE });
-                }
-                Ok(httparse::Status::Partial) => break,
-                Err(_) => {
-                    out.extend_from_slice(BAD_REQUEST);
-                    close = true;
-                }
-            }
-        }
-        stream.write_all(&out).await?;
-        out.clear();
+        let (answers, close) = conn.received(n);
+        stream.write_all(answers).await?;
         if close {
             return stream.shutdown().await;
         }
-        buf.copy_within(start..filled, 0);
-        filled -= start;
-        if filled == buf.len() {
-            // A request head larger than the buffer.
-            stream.write_all(BAD_REQUEST).await?;
-            return stream.shutdown().await;
-        }
-    }
-}
-
-/// Whether the request ends the connection: `Connection: close`, or
-/// HTTP/1.0 without `keep-alive`.
-fn wants_close(request: &httparse::Request<'_, '_>) -> bool {
-    let connection = request
-        .headers
-        .iter()
-        .find(|h| h.name.eq_ignore_ascii_case("connection"))
-        .map(|h| h.value.to_ascii_lowercase());
-    match connection.as_deref() {
-        Some(b"close") => true,
-        Some(b"keep-alive") => false,
-        _ => request.version == Some(0),
     }
 }
