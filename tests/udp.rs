@@ -33,10 +33,30 @@ fn send_to_a_name_resolves_it() {
         let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let port = socket.local_addr().unwrap().port();
         let other = UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        other.send_to(b"by name", ("127.0.0.1", port)).await.unwrap();
+        other.send_to(b"by name", ("localhost", port)).await.unwrap();
         let mut buf = [0; 16];
         let (n, from) = socket.recv_from(&mut buf).await.unwrap();
         assert_eq!((&buf[..n], from), (&b"by name"[..], other.local_addr().unwrap()));
+    });
+}
+
+/// Of several addresses, send_to picks one in the socket's own family: an
+/// IPv6 address listed first does not fail an IPv4 socket's send.
+#[test]
+fn send_to_picks_an_address_in_the_sockets_family() {
+    use std::net::SocketAddr;
+    grove::run(async {
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let port = socket.local_addr().unwrap().port();
+        let targets: [SocketAddr; 2] = [
+            format!("[::1]:{port}").parse().unwrap(),
+            format!("127.0.0.1:{port}").parse().unwrap(),
+        ];
+        let other = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        assert_eq!(other.send_to(b"v4", &targets[..]).await.unwrap(), 2);
+        let mut buf = [0; 16];
+        let (n, _) = socket.recv_from(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"v4");
     });
 }
 

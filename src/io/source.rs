@@ -147,8 +147,6 @@ impl<S: Source> Async<S> {
             .ok_or_else(|| io::Error::other("a grove I/O source was used outside the runtime it was registered with"))
     }
 
-    /// Tries `op` until it does not return `WouldBlock`, waiting for the
-    /// reactor in between. See [`read_with`](Async::read_with).
     /// Forgets the read readiness after a read that returned less than it
     /// asked for: the socket's buffer is empty, and more data will raise a
     /// new event, so the usual extra `read` that fails with `WouldBlock`
@@ -159,6 +157,8 @@ impl<S: Source> Async<S> {
         let _ = self.with_reactor(|core| core.reactor.clear_drained(self.key));
     }
 
+    /// Tries `op` until it does not return `WouldBlock`, waiting for the
+    /// reactor in between. See [`read_with`](Async::read_with).
     fn poll_with<R>(
         &self,
         cx: &mut Context<'_>,

@@ -301,12 +301,7 @@ impl AsyncRead for &TcpStream {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         let asked = buf.len();
         let read = self.io.poll_read_with(cx, |mut s| s.read(buf));
-        if let Poll::Ready(Ok(n)) = read {
-            if n > 0 && n < asked {
-                self.io.read_drained();
-            }
-        }
-        read
+        self.note_short_read(read, asked)
     }
 
     fn poll_read_vectored(
@@ -314,7 +309,22 @@ impl AsyncRead for &TcpStream {
         cx: &mut Context<'_>,
         bufs: &mut [io::IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_read_with(cx, |mut s| s.read_vectored(bufs))
+        let asked = bufs.iter().map(|b| b.len()).sum();
+        let read = self.io.poll_read_with(cx, |mut s| s.read_vectored(bufs));
+        self.note_short_read(read, asked)
+    }
+}
+
+impl TcpStream {
+    /// A read that returned data but less than `asked` emptied the socket's
+    /// buffer: its readiness is dropped (see `Async::read_drained`).
+    fn note_short_read(&self, read: Poll<io::Result<usize>>, asked: usize) -> Poll<io::Result<usize>> {
+        if let Poll::Ready(Ok(n)) = read {
+            if n > 0 && n < asked {
+                self.io.read_drained();
+            }
+        }
+        read
     }
 }
 

@@ -66,8 +66,10 @@ impl UdpSocket {
         .await
     }
 
-    /// Sends `buf` as one datagram to `target` (its first address), and
-    /// returns the number of bytes sent.
+    /// Sends `buf` as one datagram to `target`, and returns the number of
+    /// bytes sent. Of the addresses a name resolves to, the first in this
+    /// socket's family (IPv4 or IPv6) is used, so that `"localhost"` works
+    /// from an IPv4 socket whichever family the resolver lists first.
     ///
     /// # Errors
     /// A resolver error, or what `sendto(2)` reports.
@@ -86,8 +88,10 @@ impl UdpSocket {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
-        let target = lookup_host(target).await?[0];
-        self.io.write_with(|s| s.send_to(buf, target)).await
+        let addrs = lookup_host(target).await?;
+        let ipv4 = self.local_addr()?.is_ipv4();
+        let target = addrs.iter().find(|a| a.is_ipv4() == ipv4).unwrap_or(&addrs[0]);
+        self.io.write_with(|s| s.send_to(buf, *target)).await
     }
 
     /// Waits for a datagram, copies it into `buf` (truncating what does not
