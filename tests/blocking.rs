@@ -34,6 +34,18 @@ impl Gate {
     }
 }
 
+/// Occupies the single thread of `pool` with a job held at a gate, and
+/// waits until the thread runs it. Open the gate to let it finish.
+async fn occupy(pool: &ThreadPool) -> (Gate, grove::JoinHandle<()>) {
+    let gate = Gate::default();
+    let blocker = {
+        let gate = gate.clone();
+        pool.spawn(move || gate.wait()).await.unwrap()
+    };
+    eventually("the thread is busy", || pool.busy() == 1).await;
+    (gate, blocker)
+}
+
 /// Polls `done` on the loop until it holds, failing after 10 s.
 async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -141,12 +153,7 @@ fn a_panic_comes_back_as_a_join_error() {
 fn kill_before_start_removes_the_job() {
     grove::run(async {
         let pool = ThreadPool::new(1);
-        let gate = Gate::default();
-        let first = {
-            let gate = gate.clone();
-            pool.spawn(move || gate.wait()).await.unwrap()
-        };
-        eventually("the thread is busy", || pool.busy() == 1).await;
+        let (gate, first) = occupy(&pool).await;
         let ran = Arc::new(AtomicBool::new(false));
         let second = {
             let ran = ran.clone();
@@ -270,9 +277,12 @@ fn idle_threads_exit_after_the_idle_timeout() {
         gate.open();
         grove::joinall(tasks).await;
         eventually("idle threads exit", || pool.threads() == 0).await;
-        // The pool starts threads again on demand.
-        assert_eq!(pool.spawn(|| 1).await.unwrap().await.unwrap(), 1);
+        // The pool starts threads again on demand. The job is held until
+        // the count is read, so the new thread cannot have idled out yet.
+        let (gate, job) = occupy(&pool).await;
         assert_eq!(pool.threads(), 1);
+        gate.open();
+        job.await.unwrap();
     });
 }
 
@@ -280,12 +290,7 @@ fn idle_threads_exit_after_the_idle_timeout() {
 fn spawn_waits_for_room_when_the_queue_is_full() {
     grove::run(async {
         let pool = ThreadPool::builder().max_threads(1).queue_limit(2).build();
-        let gate = Gate::default();
-        let blocker = {
-            let gate = gate.clone();
-            pool.spawn(move || gate.wait()).await.unwrap()
-        };
-        eventually("the thread is busy", || pool.busy() == 1).await;
+        let (gate, blocker) = occupy(&pool).await;
         let queued = [pool.spawn(|| 1).await.unwrap(), pool.spawn(|| 2).await.unwrap()];
         assert_eq!(pool.queued(), 2);
         // A spawn that finds the queue full waits; dropping it queues nothing.
@@ -306,12 +311,7 @@ fn spawn_waits_for_room_when_the_queue_is_full() {
 fn a_cancelled_wait_for_room_passes_the_room_on() {
     grove::run(async {
         let pool = Arc::new(ThreadPool::builder().max_threads(1).queue_limit(1).build());
-        let gate = Gate::default();
-        let blocker = {
-            let gate = gate.clone();
-            pool.spawn(move || gate.wait()).await.unwrap()
-        };
-        eventually("the thread is busy", || pool.busy() == 1).await;
+        let (gate, blocker) = occupy(&pool).await;
         let queued = pool.spawn(|| 0).await.unwrap();
         // Two spawners wait for room; the first gives up once woken.
         let mut first = pool.spawn(|| 1);
@@ -324,7 +324,10 @@ fn a_cancelled_wait_for_room_passes_the_room_on() {
         gate.open();
         eventually("the queue empties", || pool.queued() == 0).await;
         drop(first);
-        assert_eq!(second.await.unwrap(), 2);
+        let second = grove::timeout(Duration::from_secs(10), second)
+            .await
+            .expect("the room was lost: the second spawner was never woken");
+        assert_eq!(second.unwrap(), 2);
         blocker.await.unwrap();
         queued.await.unwrap();
     });
@@ -414,13 +417,8 @@ fn stress_the_waker_handshake() {
 fn dropping_map_takes_its_queued_jobs_back() {
     grove::run(async {
         let pool = ThreadPool::new(1);
-        let gate = Gate::default();
         let ran = Arc::new(AtomicUsize::new(0));
-        let blocker = {
-            let gate = gate.clone();
-            pool.spawn(move || gate.wait()).await.unwrap()
-        };
-        eventually("the thread is busy", || pool.busy() == 1).await;
+        let (gate, blocker) = occupy(&pool).await;
         let counted = ran.clone();
         let mut map = Box::pin(pool.map(0..5, move |_| {
             counted.fetch_add(1, Ordering::SeqCst);
@@ -441,13 +439,8 @@ fn dropping_map_takes_its_queued_jobs_back() {
 fn dropping_imap_unordered_takes_its_queued_jobs_back() {
     grove::run(async {
         let pool = ThreadPool::new(1);
-        let gate = Gate::default();
         let ran = Arc::new(AtomicUsize::new(0));
-        let blocker = {
-            let gate = gate.clone();
-            pool.spawn(move || gate.wait()).await.unwrap()
-        };
-        eventually("the thread is busy", || pool.busy() == 1).await;
+        let (gate, blocker) = occupy(&pool).await;
         let counted = ran.clone();
         let mut results = pool.imap_unordered(0..5, move |_| {
             counted.fetch_add(1, Ordering::SeqCst);
@@ -487,5 +480,104 @@ fn a_dropped_join_leaves_the_other_joiners_intact() {
             .await
             .expect("the remaining joiner was never woken")
             .unwrap();
+    });
+}
+
+#[test]
+#[should_panic(expected = "NUL")]
+fn a_thread_name_with_a_nul_byte_is_refused_by_the_builder() {
+    ThreadPool::builder().thread_name("bad\0name");
+}
+
+/// Killing a `spawn_blocking` task before a thread takes its job takes the
+/// job out of the queue: it never runs, and the pool goes on working.
+#[test]
+fn killing_a_queued_spawn_blocking_job_takes_it_back() {
+    let rt = Runtime::builder().blocking_threads(1).build().unwrap();
+    rt.block_on(async {
+        let (gate, started) = (Gate::default(), Arc::new(AtomicBool::new(false)));
+        let blocker = {
+            let (gate, started) = (gate.clone(), started.clone());
+            spawn_blocking(move || {
+                started.store(true, Ordering::SeqCst);
+                gate.wait();
+            })
+        };
+        eventually("the thread runs the blocker", || started.load(Ordering::SeqCst)).await;
+        let ran = Arc::new(AtomicBool::new(false));
+        let queued = {
+            let ran = ran.clone();
+            spawn_blocking(move || ran.store(true, Ordering::SeqCst))
+        };
+        queued.kill();
+        assert!(queued.await.unwrap_err().is_killed());
+        gate.open();
+        blocker.await.unwrap();
+        assert_eq!(spawn_blocking(|| 7).await.unwrap(), 7);
+        assert!(!ran.load(Ordering::SeqCst), "a killed, queued job ran");
+    });
+}
+
+/// Kills raced against pool threads taking jobs, many times over: a job
+/// runs at most once, every job whose task completes ran exactly once, and
+/// the pool drains (a lost job or wake-up hangs `join`, which times out).
+#[test]
+fn stress_kills_racing_the_pool_threads() {
+    for _ in 0..200 {
+        grove::run(async {
+            let pool = ThreadPool::new(2);
+            let runs: Arc<Vec<AtomicUsize>> = Arc::new((0..20).map(|_| AtomicUsize::new(0)).collect());
+            let mut tasks = Vec::new();
+            for i in 0..20 {
+                let runs = runs.clone();
+                tasks.push(
+                    pool.spawn(move || runs[i].fetch_add(1, Ordering::SeqCst))
+                        .await
+                        .unwrap(),
+                );
+            }
+            for task in tasks.iter().step_by(2) {
+                task.kill();
+            }
+            for (i, result) in grove::joinall(tasks).await.into_iter().enumerate() {
+                let ran = runs[i].load(Ordering::SeqCst);
+                match result {
+                    Ok(_) => assert_eq!(ran, 1, "job {i} completed"),
+                    Err(e) => assert!(e.is_killed() && ran <= 1, "job {i}: {e}, ran {ran} times"),
+                }
+            }
+            grove::timeout(Duration::from_secs(10), pool.join())
+                .await
+                .expect("the pool never drained");
+            assert_eq!(pool.queued(), 0);
+        });
+    }
+}
+
+/// A name lookup dropped while it waits for a pool thread leaves nothing
+/// behind: the pool still serves jobs and lookups afterwards.
+#[test]
+fn a_lookup_dropped_while_queued_leaves_the_pool_working() {
+    let rt = Runtime::builder().blocking_threads(1).build().unwrap();
+    rt.block_on(async {
+        let (gate, started) = (Gate::default(), Arc::new(AtomicBool::new(false)));
+        let blocker = {
+            let (gate, started) = (gate.clone(), started.clone());
+            spawn_blocking(move || {
+                started.store(true, Ordering::SeqCst);
+                gate.wait();
+            })
+        };
+        eventually("the thread runs the blocker", || started.load(Ordering::SeqCst)).await;
+        let gave_up = grove::timeout(Duration::from_millis(10), grove::net::lookup_host("localhost:80")).await;
+        assert!(gave_up.is_err(), "the lookup cannot run while the only thread is held");
+        gate.open();
+        blocker.await.unwrap();
+        let addrs = grove::net::lookup_host("localhost:80").await.unwrap();
+        assert!(
+            addrs.iter().all(|a| a.port() == 80 && a.ip().is_loopback()),
+            "{addrs:?}"
+        );
+        assert_eq!(spawn_blocking(|| 7).await.unwrap(), 7);
     });
 }

@@ -113,6 +113,11 @@ impl Builder {
     /// The name of the pool's threads, as panic messages and debuggers show
     /// it.
     ///
+    /// # Panics
+    /// If `name` contains a NUL byte, which no OS thread name can hold. (The
+    /// check is here rather than where a thread starts, inside some task's
+    /// `spawn`.)
+    ///
     /// # Examples
     ///
     /// ```
@@ -120,7 +125,12 @@ impl Builder {
     /// # drop(pool);
     /// ```
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
-        self.config.name = name.into();
+        let name = name.into();
+        assert!(
+            !name.contains('\0'),
+            "a thread name cannot contain a NUL byte: {name:?}"
+        );
+        self.config.name = name;
         self
     }
 

@@ -6,6 +6,7 @@
 //! waker reaches the loop through the runtime's inject queue and wakes the
 //! poller at once.
 
+use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 use std::thread;
@@ -13,7 +14,7 @@ use std::thread;
 use futures::channel::oneshot;
 
 use super::shared::{Job, Shared};
-use crate::task::JoinHandle;
+use crate::task::{JoinHandle, Refused};
 
 /// Where a job's result arrives.
 pub(super) type Outcome<T> = oneshot::Receiver<thread::Result<T>>;
@@ -48,14 +49,12 @@ pub(super) fn receive<T: Send + 'static>(shared: Arc<Shared>, seq: u64, outcome:
             // it on the pool thread, and resume_unwind does not print again.
             Ok(Err(payload)) => resume_unwind(payload),
             // Only when no thread could be started for a queued job.
-            Err(oneshot::Canceled) => resume_unwind(Box::new(NOT_RUN)),
+            Err(oneshot::Canceled) => resume_unwind(Box::new(Refused(io::Error::other(
+                "the thread pool dropped this job unrun: the OS refused its threads",
+            )))),
         }
     })
 }
-
-/// The panic payload of a job the pool dropped unrun because the OS would
-/// not start a thread for it.
-const NOT_RUN: &str = "the thread pool could not start a thread to run this job";
 
 /// Takes a job back out of the queue when its task is dropped first.
 struct Queued {

@@ -49,7 +49,7 @@ pub use pool::{Join, Spawn, ThreadPool};
 pub(crate) use shared::SPIN;
 
 use crate::runtime::context;
-use crate::task::JoinHandle;
+use crate::task::{JoinHandle, Refused};
 
 /// The default number of threads of a runtime's own pool; see
 /// [`runtime::Builder::blocking_threads`](crate::runtime::Builder::blocking_threads).
@@ -64,12 +64,19 @@ pub(crate) const DEFAULT_THREADS: usize = 64;
 /// its queue is unbounded, so `spawn_blocking` never waits. For a bounded
 /// queue, whose `spawn` waits for room, use a [`ThreadPool`].
 ///
-/// Killing the task before a thread starts `f` takes `f` out of the queue;
-/// once `f` runs it finishes, and its result is dropped. Dropping the
-/// runtime waits for running jobs.
+/// Dropping the runtime waits for running jobs.
 ///
 /// If the pool has no thread and the OS refuses to start one, the task
-/// fails with a `JoinError` whose panic payload is that [`SpawnError`].
+/// fails with a `JoinError` for which
+/// [`is_refused`](crate::JoinError::is_refused) is true, and whose source
+/// is the OS's error.
+///
+/// # Cancel safety
+///
+/// Dropping the `JoinHandle` detaches the job: it still runs. Killing the
+/// task ([`JoinHandle::kill`](crate::JoinHandle::kill)) before a thread
+/// starts `f` takes `f` out of the queue, so it never runs; once `f` runs
+/// it finishes, and its result is dropped.
 ///
 /// # Panics
 /// If there is no grove runtime on this thread.
@@ -99,9 +106,10 @@ where
     }
 }
 
-/// The task of a job the pool could not take: it fails with the error.
+/// The task of a job the pool could not take: it fails with the error,
+/// as a refusal ([`JoinError::is_refused`](crate::JoinError::is_refused)).
 async fn refused<T>(e: SpawnError) -> T {
-    resume_unwind(Box::new(e))
+    resume_unwind(Box::new(Refused(e.into())))
 }
 
 /// A runtime's own pool, started on the first [`spawn_blocking`].

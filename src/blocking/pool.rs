@@ -171,6 +171,14 @@ impl ThreadPool {
     /// Runs `f` on every item, at most [`max_threads`](ThreadPool::max_threads)
     /// at once, and yields each result as soon as it is ready.
     ///
+    /// # Cancel safety
+    ///
+    /// Dropping the stream, or a `next()` on it, loses no result that was
+    /// already yielded. Dropping the stream kills the tasks of its jobs:
+    /// those still queued leave the queue and never run, those running
+    /// finish and their results are dropped, and items not yet handed to
+    /// the pool are never taken from the iterator.
+    ///
     /// # Examples
     ///
     /// ```

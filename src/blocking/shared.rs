@@ -179,7 +179,10 @@ impl Shared {
             Vec::new()
         };
         self.publish(&state);
-        let wakers = state.drained_wakers();
+        // The queue has room again: spawners waiting for it (on other
+        // threads) retry, and meet the refusal themselves if it lasts.
+        let mut wakers = state.drained_wakers();
+        wakers.extend(state.room.notify_all());
         drop(state);
         drop((job, orphans));
         wake_all(wakers);

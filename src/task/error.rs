@@ -2,11 +2,13 @@
 
 use std::any::Any;
 use std::fmt;
+use std::io;
 use std::sync::Mutex;
 
 use super::TaskId;
 
-/// A task was killed, or it panicked.
+/// A task was killed, it panicked, or it never ran because the runtime
+/// could not start what it needed (a thread for a blocking job).
 ///
 /// # Examples
 ///
@@ -28,7 +30,14 @@ enum Cause {
     /// The payload is behind a mutex only so that `JoinError` is `Sync`,
     /// as error types are expected to be.
     Panic(Mutex<Box<dyn Any + Send + 'static>>),
+    Refused(io::Error),
 }
+
+/// Ends a task with a refusal rather than a panic: a task unwinds with
+/// this payload, and [`JoinError::panic`] turns it into
+/// [`Cause::Refused`]. Only grove raises it.
+#[cfg_attr(not(feature = "blocking"), allow(dead_code))]
+pub(crate) struct Refused(pub(crate) io::Error);
 
 impl JoinError {
     pub(crate) fn killed(id: TaskId) -> JoinError {
@@ -39,10 +48,11 @@ impl JoinError {
     }
 
     pub(crate) fn panic(id: TaskId, payload: Box<dyn Any + Send + 'static>) -> JoinError {
-        JoinError {
-            id,
-            cause: Cause::Panic(Mutex::new(payload)),
-        }
+        let cause = match payload.downcast::<Refused>() {
+            Ok(refused) => Cause::Refused(refused.0),
+            Err(payload) => Cause::Panic(Mutex::new(payload)),
+        };
+        JoinError { id, cause }
     }
 
     /// Whether the task was killed.
@@ -74,6 +84,24 @@ impl JoinError {
         matches!(self.cause, Cause::Panic(_))
     }
 
+    /// Whether the task never ran because the runtime could not start what
+    /// it needed: a [`spawn_blocking`](crate::spawn_blocking) job (or a
+    /// [`ThreadPool`](crate::blocking::ThreadPool) job queued meanwhile)
+    /// whose pool had no thread and was refused one by the OS. The OS's
+    /// error is the error's [`source`](std::error::Error::source).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let err = grove::spawn(async { panic!("boom") }).await.unwrap_err();
+    ///     assert!(!err.is_refused());
+    /// });
+    /// ```
+    pub fn is_refused(&self) -> bool {
+        matches!(self.cause, Cause::Refused(_))
+    }
+
     /// The id of the task that failed.
     ///
     /// # Examples
@@ -94,7 +122,7 @@ impl JoinError {
     /// `std::panic::resume_unwind`.
     ///
     /// # Panics
-    /// If the task was killed rather than panicking; see
+    /// If the task was killed or refused rather than panicking; see
     /// [`try_into_panic`](JoinError::try_into_panic).
     ///
     /// # Examples
@@ -114,10 +142,11 @@ impl JoinError {
         }
     }
 
-    /// The panic's payload, or the error itself if the task was killed.
+    /// The panic's payload, or the error itself if the task was killed or
+    /// refused.
     ///
     /// # Errors
-    /// Gives `self` back if the task was killed.
+    /// Gives `self` back if the task did not panic.
     ///
     /// # Examples
     ///
@@ -131,40 +160,78 @@ impl JoinError {
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.cause {
             Cause::Panic(payload) => Ok(payload.into_inner().unwrap_or_else(|e| e.into_inner())),
-            Cause::Killed => Err(self),
+            Cause::Killed | Cause::Refused(_) => Err(self),
         }
     }
+}
 
-    /// The panic's message, when the payload is a string.
-    fn panic_message(&self) -> Option<String> {
-        let Cause::Panic(payload) = &self.cause else {
-            return None;
-        };
-        let payload = payload.lock().unwrap_or_else(|e| e.into_inner());
-        let text = payload
-            .downcast_ref::<&str>()
-            .copied()
-            .or_else(|| payload.downcast_ref::<String>().map(|s| &s[..]));
-        Some(text.unwrap_or("a non-string payload").to_owned())
-    }
+/// A panic's message, when its payload is a string.
+fn panic_message(payload: &Mutex<Box<dyn Any + Send + 'static>>) -> String {
+    let payload = payload.lock().unwrap_or_else(|e| e.into_inner());
+    let text = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(|s| &s[..]));
+    text.unwrap_or("a non-string payload").to_owned()
 }
 
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.panic_message() {
-            None => write!(f, "task {} was killed", self.id),
-            Some(message) => write!(f, "task {} panicked: {message}", self.id),
+        match &self.cause {
+            Cause::Killed => write!(f, "task {} was killed", self.id),
+            Cause::Panic(payload) => write!(f, "task {} panicked: {}", self.id, panic_message(payload)),
+            Cause::Refused(e) => write!(f, "task {} never ran: {e}", self.id),
         }
     }
 }
 
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.panic_message() {
-            None => f.debug_tuple("Killed").field(&self.id).finish(),
-            Some(message) => f.debug_tuple("Panic").field(&self.id).field(&message).finish(),
+        match &self.cause {
+            Cause::Killed => f.debug_tuple("Killed").field(&self.id).finish(),
+            Cause::Panic(payload) => f
+                .debug_tuple("Panic")
+                .field(&self.id)
+                .field(&panic_message(payload))
+                .finish(),
+            Cause::Refused(e) => f.debug_tuple("Refused").field(&self.id).field(e).finish(),
         }
     }
 }
 
-impl std::error::Error for JoinError {}
+impl std::error::Error for JoinError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.cause {
+            Cause::Refused(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+    use std::io;
+
+    use super::{JoinError, Refused};
+    use crate::task::TaskId;
+
+    #[test]
+    fn a_refusal_payload_becomes_a_refused_error_not_a_panic() {
+        let id = TaskId::next();
+        let err = JoinError::panic(id, Box::new(Refused(io::Error::other("no threads"))));
+        assert!(err.is_refused());
+        assert!(!err.is_panic() && !err.is_killed());
+        assert_eq!(err.source().unwrap().to_string(), "no threads");
+        assert_eq!(err.to_string(), format!("task {id} never ran: no threads"));
+        assert!(err.try_into_panic().is_err());
+    }
+
+    #[test]
+    fn any_other_payload_stays_a_panic() {
+        let err = JoinError::panic(TaskId::next(), Box::new("boom"));
+        assert!(err.is_panic() && !err.is_refused());
+        assert!(err.source().is_none());
+        assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
+    }
+}

@@ -36,6 +36,8 @@ use std::time::Duration;
 pub use builder::Builder;
 pub use current::{Task, current, try_current};
 pub use error::JoinError;
+#[cfg(feature = "blocking")]
+pub(crate) use error::Refused;
 pub use handoff::wake_next;
 pub use id::TaskId;
 pub use join::JoinHandle;
