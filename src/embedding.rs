@@ -54,7 +54,7 @@
 //!
 //! ## An HTTP stack: hyper
 //!
-//! With the cargo feature `hyper`, [`compat::hyper`](crate::compat) gives
+//! With the cargo feature `hyper`, [`compat::hyper`](crate::compat::hyper) gives
 //! hyper 1.x an executor (`GroveExecutor`, for `Send` and `!Send` futures
 //! alike), a timer (`GroveTimer`) and an adapter from futures-io to hyper's
 //! I/O traits (`HyperIo`). A server and a client in one runtime:

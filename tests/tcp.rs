@@ -362,3 +362,37 @@ fn a_read_dropped_mid_wait_loses_no_data() {
         assert_eq!(got.unwrap(), b"kept");
     });
 }
+
+/// A write dropped while it waits for room in a full socket buffer moved
+/// nothing: the peer gets exactly the bytes of the writes that completed,
+/// and the stream goes on working.
+#[test]
+fn a_write_dropped_mid_wait_writes_nothing() {
+    use futures::FutureExt;
+    grove::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        let chunk = vec![1u8; 64 * 1024];
+        let mut written = 0;
+        // Write until a write has to wait; that one is dropped mid-wait.
+        while let Some(n) = client.write(&chunk).now_or_never() {
+            written += n.unwrap();
+            assert!(written < 1 << 30, "the socket buffer never filled");
+        }
+        let reader = grove::spawn(async move {
+            let mut got = Vec::new();
+            server.read_to_end(&mut got).await.unwrap();
+            got
+        });
+        client.write_all(b"end").await.unwrap();
+        client.close().await.unwrap();
+        let got = grove::timeout(Duration::from_secs(10), reader)
+            .await
+            .expect("the stream stalled")
+            .unwrap();
+        assert_eq!(got.len(), written + 3);
+        assert!(got[..written].iter().all(|&b| b == 1));
+        assert_eq!(&got[written..], b"end");
+    });
+}

@@ -68,7 +68,11 @@ fn a_connected_socket_learns_of_a_closed_port() {
         socket.connect(closed).await.unwrap();
         socket.send(b"anyone?").await.unwrap();
         let mut buf = [0; 16];
-        let err = socket.recv(&mut buf).await.unwrap_err();
+        // Should a parallel test take the freed port, recv would wait.
+        let err = grove::timeout(std::time::Duration::from_secs(10), socket.recv(&mut buf))
+            .await
+            .expect("no ICMP refusal came back")
+            .unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
     });
 }

@@ -1,5 +1,53 @@
 //! hyper 1.x on grove: an executor, a timer and an I/O adapter, behind the
 //! cargo feature `hyper`.
+//!
+//! # Examples
+//!
+//! A `!Send` service answering one HTTP/1.1 request on grove:
+//!
+//! ```
+//! use std::convert::Infallible;
+//! use std::rc::Rc;
+//!
+//! use grove::compat::hyper::HyperIo;
+//! use grove::net::{TcpListener, TcpStream};
+//! use http_body_util::{BodyExt, Empty, Full};
+//! use hyper::body::Bytes;
+//!
+//! grove::run(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await?;
+//!     let addr = listener.local_addr()?;
+//!     let greeting = Rc::new("hello"); // not Send, and no LocalSet needed
+//!     let server = grove::spawn(async move {
+//!         let (stream, _) = listener.accept().await?;
+//!         let service = hyper::service::service_fn(move |_request| {
+//!             let greeting = greeting.clone();
+//!             async move { Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(*greeting)))) }
+//!         });
+//!         hyper::server::conn::http1::Builder::new()
+//!             .serve_connection(HyperIo::new(stream), service)
+//!             .await
+//!             .map_err(std::io::Error::other)
+//!     });
+//!     let stream = TcpStream::connect(addr).await?;
+//!     let (mut sender, connection) = hyper::client::conn::http1::handshake(HyperIo::new(stream))
+//!         .await
+//!         .map_err(std::io::Error::other)?;
+//!     let driver = grove::spawn(connection);
+//!     let request = hyper::Request::get("/")
+//!         .header("host", "localhost")
+//!         .body(Empty::<Bytes>::new())
+//!         .unwrap();
+//!     let response = sender.send_request(request).await.map_err(std::io::Error::other)?;
+//!     let body = response.into_body().collect().await.map_err(std::io::Error::other)?;
+//!     assert_eq!(body.to_bytes(), "hello");
+//!     drop(sender);
+//!     driver.await.unwrap().map_err(std::io::Error::other)?;
+//!     server.await.unwrap()?;
+//!     Ok::<(), std::io::Error>(())
+//! })?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 use std::future::Future;
 use std::io;
@@ -87,6 +135,12 @@ pin_project! {
     /// Adapts any futures-io stream, a [`TcpStream`](crate::net::TcpStream)
     /// for one, to hyper's [`Read`](hyper::rt::Read) and
     /// [`Write`](hyper::rt::Write).
+    ///
+    /// # Cancel safety
+    ///
+    /// hyper drives it by polling, not through futures: a read or write
+    /// poll that returns `Pending` moved no bytes. Reads go through an
+    /// 8 KiB stack buffer, so a read poll never hands hyper more than that.
     ///
     /// # Examples
     ///
@@ -182,14 +236,6 @@ impl<T: AsyncRead> hyper::rt::Read for HyperIo<T> {
 impl<T: AsyncWrite> hyper::rt::Write for HyperIo<T> {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.project().inner.poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.project().inner.poll_write_vectored(cx, bufs)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -113,7 +113,9 @@ impl<T: Sealed + ?Sized> Sealed for &T {
 }
 
 /// Resolves `addr` to socket addresses, running the system resolver off
-/// the loop when `addr` holds a name.
+/// the loop when `addr` holds a name: on the runtime's blocking pool, or,
+/// without the `blocking` feature, on a thread started for each lookup
+/// (so a burst of lookups is a burst of threads there).
 ///
 /// # Errors
 /// What the resolver reports for a name it cannot resolve, or an
@@ -125,7 +127,8 @@ impl<T: Sealed + ?Sized> Sealed for &T {
 /// # Cancel safety
 /// Dropping the future abandons the lookup: one not yet started leaves the
 /// blocking pool's queue, and the result of one already running is dropped
-/// when it comes.
+/// when it comes. (Without the `blocking` feature, its thread finishes the
+/// lookup and drops the result.)
 ///
 /// # Examples
 ///

@@ -308,6 +308,12 @@ impl fmt::Debug for TcpListener {
 
 /// The stream of [`TcpListener::incoming`].
 ///
+/// # Cancel safety
+///
+/// As [`accept`](TcpListener::accept): a `next()` dropped before it
+/// completes accepted nothing, and the connection waits in the backlog for
+/// the next accept.
+///
 /// # Examples
 ///
 /// ```

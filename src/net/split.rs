@@ -13,6 +13,10 @@ pub(super) fn split(stream: TcpStream) -> (ReadHalf, WriteHalf) {
 /// The reading half of a [`TcpStream`], from
 /// [`into_split`](TcpStream::into_split).
 ///
+/// # Cancel safety
+///
+/// As for [`TcpStream`]: a `read` dropped before it completes took no bytes.
+///
 /// # Examples
 ///
 /// ```
@@ -36,6 +40,11 @@ pub struct ReadHalf(Rc<TcpStream>);
 /// The writing half of a [`TcpStream`], from
 /// [`into_split`](TcpStream::into_split). Closing it shuts down the
 /// connection's writing half.
+///
+/// # Cancel safety
+///
+/// As for [`TcpStream`]: a `write` dropped before it completes wrote
+/// nothing.
 ///
 /// # Examples
 ///

@@ -23,6 +23,16 @@ use crate::io::Async;
 /// [`into_split`](TcpStream::into_split) gives halves that two tasks can
 /// own.
 ///
+/// # Cancel safety
+///
+/// A `read` or `write` future (from `AsyncReadExt`/`AsyncWriteExt`)
+/// dropped before it completes moved no bytes: data that arrives
+/// afterwards goes to the next read, and a write that waited for room wrote
+/// nothing. Futures made of several calls, such as `read_exact` and
+/// `write_all`, may have moved part of their data when dropped, as on any
+/// futures-io stream. The same holds for `&TcpStream` and the halves of
+/// [`into_split`](TcpStream::into_split).
+///
 /// # Examples
 ///
 /// ```
