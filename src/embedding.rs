@@ -9,8 +9,9 @@
 //!
 //! A [`Runtime`](crate::Runtime) and its tasks stay on the thread that
 //! created it: that is what lets tasks hold `Rc`, `RefCell` and other
-//! `!Send` state, and what makes a task switch a plain function call with
-//! no atomic operation. So `Runtime`, [`JoinHandle`](crate::JoinHandle),
+//! `!Send` state, and what makes a task switch a plain function call that
+//! touches no atomic task state (only wakers' reference counts are
+//! atomic, as wakers may cross threads). So `Runtime`, [`JoinHandle`](crate::JoinHandle),
 //! [`LocalSpawner`](crate::compat::LocalSpawner), the `sync` and `queue`
 //! types and the sockets are `!Send`, or only usable on their runtime.
 //!

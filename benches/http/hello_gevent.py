@@ -2,7 +2,7 @@
 
 A keep-alive HTTP/1.1 server that answers every request with `Hello, world!`
 (13 bytes): the gevent row of the `wrk` benchmark (`benches/http.sh`). It
-follows `examples/hello_http.rs`: one greenlet per connection, pipelined
+follows `examples/hello_http/`: one greenlet per connection, pipelined
 requests answered in one write, `Connection: close` and HTTP/1.0 honoured,
 400 on a malformed request or a request head over 8192 bytes.
 
