@@ -144,7 +144,7 @@ fn a_panic_comes_back_as_a_join_error() {
         let err = spawn_blocking(|| panic!("in the pool")).await.unwrap_err();
         assert!(err.is_panic());
         assert_eq!(util::panic_message(&*err.into_panic()), "in the pool");
-        // The thread survives the panic and runs the next job.
+        // The pool survives the panic and runs the next job.
         assert_eq!(spawn_blocking(|| 5).await.unwrap(), 5);
     });
 }
@@ -411,6 +411,23 @@ fn stress_the_waker_handshake() {
     }
 }
 
+/// Drops `pending`, which holds the five jobs queued behind `occupy`'s,
+/// then lets the pool run: the jobs must have left the queue unrun.
+async fn drop_and_check_none_ran(
+    pool: &ThreadPool,
+    pending: impl Sized,
+    (gate, blocker): (Gate, grove::JoinHandle<()>),
+    ran: &AtomicUsize,
+) {
+    assert_eq!(pool.queued(), 5);
+    drop(pending);
+    eventually("the jobs leave the queue", || pool.queued() == 0).await;
+    gate.open();
+    blocker.await.unwrap();
+    pool.join().await;
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+}
+
 /// Dropping `map` mid-way kills the tasks of its jobs: those still queued
 /// leave the queue and never run.
 #[test]
@@ -424,13 +441,7 @@ fn dropping_map_takes_its_queued_jobs_back() {
             counted.fetch_add(1, Ordering::SeqCst);
         }));
         assert!((&mut map).now_or_never().is_none());
-        assert_eq!(pool.queued(), 5);
-        drop(map);
-        eventually("the jobs leave the queue", || pool.queued() == 0).await;
-        gate.open();
-        blocker.await.unwrap();
-        pool.join().await;
-        assert_eq!(ran.load(Ordering::SeqCst), 0);
+        drop_and_check_none_ran(&pool, map, (gate, blocker), &ran).await;
     });
 }
 
@@ -446,13 +457,7 @@ fn dropping_imap_unordered_takes_its_queued_jobs_back() {
             counted.fetch_add(1, Ordering::SeqCst);
         });
         assert!(results.next().now_or_never().is_none());
-        assert_eq!(pool.queued(), 5);
-        drop(results);
-        eventually("the jobs leave the queue", || pool.queued() == 0).await;
-        gate.open();
-        blocker.await.unwrap();
-        pool.join().await;
-        assert_eq!(ran.load(Ordering::SeqCst), 0);
+        drop_and_check_none_ran(&pool, results, (gate, blocker), &ran).await;
     });
 }
 

@@ -145,8 +145,8 @@ fn writing_to_a_closed_peer_is_an_error() {
 }
 
 /// A task waits to read, is killed, and a new socket takes its reactor
-/// slot: data for the new socket goes to the new reader only, and the old
-/// socket's traffic wakes nobody, over many rounds.
+/// slot: over many rounds, the new reader gets exactly its own socket's
+/// data, with the old peer's traffic sent just before it.
 #[test]
 fn a_reused_slot_never_wakes_the_killed_reader() {
     grove::run(async {

@@ -28,7 +28,9 @@ use crate::task::JoinHandle;
 ///
 /// Dropping the pool closes it, lets queued and running jobs finish, and
 /// joins its threads, blocking the caller meanwhile. Killing a job's task
-/// first takes the job out of the queue.
+/// first takes the job out of the queue. In a task, await
+/// [`join`](ThreadPool::join) before dropping a pool that may still have
+/// work, so that the drop does not stall the other tasks.
 ///
 /// # Examples
 ///
