@@ -9,7 +9,7 @@ use futures::{Sink, Stream};
 
 use super::error::{Closed, Empty, Full, TaskDoneError};
 use super::order::{Buffer, Fifo, Lifo, Order, Priority, Rendezvous};
-use super::state::{self, Shared, State, wake_receiver};
+use super::state::{self, Shared, State};
 use crate::sync::waiters::{WaitKey, wake_all};
 
 /// A queue of items between tasks, served in order `O`: gevent's `Queue`,
@@ -266,7 +266,7 @@ impl<T, O: Order<T>> QueueOf<T, O> {
     /// ```
     pub fn try_put(&self, item: T) -> Result<(), Full<T>> {
         let waker = self.shared.borrow_mut().try_put(item).map_err(Full)?;
-        wake_receiver::<T, O>(waker);
+        wake_all(waker);
         Ok(())
     }
 
@@ -285,9 +285,7 @@ impl<T, O: Order<T>> QueueOf<T, O> {
     /// ```
     pub fn try_get(&self) -> Result<T, Empty> {
         let (item, waker) = self.shared.borrow_mut().try_get().ok_or(Empty)?;
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        wake_all(waker);
         Ok(item)
     }
 

@@ -21,7 +21,8 @@ pub(crate) struct State<T, O: Order<T>> {
     pub(crate) buf: O::Buffer,
     /// `None`: unbounded. `Some(0)`: a rendezvous.
     pub(crate) capacity: Option<usize>,
-    /// Tasks waiting for an item; an item may be handed to their node.
+    /// Tasks waiting for an item; an item may be handed to their node. For a
+    /// rendezvous, the getter served runs next (a handoff).
     pub(crate) getters: WaitList<T>,
     /// Tasks waiting for room; each node carries the item to put.
     pub(crate) putters: WaitList<T>,
@@ -38,7 +39,7 @@ impl<T, O: Order<T>> State<T, O> {
         Rc::new(RefCell::new(State {
             buf: O::Buffer::default(),
             capacity,
-            getters: WaitList::default(),
+            getters: WaitList::new(O::HANDOFF),
             putters: WaitList::default(),
             closed: false,
             unfinished: 0,
@@ -114,19 +115,6 @@ impl<T, O: Order<T>> State<T, O> {
     }
 }
 
-/// Wakes a waker that an item was handed to; for a rendezvous, so that its
-/// task runs next.
-#[inline]
-pub(crate) fn wake_receiver<T, O: Order<T>>(waker: Option<Waker>) {
-    if let Some(waker) = waker {
-        if O::HANDOFF {
-            crate::task::wake_next(&waker);
-        } else {
-            waker.wake();
-        }
-    }
-}
-
 /// Polls a get whose place in line is `key`.
 #[inline]
 pub(crate) fn poll_get<T, O: Order<T>>(
@@ -145,9 +133,7 @@ pub(crate) fn poll_get<T, O: Order<T>>(
     }
     if let Some((item, waker)) = state.try_get() {
         drop(state);
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        wake_all(waker);
         return Poll::Ready(Ok(item));
     }
     if state.closed {
@@ -166,7 +152,7 @@ pub(crate) fn cancel_get<T, O: Order<T>>(shared: &Shared<T, O>, key: WaitKey) {
             _ => None,
         }
     };
-    wake_receiver::<T, O>(waker);
+    wake_all(waker);
 }
 
 /// Polls a put of `item` (taken on the first poll) whose place in line is
@@ -192,7 +178,7 @@ pub(crate) fn poll_put<T, O: Order<T>>(
     match state.try_put(value) {
         Ok(waker) => {
             drop(state);
-            wake_receiver::<T, O>(waker);
+            wake_all(waker);
             Poll::Ready(Ok(()))
         }
         Err(value) if state.closed => Poll::Ready(Err(Closed(value))),

@@ -3,6 +3,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::ptr;
+use std::task::Waker;
 
 use super::core::Core;
 
@@ -29,6 +30,15 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
     // The runtime is `!Send`, so it cannot be freed on another thread, and
     // it cannot be dropped while one of its own methods is on the stack.
     (!core.is_null()).then(|| f(unsafe { &*core }))
+}
+
+/// Schedules whoever `waker` wakes, if it is a task of the current runtime
+/// or its `block_on` future; with `next`, ahead of the tasks already queued
+/// (a handoff). Returns `false`, doing nothing, for any other waker. The
+/// waker is only looked at, so no reference count changes hands.
+#[inline(always)]
+pub(crate) fn wake_here(waker: &Waker, next: bool) -> bool {
+    with_current(|core| core.wake_here(waker, next)) == Some(true)
 }
 
 /// Runs `f` on the current runtime's core.

@@ -280,26 +280,38 @@ impl Core {
         timeout
     }
 
-    /// Schedules whoever `waker` wakes to run next, if it is a task of this
-    /// runtime or its `block_on` future. Returns `false` for other wakers.
-    #[inline]
-    pub(crate) fn wake_next(&self, waker: &Waker) -> bool {
-        if let Some(task) = waker::task_of(waker) {
-            if self.is(task.header().runtime) {
-                self.scheduler.schedule_next(task);
-                return true;
+    /// Schedules whoever `waker` wakes (to run next, with `next`), if it is
+    /// a task of this runtime or its `block_on` future. Returns `false` for
+    /// other wakers.
+    #[inline(always)]
+    pub(crate) fn wake_here(&self, waker: &Waker, next: bool) -> bool {
+        match waker::task_of(waker) {
+            Some(task) if self.is(task.header().runtime) => {
+                if next {
+                    self.scheduler.schedule_next(task);
+                } else {
+                    self.scheduler.schedule(task);
+                }
+                true
             }
+            Some(_) => false,
+            None => self.wake_main_here(waker, next),
         }
-        if self
+    }
+
+    /// The rarer half of [`wake_here`](Core::wake_here): `waker` is not a
+    /// task waker, but it may be the `block_on` future's.
+    #[inline(never)]
+    fn wake_main_here(&self, waker: &Waker, next: bool) -> bool {
+        let is_main = self
             .main_waker
             .borrow()
             .as_ref()
-            .is_some_and(|main| main.will_wake(waker))
-        {
-            self.scheduler.schedule_main(true);
-            return true;
+            .is_some_and(|main| main.will_wake(waker));
+        if is_main {
+            self.scheduler.schedule_main(next);
         }
-        false
+        is_main
     }
 
     /// Drops every task that is still alive, and everything queued. Other

@@ -56,6 +56,7 @@ pub(crate) struct Scheduler {
 
 impl Scheduler {
     /// Queues `task` unless it is queued already or finished.
+    #[inline]
     pub(crate) fn schedule(&self, task: RawTask) {
         if Self::mark(task) {
             self.queue.borrow_mut().push_back(Runnable::Task(task));

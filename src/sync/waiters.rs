@@ -9,10 +9,24 @@
 //! gives back whatever the node still holds, so that the primitive can pass
 //! it on: no item, permit or wake-up is lost to a cancelled wait.
 //!
-//! Wakers are returned to the caller rather than woken here, so that they
-//! are woken after the primitive's `RefCell` borrow is released.
+//! # Waking
+//!
+//! A notified waiter that is a task of the runtime current on this thread
+//! (or its `block_on` future) is scheduled on the spot: that only queues it,
+//! and runs no user code under the primitive's `RefCell` borrow. Any other
+//! waker is returned to the caller, to be woken once the borrow is released.
+//!
+//! A node keeps its task's waker when it is notified, and the last free node
+//! keeps it when freed, so a task that waits on the same list again (a
+//! `Channel` ping-pong, a lock taken in a loop) reuses it instead of cloning
+//! a new one: cloning and dropping a task waker each cost an atomic
+//! operation on the task's reference count. At most one freed node per list
+//! holds a waker, so a list keeps at most one finished task's memory alive.
 
+use std::mem;
 use std::task::{Context, Poll, Waker};
+
+use crate::runtime::context::wake_here;
 
 /// Identifies one waiter in its list.
 pub(crate) type WaitKey = u32;
@@ -22,7 +36,7 @@ const NIL: u32 = u32::MAX;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Stage {
-    /// On the free list, holding nothing.
+    /// On the free list, holding no value.
     Free,
     /// In line.
     Waiting,
@@ -31,7 +45,8 @@ enum Stage {
 }
 
 struct Node<T> {
-    waker: Option<Waker>,
+    /// The waiter's waker; a no-op waker once given away (see `wake`).
+    waker: Waker,
     value: Option<T>,
     stage: Stage,
     /// In line: the neighbours. Free: `next` is the next free node.
@@ -50,21 +65,30 @@ pub(crate) struct WaitList<T> {
     head: u32,
     tail: u32,
     waiting: usize,
+    /// Whether a notified task runs next, ahead of the tasks already queued
+    /// (a rendezvous's getters), rather than at the back of the run queue.
+    handoff: bool,
 }
 
 impl<T> Default for WaitList<T> {
     fn default() -> WaitList<T> {
+        WaitList::new(false)
+    }
+}
+
+impl<T> WaitList<T> {
+    /// An empty list; with `handoff`, the tasks it notifies run next.
+    pub(crate) fn new(handoff: bool) -> WaitList<T> {
         WaitList {
             nodes: Vec::new(),
             free: NIL,
             head: NIL,
             tail: NIL,
             waiting: 0,
+            handoff,
         }
     }
-}
 
-impl<T> WaitList<T> {
     /// Whether nobody is waiting (notified waiters not yet collected don't
     /// count).
     pub(crate) fn is_empty(&self) -> bool {
@@ -79,27 +103,34 @@ impl<T> WaitList<T> {
     /// Joins the back of the line, carrying `value`.
     #[inline(always)]
     pub(crate) fn push(&mut self, waker: &Waker, value: Option<T>) -> WaitKey {
-        let node = Node {
-            waker: Some(waker.clone()),
-            value,
-            stage: Stage::Waiting,
-            prev: self.tail,
-            next: NIL,
-        };
+        let prev = self.tail;
         let key = if self.free == NIL {
             let key = u32::try_from(self.nodes.len())
                 .ok()
                 .filter(|&k| k != NIL)
                 .expect("more than u32::MAX - 1 waiters on one primitive");
-            self.nodes.push(node);
+            self.nodes.push(Node {
+                waker: waker.clone(),
+                value,
+                stage: Stage::Waiting,
+                prev,
+                next: NIL,
+            });
             key
         } else {
             let key = self.free;
-            self.free = self.nodes[key as usize].next;
-            self.nodes[key as usize] = node;
+            let node = &mut self.nodes[key as usize];
+            self.free = node.next;
+            if !node.waker.will_wake(waker) {
+                node.waker = waker.clone();
+            }
+            node.value = value;
+            node.stage = Stage::Waiting;
+            node.prev = prev;
+            node.next = NIL;
             key
         };
-        match self.tail {
+        match prev {
             NIL => self.head = key,
             tail => self.nodes[tail as usize].next = key,
         }
@@ -119,8 +150,8 @@ impl<T> WaitList<T> {
             *key = None;
             return Poll::Ready(self.release(k));
         }
-        if !node.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-            node.waker = Some(cx.waker().clone());
+        if !node.waker.will_wake(cx.waker()) {
+            node.waker = cx.waker().clone();
         }
         Poll::Pending
     }
@@ -152,37 +183,42 @@ impl<T> WaitList<T> {
         (notified, self.release(key))
     }
 
-    /// Notifies the first waiter, handing it `value` if given, and returns
-    /// its waker; or gives `value` back if nobody waits.
+    /// Notifies the first waiter, handing it `value` if given. Returns the
+    /// waker left to wake (see the module docs), or gives `value` back if
+    /// nobody waits.
     #[inline]
     pub(crate) fn notify_one(&mut self, value: Option<T>) -> Result<Option<Waker>, Option<T>> {
         if self.head == NIL {
             return Err(value);
         }
+        let handoff = self.handoff;
         let node = self.notify_head();
         if value.is_some() {
             node.value = value;
         }
-        Ok(node.waker.take())
+        Ok(wake(node, handoff))
     }
 
     /// Notifies the first waiter and takes the value it carried (a parked
-    /// putter's item), with its waker.
+    /// putter's item), with the waker left to wake.
     #[inline(always)]
     pub(crate) fn take_one(&mut self) -> Option<(T, Option<Waker>)> {
         if self.head == NIL {
             return None;
         }
+        let handoff = self.handoff;
         let node = self.notify_head();
         let value = node.value.take().expect("waiters taken with take_one carry a value");
-        Some((value, node.waker.take()))
+        Some((value, wake(node, handoff)))
     }
 
     /// Notifies every waiter, in FIFO order, leaving their values in place.
+    /// Returns the wakers left to wake.
     pub(crate) fn notify_all(&mut self) -> Vec<Waker> {
-        let mut wakers = Vec::with_capacity(self.waiting);
+        let handoff = self.handoff;
+        let mut wakers = Vec::new();
         while self.head != NIL {
-            wakers.extend(self.notify_head().waker.take());
+            wakers.extend(wake(self.notify_head(), handoff));
         }
         wakers
     }
@@ -220,15 +256,31 @@ impl<T> WaitList<T> {
         self.waiting -= 1;
     }
 
-    /// Frees a node that is out of line, returning the value it held.
+    /// Frees a node that is out of line, returning the value it held. Only
+    /// the last free node keeps its waker, for the next push to reuse.
     #[inline]
     fn release(&mut self, key: WaitKey) -> Option<T> {
+        let keep_waker = self.free == NIL;
         let node = &mut self.nodes[key as usize];
         node.stage = Stage::Free;
-        node.waker = None;
+        if !keep_waker {
+            node.waker = Waker::noop().clone();
+        }
         node.next = self.free;
         self.free = key;
         node.value.take()
+    }
+}
+
+/// Wakes a notified node's task in place if it is one of the current
+/// runtime's; otherwise gives its waker away, for the caller to wake after
+/// releasing its borrow.
+#[inline(always)]
+fn wake<T>(node: &mut Node<T>, handoff: bool) -> Option<Waker> {
+    if wake_here(&node.waker, handoff) {
+        None
+    } else {
+        Some(mem::replace(&mut node.waker, Waker::noop().clone()))
     }
 }
 
@@ -239,11 +291,83 @@ pub(crate) fn wake_all(wakers: impl IntoIterator<Item = Waker>) {
 
 #[cfg(test)]
 mod tests {
-    use std::task::{Context, Poll};
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
 
     use futures::task::noop_waker;
 
     use super::WaitList;
+
+    /// A waker whose `Arc` counts how many copies of it are alive.
+    struct Counted;
+
+    impl Wake for Counted {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    fn counted() -> (Arc<Counted>, Waker) {
+        let arc = Arc::new(Counted);
+        (arc.clone(), Waker::from(arc))
+    }
+
+    /// Copies of the waker alive beyond the test's own two (`arc`, `waker`).
+    fn copies(arc: &Arc<Counted>) -> usize {
+        Arc::strong_count(arc) - 2
+    }
+
+    #[test]
+    fn a_freed_node_keeps_its_waker_for_the_next_wait_of_the_same_waker() {
+        let (arc, waker) = counted();
+        let mut list: WaitList<()> = WaitList::default();
+        let key = list.push(&waker, None);
+        assert_eq!(copies(&arc), 1);
+        list.remove(key);
+        assert_eq!(copies(&arc), 1, "the free node keeps it");
+        let key = list.push(&waker, None);
+        assert_eq!(copies(&arc), 1, "and the next push reuses it: no clone");
+        list.remove(key);
+        drop(list);
+        assert_eq!(copies(&arc), 0);
+    }
+
+    #[test]
+    fn at_most_one_freed_node_holds_a_waker() {
+        let (arc, waker) = counted();
+        let mut list: WaitList<()> = WaitList::default();
+        let keys: Vec<_> = (0..4).map(|_| list.push(&waker, None)).collect();
+        assert_eq!(copies(&arc), 4);
+        for key in keys {
+            list.remove(key);
+        }
+        assert_eq!(copies(&arc), 1);
+    }
+
+    #[test]
+    fn a_notified_foreign_waker_is_handed_back_not_kept() {
+        let (arc, waker) = counted();
+        let mut list: WaitList<()> = WaitList::default();
+        let mut key = Some(list.push(&waker, None));
+        // No grove runtime here: the waker is the caller's to wake.
+        let handed = list.notify_one(None).expect("a waiter").expect("a waker to wake");
+        assert!(handed.will_wake(&waker));
+        drop(handed);
+        assert_eq!(copies(&arc), 0, "the node kept no copy");
+        let mut cx = Context::from_waker(&waker);
+        assert_eq!(list.poll(&mut key, &mut cx), Poll::Ready(None));
+    }
+
+    #[test]
+    fn a_waiter_polled_with_another_waker_swaps_it() {
+        let (first, waker) = counted();
+        let (second, other) = counted();
+        let mut list: WaitList<()> = WaitList::default();
+        let mut key = Some(list.push(&waker, None));
+        let mut cx = Context::from_waker(&other);
+        assert_eq!(list.poll(&mut key, &mut cx), Poll::Pending);
+        assert_eq!((copies(&first), copies(&second)), (0, 1));
+        let handed = list.notify_one(None).unwrap().unwrap();
+        assert!(handed.will_wake(&other));
+    }
 
     /// Drains the line with `notify_one`, collecting each waiter's value
     /// through `poll` as its future would.

@@ -49,7 +49,7 @@ use crate::runtime::context;
 /// ```
 #[inline]
 pub fn wake_next(waker: &Waker) {
-    if context::with_current(|core| core.wake_next(waker)) != Some(true) {
+    if !context::wake_here(waker, true) {
         waker.wake_by_ref();
     }
 }

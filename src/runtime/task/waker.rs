@@ -22,6 +22,7 @@ pub(crate) fn raw(task: RawTask) -> RawWaker {
 }
 
 /// The task behind `waker`, if it is a grove task waker.
+#[inline]
 pub(crate) fn task_of(waker: &Waker) -> Option<RawTask> {
     if std::ptr::eq(waker.vtable(), &VTABLE) {
         // SAFETY: only this module builds wakers with `VTABLE`, always with
