@@ -34,8 +34,11 @@
 //! ```
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 
-use crate::queue::Channel;
+use crate::queue::{Channel, Get, Put, Rendezvous};
 
 /// Makes the two ends of a switch.
 ///
@@ -110,11 +113,11 @@ impl<T> Switch<T> {
     /// Dropped before the other end took the value, it is as if the switch
     /// never happened. Dropped after, the other end has the value; whatever
     /// it switches back waits for this end's next `recv`.
-    pub async fn switch(&self, value: T) -> Result<T, Dead> {
-        if self.outbox.put(value).await.is_err() {
-            return Err(Dead(()));
+    pub fn switch(&self, value: T) -> SwitchTo<'_, T> {
+        SwitchTo {
+            put: Some(self.outbox.put(value)),
+            get: self.inbox.get(),
         }
-        self.inbox.get().await.map_err(|_| Dead(()))
     }
 
     /// Waits to be switched into, and returns the value sent.
@@ -155,6 +158,56 @@ impl<T> fmt::Debug for Switch<T> {
         f.debug_struct("Switch")
             .field("dead", &self.outbox.is_closed())
             .finish()
+    }
+}
+
+/// The future of [`Switch::switch`]: the value's put into the other end,
+/// then the get of what it switches back. Written out by hand rather than as
+/// an `async fn`, because every hop of a switch ping-pong pays for it.
+///
+/// # Examples
+///
+/// ```
+/// grove::run(async {
+///     let (a, b) = grove::switch::pair();
+///     let other = grove::spawn(async move {
+///         let n: u32 = b.recv().await.unwrap();
+///         b.switch(n + 1).await.ok();
+///     });
+///     let switching: grove::switch::SwitchTo<'_, u32> = a.switch(1);
+///     assert_eq!(switching.await, Ok(2));
+///     drop(a);
+///     other.await.unwrap();
+/// });
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct SwitchTo<'a, T> {
+    /// The put of the value, until the other end has it.
+    put: Option<Put<'a, T, Rendezvous>>,
+    /// The wait for the value switched back.
+    get: Get<'a, T, Rendezvous>,
+}
+
+impl<T> Future for SwitchTo<'_, T> {
+    type Output = Result<T, Dead>;
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, Dead>> {
+        let this = &mut *self;
+        if let Some(put) = &mut this.put {
+            let sent = ready!(Pin::new(put).poll(cx));
+            this.put = None;
+            if sent.is_err() {
+                return Poll::Ready(Err(Dead(())));
+            }
+        }
+        Pin::new(&mut this.get).poll(cx).map(|got| got.map_err(|_| Dead(())))
+    }
+}
+
+impl<T> fmt::Debug for SwitchTo<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SwitchTo").field("sent", &self.put.is_none()).finish()
     }
 }
 
