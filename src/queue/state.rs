@@ -63,12 +63,18 @@ impl<T, O: Order<T>> State<T, O> {
         if self.closed {
             return Err(item);
         }
-        let item = match self.getters.notify_one(Some(item)) {
-            Ok(waker) => {
-                self.unfinished += 1;
-                return Ok(waker);
+        // Most puts into a queue find no getter waiting: skip offering the
+        // item to an empty line.
+        let item = if self.getters.is_empty() {
+            item
+        } else {
+            match self.getters.notify_one(Some(item)) {
+                Ok(waker) => {
+                    self.unfinished += 1;
+                    return Ok(waker);
+                }
+                Err(item) => item.expect("the item offered"),
             }
-            Err(item) => item.expect("the item offered"),
         };
         if self.is_full() {
             return Err(item);
@@ -165,6 +171,32 @@ pub(crate) fn poll_put<T, O: Order<T>>(
     cx: &mut Context<'_>,
 ) -> Poll<Result<(), Closed<T>>> {
     let mut state = shared.borrow_mut();
+    if key.is_none() {
+        if let Some(value) = item.take() {
+            match state.try_put(value) {
+                Ok(waker) => {
+                    drop(state);
+                    wake_all(waker);
+                    return Poll::Ready(Ok(()));
+                }
+                Err(value) => *item = Some(value),
+            }
+        }
+    }
+    wait_to_put(&mut state, item, key, cx)
+}
+
+/// The rest of [`poll_put`], out of its way: a put that must wait, or was
+/// waiting. Most puts find a getter or room, and with this code kept apart
+/// their path saves fewer registers.
+#[cold]
+#[inline(never)]
+fn wait_to_put<T, O: Order<T>>(
+    state: &mut State<T, O>,
+    item: &mut Option<T>,
+    key: &mut Option<WaitKey>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), Closed<T>>> {
     if key.is_some() {
         // Notified with the item still in the node means it was refused.
         return state
@@ -172,17 +204,11 @@ pub(crate) fn poll_put<T, O: Order<T>>(
             .poll(key, cx)
             .map(|refused| refused.map_or(Ok(()), |item| Err(Closed(item))));
     }
-    let Some(value) = item.take() else {
-        return Poll::Ready(Ok(()));
-    };
-    match state.try_put(value) {
-        Ok(waker) => {
-            drop(state);
-            wake_all(waker);
-            Poll::Ready(Ok(()))
-        }
-        Err(value) if state.closed => Poll::Ready(Err(Closed(value))),
-        Err(value) => {
+    match item.take() {
+        // Polled again after it finished.
+        None => Poll::Ready(Ok(())),
+        Some(value) if state.closed => Poll::Ready(Err(Closed(value))),
+        Some(value) => {
             *key = Some(state.putters.push(cx.waker(), Some(value)));
             Poll::Pending
         }

@@ -91,6 +91,7 @@ impl<T> WaitList<T> {
 
     /// Whether nobody is waiting (notified waiters not yet collected don't
     /// count).
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.waiting == 0
     }
