@@ -28,7 +28,9 @@ use std::time::SystemTime;
 use async_executor::LocalExecutor;
 use criterion::{BenchmarkGroup, Criterion, measurement::WallTime};
 use grove::queue::{Channel, Queue};
-use support::{CONTENDERS, criterion_mean_ns, group, print_table, smol_local, tokio_local, tokio_runtime};
+use support::{
+    CONTENDERS, criterion_mean_ns, group, pin_to_current_cpu, print_table, smol_local, tokio_local, tokio_runtime,
+};
 use tokio::task::spawn_local;
 
 const ROUND_TRIPS: u64 = 100_000;
@@ -51,19 +53,23 @@ type Group<'a> = BenchmarkGroup<'a, WallTime>;
 type SmolExecutor = LocalExecutor<'static>;
 
 // Each workload returns the units it completed; the runners check that all
-// `units` were.
+// `units` were. The three runtimes run on one thread each, pinned to its
+// CPU (see `support::pin_to_current_cpu`); OS threads run unpinned.
 
 fn bench_grove(g: &mut Group, units: u64, run: impl AsyncFn() -> u64) {
+    let _pinned = pin_to_current_cpu();
     let rt = grove::Runtime::new().unwrap();
     g.bench_function("grove", |b| b.iter(|| assert_eq!(rt.block_on(run()), units)));
 }
 
 fn bench_tokio(g: &mut Group, units: u64, run: impl AsyncFn() -> u64) {
+    let _pinned = pin_to_current_cpu();
     let rt = tokio_runtime();
     g.bench_function("tokio", |b| b.iter(|| assert_eq!(tokio_local(&rt, run()), units)));
 }
 
 fn bench_smol(g: &mut Group, units: u64, run: impl AsyncFn(&SmolExecutor) -> u64) {
+    let _pinned = pin_to_current_cpu();
     let ex = SmolExecutor::new();
     g.bench_function("smol", |b| b.iter(|| assert_eq!(smol_local(&ex, run(&ex)), units)));
 }
