@@ -12,6 +12,12 @@
 # markdown table of requests/s, the ratio to grove and the p99 latency, and
 # leaves wrk's full outputs and the servers' logs in target/http-bench/.
 #
+# It also measures where the CPU goes during each measured run: the server's
+# user and system time (fields 14 and 15 of /proc/PID/stat, all threads), per
+# request, and wrk's own CPU use (bash's `time`). When wrk uses a whole core,
+# requests/s measures wrk, not the server: the CPU-per-request columns then
+# tell the servers apart.
+#
 # Usage: benches/http.sh
 # Settings (environment): DURATION=10s ROUNDS=3 WARMUP=2s THREADS=1 CONNECTIONS=64
 # BASE_PORT=18080 (the servers listen on BASE_PORT, BASE_PORT+1, ...).
@@ -100,11 +106,24 @@ answers() {
 
 mkdir -p "$OUT"
 wrk_cmd="wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency http://127.0.0.1:PORT/"
-# Per server (by index): the requests/s and p99 of every round, and notes.
-names=() rps=() p99=() notes=() info=()
+# Per server (by index): the requests/s, p99, server CPU per request (µs),
+# its user-space share (%) and wrk's CPU (% of one core) of every round, and
+# notes.
+names=() rps=() p99=() cpu=() user=() wrkcpu=() notes=() info=()
 for entry in "${servers[@]}"; do
-    names+=("${entry%%|*}") rps+=("") p99+=("") notes+=("")
+    names+=("${entry%%|*}") rps+=("") p99+=("") cpu+=("") user+=("") wrkcpu+=("") notes+=("")
 done
+
+hz=$(getconf CLK_TCK)
+# The user and system time of process $1 so far, in clock ticks. The fields
+# are counted after the command name, which may hold spaces.
+ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12, $13 }'; }
+# wrk's duration in seconds, from e.g. 10s, 2m or 500ms.
+duration_s=$(awk -v d="$DURATION" 'BEGIN {
+    v = d + 0
+    if (d ~ /ms$/) v /= 1000; else if (d ~ /m$/) v *= 60; else if (d ~ /h$/) v *= 3600
+    print v
+}')
 
 # Rounds run the servers in turn, so that a slow spell of the machine hits
 # them all; the table shows each server's median round.
@@ -140,9 +159,15 @@ for idx in "${!servers[@]}"; do
 
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null || note+="warm-up wrk failed; "
     status=0
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$OUT/$slug.wrk" || status=$?
-    if ! kill -0 "$server_pid" 2>/dev/null; then
+    read -r user0 sys0 < <(ticks "$server_pid")
+    TIMEFORMAT='%U %S'
+    { time wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$OUT/$slug.wrk"; } \
+        2>"$OUT/$slug.time" || status=$?
+    if kill -0 "$server_pid" 2>/dev/null; then
+        read -r user1 sys1 < <(ticks "$server_pid")
+    else
         note+="server exited during the run; "
+        user1=$user0 sys1=$sys0
     fi
     cleanup
     cat "$OUT/$slug.wrk" >&2
@@ -172,6 +197,16 @@ for idx in "${!servers[@]}"; do
     fi
     [ "$others" -eq 0 ] || note+="$others other connection errors in $OUT/$slug.log; "
 
+    requests=$(awk '/ requests in / { print $1 }' "$OUT/$slug.wrk")
+    if [ -n "$requests" ] && [ "$requests" -gt 0 ]; then
+        c=$(awk -v u=$((user1 - user0)) -v s=$((sys1 - sys0)) -v n="$requests" -v hz="$hz" \
+            'BEGIN { printf "%.2f", (u + s) / hz * 1e6 / n }')
+        us=$(awk -v u=$((user1 - user0)) -v s=$((sys1 - sys0)) \
+            'BEGIN { if (u + s > 0) printf "%.0f", 100 * u / (u + s) }')
+        cpu[idx]+="$c " user[idx]+="$us "
+    fi
+    w=$(awk -v d="$duration_s" 'NF == 2 { printf "%.0f", 100 * ($1 + $2) / d }' "$OUT/$slug.time")
+    wrkcpu[idx]+="$w "
     rps[idx]+="$r " p99[idx]+="$p " notes[idx]+="$note"
     port=$((port + 1))
 done
@@ -183,24 +218,29 @@ median() { tr ' ' '\n' | awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR) 
 # --- report ----------------------------------------------------------------
 grove_rps=$(echo "${rps[0]}" | median)
 echo
-echo "| server | requests/s | ratio to grove | p99 latency |"
-echo "|---|---:|---:|---:|"
+echo "| server | requests/s | ratio to grove | p99 latency | server CPU per request | of it in user space | wrk CPU |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 for i in "${!names[@]}"; do
     r=$(echo "${rps[$i]}" | median)
     p=$(echo "${p99[$i]}" | median)
+    c=$(echo "${cpu[$i]}" | median)
+    us=$(echo "${user[$i]}" | median)
+    w=$(echo "${wrkcpu[$i]}" | median)
     if [ -n "$r" ] && [ -n "$grove_rps" ]; then
         ratio=$(awk -v r="$r" -v g="$grove_rps" 'BEGIN { printf "%.2fx", r / g }')
     else
         ratio="n/a"
     fi
     r_fmt=$([ -n "$r" ] && awk -v r="$r" 'BEGIN { printf "%.0f", r }' || echo "n/a")
-    echo "| ${names[$i]} | $r_fmt | $ratio | ${p:+$p ms} |"
+    echo "| ${names[$i]} | $r_fmt | $ratio | ${p:+$p ms} | ${c:+$c µs} | ${us:+$us%} | ${w:+$w%} |"
 done
 echo
 echo "wrk command: \`$wrk_cmd\` (after a $WARMUP warm-up with the same -t/-c), $ROUNDS rounds; medians"
 for i in "${!names[@]}"; do
-    echo "- ${names[$i]}: requests/s per round: ${rps[$i]% }"
+    echo "- ${names[$i]}: requests/s per round: ${rps[$i]% }; server µs per request: ${cpu[$i]% }; wrk CPU %: ${wrkcpu[$i]% }"
 done
+echo "server CPU: user + system time of all its threads during the measured run, over the requests served;"
+echo "wrk CPU: wrk's user + system time over the run's length (100% is a whole core: requests/s is then wrk's limit)."
 mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 echo "machine: nproc=$(nproc), memory $mem${cpu:+, $cpu}, $(uname -sr); wrk and the server share the machine, unpinned"
