@@ -21,7 +21,7 @@ thread_local! {
 }
 
 /// Runs `f` on the current runtime's core, if there is one.
-#[inline]
+#[inline(always)]
 pub(crate) fn with_current<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
     let core = CURRENT.with(Cell::get);
     // SAFETY: `CURRENT` only ever holds the address of a boxed `Core` in

@@ -95,9 +95,16 @@ impl Scheduler {
     #[inline]
     fn hand_off(&self, runnable: Runnable) {
         if let Some(bumped) = self.handoff.replace(Some(runnable)) {
-            // The earlier partner was also meant to run soon: keep it ahead.
-            self.queue.borrow_mut().push_front(bumped);
+            self.bump(bumped);
         }
+    }
+
+    /// The earlier partner was also meant to run soon: it stays ahead of the
+    /// queue. Rare (two handoffs in one poll), so kept out of `hand_off`.
+    #[cold]
+    #[inline(never)]
+    fn bump(&self, runnable: Runnable) {
+        self.queue.borrow_mut().push_front(runnable);
     }
 
     /// Takes the next runnable, handoff slot first.

@@ -187,7 +187,7 @@ impl<T> WaitList<T> {
     /// Notifies the first waiter, handing it `value` if given. Returns the
     /// waker left to wake (see the module docs), or gives `value` back if
     /// nobody waits.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn notify_one(&mut self, value: Option<T>) -> Result<Option<Waker>, Option<T>> {
         if self.head == NIL {
             return Err(value);
