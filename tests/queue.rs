@@ -154,6 +154,31 @@ fn close_wakes_waiting_getters() {
     });
 }
 
+/// The getter that `close` woke with nothing must look again: an item
+/// handed to another getter, dropped before it could take it, has come
+/// back to the buffer meanwhile.
+#[test]
+fn a_getter_woken_by_close_still_gets_an_item_a_killed_getter_gave_back() {
+    grove::run(async {
+        let queue = Queue::new();
+        let first = grove::spawn({
+            let queue = queue.clone();
+            async move { queue.get().await }
+        });
+        let second = grove::spawn({
+            let queue = queue.clone();
+            async move { queue.get().await }
+        });
+        grove::yield_now().await; // both wait, `first` ahead
+        queue.try_put(7).unwrap(); // handed to `first`
+        queue.close(); // wakes `second`, with nothing
+        first.kill(); // its get is dropped: 7 goes back to the buffer
+        assert_eq!(second.await.unwrap(), Ok(7));
+        assert!(first.await.unwrap_err().is_killed());
+        assert_eq!(queue.try_get(), Err(Empty));
+    });
+}
+
 #[test]
 fn stream_ends_at_close_and_sink_forwards() {
     grove::run(async {

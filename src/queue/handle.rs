@@ -578,6 +578,7 @@ impl<T, O: Order<T>> Unpin for Put<'_, T, O> {}
 impl<T, O: Order<T>> Future for Put<'_, T, O> {
     type Output = Result<(), Closed<T>>;
 
+    #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         state::poll_put(this.shared, &mut this.item, &mut this.key, cx)
@@ -619,6 +620,7 @@ pub struct Get<'a, T, O: Order<T> = Fifo> {
 impl<T, O: Order<T>> Future for Get<'_, T, O> {
     type Output = Result<T, Closed>;
 
+    #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         state::poll_get(this.shared, &mut this.key, cx)

@@ -6,7 +6,7 @@
 //! (or straight to a getter, for a rendezvous). Each move that hands an item
 //! on returns the waker to wake once the `RefCell` borrow is released.
 
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::marker::PhantomData;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
@@ -58,7 +58,7 @@ impl<T, O: Order<T>> State<T, O> {
 
     /// Puts `item` without waiting: to the first getter, or into the buffer
     /// if there is room. Gives it back if the queue is full or closed.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn try_put(&mut self, item: T) -> Result<Option<Waker>, T> {
         if self.closed {
             return Err(item);
@@ -86,7 +86,7 @@ impl<T, O: Order<T>> State<T, O> {
 
     /// Takes an item without waiting, with the waker of a putter whose item
     /// moved in meanwhile.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn try_get(&mut self) -> Option<(T, Option<Waker>)> {
         if let Some(item) = self.buf.pop() {
             // A slot is free: the first waiting putter's item takes it. (A
@@ -122,25 +122,75 @@ impl<T, O: Order<T>> State<T, O> {
 }
 
 /// Polls a get whose place in line is `key`.
-#[inline]
+///
+/// A get from a buffered queue mostly finds an item there; that path is
+/// inlined into the caller, whose loop then keeps its registers, while the
+/// rarer wait is a call. A rendezvous's gets nearly always wait, so there
+/// the wait is inlined too.
+#[inline(always)]
 pub(crate) fn poll_get<T, O: Order<T>>(
     shared: &Shared<T, O>,
     key: &mut Option<WaitKey>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<T, Closed>> {
     let mut state = shared.borrow_mut();
+    if key.is_none() {
+        state = match take_now(state) {
+            Ok(item) => return Poll::Ready(Ok(item)),
+            Err(state) => state,
+        };
+    }
+    if O::HANDOFF {
+        wait_to_get(state, key, cx)
+    } else {
+        wait_to_get_outlined(state, key, cx)
+    }
+}
+
+/// Takes an item if one is there, waking a putter whose item moved in
+/// meanwhile once the borrow is released; gives the borrow back if not.
+#[inline(always)]
+fn take_now<T, O: Order<T>>(mut state: RefMut<'_, State<T, O>>) -> Result<T, RefMut<'_, State<T, O>>> {
+    match state.try_get() {
+        Some((item, waker)) => {
+            drop(state);
+            wake_all(waker);
+            Ok(item)
+        }
+        None => Err(state),
+    }
+}
+
+/// [`wait_to_get`] as a call of its own.
+#[inline(never)]
+fn wait_to_get_outlined<T, O: Order<T>>(
+    state: RefMut<'_, State<T, O>>,
+    key: &mut Option<WaitKey>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<T, Closed>> {
+    wait_to_get(state, key, cx)
+}
+
+/// The rest of [`poll_get`]: a get that must wait, or was waiting.
+#[inline(always)]
+fn wait_to_get<T, O: Order<T>>(
+    mut state: RefMut<'_, State<T, O>>,
+    key: &mut Option<WaitKey>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<T, Closed>> {
     if key.is_some() {
         match state.getters.poll(key, cx) {
             Poll::Ready(Some(item)) => return Poll::Ready(Ok(item)),
-            // Woken by `close`: look again below.
-            Poll::Ready(None) => {}
+            // Woken by `close` with no item: look again (an item passed on
+            // by a dropped getter may have come back to the buffer).
+            Poll::Ready(None) => {
+                state = match take_now(state) {
+                    Ok(item) => return Poll::Ready(Ok(item)),
+                    Err(state) => state,
+                };
+            }
             Poll::Pending => return Poll::Pending,
         }
-    }
-    if let Some((item, waker)) = state.try_get() {
-        drop(state);
-        wake_all(waker);
-        return Poll::Ready(Ok(item));
     }
     if state.closed {
         return Poll::Ready(Err(Closed(())));
@@ -162,8 +212,8 @@ pub(crate) fn cancel_get<T, O: Order<T>>(shared: &Shared<T, O>, key: WaitKey) {
 }
 
 /// Polls a put of `item` (taken on the first poll) whose place in line is
-/// `key`.
-#[inline]
+/// `key`. Inlined into the caller, as [`poll_get`]'s first path is.
+#[inline(always)]
 pub(crate) fn poll_put<T, O: Order<T>>(
     shared: &Shared<T, O>,
     item: &mut Option<T>,
