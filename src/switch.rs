@@ -191,7 +191,7 @@ pub struct SwitchTo<'a, T> {
 impl<T> Future for SwitchTo<'_, T> {
     type Output = Result<T, Dead>;
 
-    #[inline]
+    #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, Dead>> {
         let this = &mut *self;
         if let Some(put) = &mut this.put {
