@@ -180,6 +180,12 @@ impl<T> fmt::Debug for Switch<T> {
 ///     other.await.unwrap();
 /// });
 /// ```
+///
+/// # Cancel safety
+///
+/// As for [`Switch::switch`]: dropped before the other end took the value,
+/// it is as if the switch never happened; dropped after, the value the
+/// other end switches back waits for this end's next `recv`.
 #[must_use = "futures do nothing unless awaited"]
 pub struct SwitchTo<'a, T> {
     /// The put of the value, until the other end has it.
