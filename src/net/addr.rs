@@ -31,6 +31,9 @@ mod sealed {
     /// The addresses, or the name to resolve.
     #[derive(Debug)]
     pub enum Target {
+        /// One numeric address: nothing to resolve or allocate, which a
+        /// `send_to` per datagram relies on.
+        One(std::net::SocketAddr),
         Ready(Vec<std::net::SocketAddr>),
         Name(String, u16),
         Spec(String),
@@ -41,14 +44,15 @@ mod sealed {
     }
 }
 
-use sealed::{Sealed, Target};
+use sealed::Sealed;
+pub(super) use sealed::Target;
 
 macro_rules! ready_addrs {
     ($($ty:ty),*) => {$(
         impl ToSocketAddrs for $ty {}
         impl Sealed for $ty {
             fn target(&self) -> Target {
-                Target::Ready(vec![SocketAddr::from(*self)])
+                Target::One(SocketAddr::from(*self))
             }
         }
     )*};
@@ -74,7 +78,7 @@ impl ToSocketAddrs for str {}
 impl Sealed for str {
     fn target(&self) -> Target {
         match self.parse() {
-            Ok(addr) => Target::Ready(vec![addr]),
+            Ok(addr) => Target::One(addr),
             Err(_) => Target::Spec(self.to_owned()),
         }
     }
@@ -92,7 +96,7 @@ impl Sealed for (&str, u16) {
     fn target(&self) -> Target {
         let (host, port) = *self;
         match host.parse::<IpAddr>() {
-            Ok(ip) => Target::Ready(vec![SocketAddr::new(ip, port)]),
+            Ok(ip) => Target::One(SocketAddr::new(ip, port)),
             Err(_) => Target::Name(host.to_owned(), port),
         }
     }
@@ -141,7 +145,13 @@ impl<T: Sealed + ?Sized> Sealed for &T {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub async fn lookup_host(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAddr>> {
-    let addrs = match addr.target() {
+    resolve(addr.target()).await
+}
+
+/// [`lookup_host`] of a target already taken apart.
+pub(super) async fn resolve(target: Target) -> io::Result<Vec<SocketAddr>> {
+    let addrs = match target {
+        Target::One(addr) => vec![addr],
         Target::Ready(addrs) => addrs,
         Target::Name(host, port) => {
             off_the_loop(move || std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))).await?
@@ -203,4 +213,32 @@ async fn off_the_loop(lookup: impl FnOnce() -> Lookup + Send + 'static) -> io::R
             let _ = tx.send(lookup().map(Iterator::collect));
         })?;
     rx.await.map_err(|_| io::Error::other("the resolver thread panicked"))?
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+    use super::{Sealed, Target};
+
+    /// `UdpSocket::send_to` skips the lookup, the allocation and the
+    /// `getsockname` for these: one per datagram adds up.
+    #[test]
+    fn every_numeric_form_is_one_address_with_nothing_to_resolve() {
+        let addr: SocketAddr = "127.0.0.1:53".parse().unwrap();
+        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let targets = [
+            addr.target(),
+            (ip, 53).target(),
+            (Ipv4Addr::LOCALHOST, 53).target(),
+            "127.0.0.1:53".target(),
+            ("127.0.0.1", 53).target(),
+            "127.0.0.1:53".to_owned().target(),
+        ];
+        for target in targets {
+            assert!(matches!(target, Target::One(a) if a == addr), "{target:?}");
+        }
+        assert!(matches!("localhost:53".target(), Target::Spec(_)));
+        assert!(matches!(("localhost", 53).target(), Target::Name(..)));
+    }
 }

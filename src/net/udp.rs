@@ -6,7 +6,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
-use super::addr::{ToSocketAddrs, lookup_host, try_each};
+use super::addr::{Target, ToSocketAddrs, resolve, try_each};
 use crate::io::Async;
 
 /// A UDP socket.
@@ -88,10 +88,17 @@ impl UdpSocket {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
-        let addrs = lookup_host(target).await?;
-        let ipv4 = self.local_addr()?.is_ipv4();
-        let target = addrs.iter().find(|a| a.is_ipv4() == ipv4).unwrap_or(&addrs[0]);
-        self.io.write_with(|s| s.send_to(buf, *target)).await
+        let target = match target.target() {
+            // The usual case, once per datagram: no lookup, no allocation,
+            // and no `getsockname` to learn the family.
+            Target::One(addr) => addr,
+            other => {
+                let addrs = resolve(other).await?;
+                let ipv4 = self.local_addr()?.is_ipv4();
+                *addrs.iter().find(|a| a.is_ipv4() == ipv4).unwrap_or(&addrs[0])
+            }
+        };
+        self.io.write_with(|s| s.send_to(buf, target)).await
     }
 
     /// Waits for a datagram, copies it into `buf` (truncating what does not
