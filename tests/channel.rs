@@ -94,3 +94,24 @@ fn close_refuses_waiting_putters() {
         assert_eq!(channel.get().await, Err(Closed(())));
     });
 }
+
+/// A waiter list keeps the waker of the task it last served, for that
+/// task's next wait. A channel that outlives its runtime still holds one,
+/// of a task gone with that runtime: the next runtime's getter must replace
+/// it (which lets the old task's memory go) and be the one woken.
+#[test]
+fn a_channel_that_outlives_its_runtime_serves_the_next_runtimes_getter() {
+    let channel = Channel::new();
+    for item in [1, 2] {
+        let channel = channel.clone();
+        grove::run(async move {
+            let c = channel.clone();
+            let getter = grove::spawn(async move { c.get().await });
+            grove::yield_now().await; // the getter waits
+            channel.try_put(item).unwrap();
+            grove::yield_now().await; // the handoff runs it
+            assert!(getter.is_finished(), "the getter of runtime {item} was woken");
+            assert_eq!(getter.await.unwrap(), Ok(item));
+        });
+    }
+}
