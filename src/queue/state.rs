@@ -4,7 +4,9 @@
 //! Items move in one of three ways: into the buffer, straight from a put to
 //! a waiting getter's node, or from a waiting putter's node into the buffer
 //! (or straight to a getter, for a rendezvous). Each move that hands an item
-//! on returns the waker to wake once the `RefCell` borrow is released.
+//! on notifies a waiter through the waiter list, which schedules this
+//! runtime's tasks on the spot and returns any other waker, to be woken once
+//! the `RefCell` borrow is released.
 
 use std::cell::{RefCell, RefMut};
 use std::marker::PhantomData;
@@ -237,8 +239,10 @@ pub(crate) fn poll_put<T, O: Order<T>>(
 }
 
 /// The rest of [`poll_put`], out of its way: a put that must wait, or was
-/// waiting. Most puts find a getter or room, and with this code kept apart
-/// their path saves fewer registers.
+/// waiting. A put into a buffered queue mostly finds room, and a rendezvous
+/// put in a ping-pong finds its getter waiting; with this code kept apart
+/// their path saves fewer registers. A rendezvous put that comes before its
+/// getter pays a call here.
 #[cold]
 #[inline(never)]
 fn wait_to_put<T, O: Order<T>>(
