@@ -61,7 +61,9 @@ pub fn pin_to_current_cpu() -> Pinned {
         let mut before: libc::cpu_set_t = std::mem::zeroed();
         let size = std::mem::size_of::<libc::cpu_set_t>();
         let cpu = libc::sched_getcpu();
-        if cpu < 0 || libc::sched_getaffinity(0, size, &mut before) != 0 {
+        // `CPU_SET` panics past the set's size (`CPU_SETSIZE`, 1024 CPUs).
+        let fits = usize::try_from(cpu).is_ok_and(|c| c < libc::CPU_SETSIZE as usize);
+        if !fits || libc::sched_getaffinity(0, size, &mut before) != 0 {
             return Pinned(None);
         }
         let mut here: libc::cpu_set_t = std::mem::zeroed();
