@@ -1,0 +1,150 @@
+//! Instruction counts of grove's hot paths, for before-and-after
+//! comparisons that the machine's ±20% swings in time cannot blur.
+//!
+//! Each workload runs once inside a function named `measure_<workload>`;
+//! `benches/instructions.sh` runs this program under callgrind, counting only
+//! inside that function, and divides by the units of work. The workloads are
+//! those of `benches/runtime.rs` and `benches/sync.rs`, on grove only and
+//! smaller, since callgrind runs them about 50 times slower.
+//!
+//! Run: `bash benches/instructions.sh [BASE_REV]`. Run by `cargo bench`
+//! without valgrind, it only checks that every workload completes.
+
+use std::hint::black_box;
+
+use grove::queue::{Channel, Queue};
+
+const SPAWNS: u64 = 100_000;
+const YIELDS: u64 = 100_000;
+const ROUND_TRIPS: u64 = 20_000;
+const ITEMS: u64 = 200_000;
+const ACQUIRES: u64 = 200_000;
+
+/// The workloads, by name, with the units each counts.
+const WORKLOADS: [(&str, u64, fn(&grove::Runtime)); 6] = [
+    ("spawn_join", SPAWNS, measure_spawn_join),
+    ("yield", 2 * YIELDS, measure_yield),
+    ("pingpong_channel", ROUND_TRIPS, measure_pingpong_channel),
+    ("pingpong_switch", ROUND_TRIPS, measure_pingpong_switch),
+    ("queue", ITEMS, measure_queue),
+    ("semaphore_uncontended", ACQUIRES, measure_semaphore_uncontended),
+];
+
+#[inline(never)]
+fn measure_spawn_join(rt: &grove::Runtime) {
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..SPAWNS).map(|i| grove::spawn(async move { black_box(i) })).collect();
+        for task in tasks {
+            black_box(task.await.unwrap());
+        }
+    });
+}
+
+#[inline(never)]
+fn measure_yield(rt: &grove::Runtime) {
+    rt.block_on(async {
+        let spin = || async {
+            for _ in 0..YIELDS {
+                grove::yield_now().await;
+            }
+        };
+        let (a, b) = (grove::spawn(spin()), grove::spawn(spin()));
+        a.await.unwrap();
+        b.await.unwrap();
+    });
+}
+
+#[inline(never)]
+fn measure_pingpong_channel(rt: &grove::Runtime) {
+    let n = rt.block_on(async {
+        let (ab, ba) = (Channel::new(), Channel::new());
+        let pong = grove::spawn({
+            let (ab, ba) = (ab.clone(), ba.clone());
+            async move {
+                for _ in 0..ROUND_TRIPS {
+                    let n: u64 = ab.get().await.unwrap();
+                    ba.put(n + 1).await.unwrap();
+                }
+            }
+        });
+        let ping = grove::spawn(async move {
+            let mut n = 0;
+            for _ in 0..ROUND_TRIPS {
+                ab.put(n).await.unwrap();
+                n = ba.get().await.unwrap();
+            }
+            n
+        });
+        pong.await.unwrap();
+        ping.await.unwrap()
+    });
+    assert_eq!(n, ROUND_TRIPS);
+}
+
+#[inline(never)]
+fn measure_pingpong_switch(rt: &grove::Runtime) {
+    let n = rt.block_on(async {
+        let (caller_end, responder_end) = grove::switch::pair::<u64>();
+        let responder = grove::spawn(async move {
+            let mut v = responder_end.recv().await.unwrap();
+            while let Ok(next) = responder_end.switch(v + 1).await {
+                v = next;
+            }
+        });
+        let caller = grove::spawn(async move {
+            let mut n = 0;
+            for _ in 0..ROUND_TRIPS {
+                n = caller_end.switch(n).await.unwrap();
+            }
+            n
+        });
+        let n = caller.await.unwrap();
+        responder.await.unwrap();
+        n
+    });
+    assert_eq!(n, ROUND_TRIPS);
+}
+
+#[inline(never)]
+fn measure_queue(rt: &grove::Runtime) {
+    let sum = rt.block_on(async {
+        let queue = Queue::bounded(1024);
+        let producer = grove::spawn({
+            let queue = queue.clone();
+            async move {
+                for i in 0..ITEMS {
+                    queue.put(i).await.unwrap();
+                }
+            }
+        });
+        let mut sum = 0;
+        for _ in 0..ITEMS {
+            sum += queue.get().await.unwrap();
+        }
+        producer.await.unwrap();
+        sum
+    });
+    assert_eq!(sum, ITEMS * (ITEMS - 1) / 2);
+}
+
+#[inline(never)]
+fn measure_semaphore_uncontended(rt: &grove::Runtime) {
+    rt.block_on(async {
+        let sem = grove::sync::Semaphore::new(1);
+        for _ in 0..ACQUIRES {
+            black_box(sem.acquire().await);
+        }
+    });
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; the probe takes a workload's name.
+    let wanted: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let rt = grove::Runtime::new().unwrap();
+    for (name, units, run) in WORKLOADS {
+        if wanted.is_empty() || wanted.iter().any(|w| w == name) {
+            run(&rt);
+            println!("{name} {units}");
+        }
+    }
+}
