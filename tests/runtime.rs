@@ -291,3 +291,19 @@ fn regression_a_runtime_dropped_inside_another_s_block_on_is_never_current_again
     assert!(task.is_finished());
     assert_eq!(second.block_on(task).unwrap(), 5);
 }
+
+#[test]
+fn regression_a_main_future_that_panics_is_no_longer_the_current_task() {
+    let rt = grove::Runtime::new().unwrap();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async {
+            grove::yield_now().await;
+            panic!("main future fails")
+        })
+    }));
+    assert!(caught.is_err());
+    assert!(grove::task::try_current().is_none(), "a stale task outlived the panic");
+    // The runtime goes on, and its next main future is a task of its own.
+    let id = rt.block_on(async { grove::task::current().id() });
+    assert_ne!(rt.block_on(async { grove::task::current().id() }), id);
+}

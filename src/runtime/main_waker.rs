@@ -58,15 +58,14 @@ impl<'a> MainTask<'a> {
     }
 
     /// Runs `f` with the `block_on` future as the current task.
+    /// The guard restores the previous task even if `f` unwinds, as it does
+    /// for tasks (see `Scheduler::enter`).
     pub(super) fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
-        let current = Current {
+        let _current = self.core.scheduler.enter(Current {
             id: self.id,
             task: None,
-        };
-        let previous = self.core.scheduler.current.replace(Some(current));
-        let r = f();
-        self.core.scheduler.current.set(previous);
-        r
+        });
+        f()
     }
 }
 
