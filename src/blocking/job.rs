@@ -14,7 +14,8 @@ use std::thread;
 use futures::channel::oneshot;
 
 use super::shared::{Job, Shared};
-use crate::task::{JoinHandle, Refused};
+use crate::runtime::task::Refused;
+use crate::task::JoinHandle;
 
 /// Where a job's result arrives.
 pub(super) type Outcome<T> = oneshot::Receiver<thread::Result<T>>;

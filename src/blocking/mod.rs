@@ -49,7 +49,8 @@ pub use pool::{Join, Spawn, ThreadPool};
 pub(crate) use shared::SPIN;
 
 use crate::runtime::context;
-use crate::task::{JoinHandle, Refused};
+use crate::runtime::task::Refused;
+use crate::task::JoinHandle;
 
 /// The default number of threads of a runtime's own pool; see
 /// [`runtime::Builder::blocking_threads`](crate::runtime::Builder::blocking_threads).

@@ -9,8 +9,9 @@ use std::task::{Context, Poll};
 
 use slab::Slab;
 
+use crate::runtime::task::Killer;
 use crate::sync::waiters::{WaitKey, WaitList, wake_all};
-use crate::task::{JoinHandle, Killer};
+use crate::task::JoinHandle;
 
 /// A set of tasks: [`spawn`](Group::spawn) adds one, it leaves the group
 /// when it finishes (or is killed), [`join`](Group::join) waits until the

@@ -17,9 +17,9 @@ use super::shared::Shared;
 use super::task::cache::CellCache;
 use super::task::raw::drop_payload;
 use super::task::state::{FINISHED, HANDLE, HAS_LOCALS, KILLED, LINKED, RETIRING, RUNNING, SCHEDULED, STARTED};
+use super::task::{LocalStore, TaskId};
 use super::task::{RawTask, TaskName, waker};
 use super::timers::{Tick, Timers};
-use crate::task::{LocalStore, TaskId};
 
 /// Tasks run between two checks of I/O, timers and the inject queue, so that
 /// a loop of `yield_now` cannot starve sockets or timers.

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use super::shared::Shared;
-use crate::task::RemoteJoinHandle;
+use super::task::RemoteJoinHandle;
 
 /// Spawns `Send` futures onto a runtime from any thread.
 ///
@@ -52,7 +52,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        crate::task::remote::spawn(&self.shared, future)
+        super::task::remote::spawn(&self.shared, future)
     }
 }
 

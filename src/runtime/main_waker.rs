@@ -10,7 +10,7 @@ use super::context;
 use super::core::Core;
 use super::scheduler::Current;
 use super::shared::Shared;
-use crate::task::TaskId;
+use super::task::TaskId;
 
 /// Wakes the `block_on` future of one runtime.
 struct MainWaker {

@@ -11,9 +11,9 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 
 use super::task::RawTask;
+use super::task::TaskId;
 use super::task::live::LiveTasks;
 use super::task::state::{FINISHED, SCHEDULED};
-use crate::task::TaskId;
 
 /// How many handoffs in a row may jump the queue.
 const HANDOFF_STREAK: u32 = 32;

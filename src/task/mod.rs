@@ -21,31 +21,20 @@
 
 mod builder;
 mod current;
-mod error;
 mod handoff;
-mod id;
-mod join;
 mod joinall;
 mod local;
-pub(crate) mod remote;
 mod yield_now;
 
 use std::future::Future;
 use std::time::Duration;
 
+pub use crate::runtime::task::{JoinError, JoinHandle, RemoteJoinHandle, TaskId};
 pub use builder::Builder;
 pub use current::{Task, current, try_current};
-pub use error::JoinError;
-#[cfg(feature = "blocking")]
-pub(crate) use error::Refused;
 pub use handoff::wake_next;
-pub use id::TaskId;
-pub use join::JoinHandle;
-pub(crate) use join::Killer;
 pub use joinall::{JoinAll, TryJoinAll, joinall, try_joinall};
 pub use local::LocalKey;
-pub(crate) use local::LocalStore;
-pub use remote::RemoteJoinHandle;
 pub use yield_now::{YieldNow, yield_now};
 
 /// Spawns `future` as a new task on the current thread's runtime, and

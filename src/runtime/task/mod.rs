@@ -1,9 +1,22 @@
 //! Task cells and their wakers: the unsafe core of the runtime, kept small.
 
 pub(crate) mod cache;
+mod error;
+mod id;
+mod join;
 pub(crate) mod live;
+mod local;
 pub(crate) mod raw;
+pub(crate) mod remote;
 pub(crate) mod state;
 pub(crate) mod waker;
 
+pub use error::JoinError;
+#[cfg(feature = "blocking")]
+pub(crate) use error::Refused;
+pub use id::TaskId;
+pub use join::JoinHandle;
+pub(crate) use join::Killer;
+pub(crate) use local::LocalStore;
 pub(crate) use raw::{RawTask, TaskName};
+pub use remote::RemoteJoinHandle;

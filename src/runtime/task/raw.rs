@@ -30,9 +30,9 @@ use std::task::{Context, Poll, Waker};
 use super::cache::{self, CellCache};
 use super::state::{FINISHED, FUTURE, KEEPS_CELL, OUTPUT};
 use super::waker;
+use super::{JoinError, TaskId};
 use crate::runtime::RuntimeId;
 use crate::runtime::context;
-use crate::task::{JoinError, TaskId};
 
 /// The part of a cell that does not depend on the future's type.
 #[repr(C)]

@@ -13,10 +13,9 @@ use std::task::{Context, Poll, Waker};
 
 use pin_project_lite::pin_project;
 
-use super::{JoinError, TaskId};
+use super::state::FINISHED;
+use super::{JoinError, RawTask, TaskId};
 use crate::runtime::shared::Shared;
-use crate::runtime::task::RawTask;
-use crate::runtime::task::state::FINISHED;
 
 /// What the task and its handle share.
 struct Slot<T> {
@@ -143,7 +142,7 @@ impl<F: Future> Future for Remote<F> {
 }
 
 /// The handle to a task spawned with [`Handle::spawn`](crate::Handle::spawn).
-/// Unlike [`JoinHandle`](super::JoinHandle) it is `Send` and `Sync`: it can
+/// Unlike [`JoinHandle`](crate::task::JoinHandle) it is `Send` and `Sync`: it can
 /// be awaited, polled and killed from any thread.
 ///
 /// # Examples

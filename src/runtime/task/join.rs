@@ -6,10 +6,8 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use super::{JoinError, TaskId};
-use crate::runtime::task::RawTask;
-use crate::runtime::task::state::{FINISHED, HANDLE, KILLED, OUTPUT};
-use crate::runtime::task::waker;
+use super::state::{FINISHED, HANDLE, KILLED, OUTPUT};
+use super::{JoinError, RawTask, TaskId, waker};
 
 /// Owns the right to a task's result, and to kill it: gevent's `Greenlet`.
 ///
@@ -19,7 +17,7 @@ use crate::runtime::task::waker;
 ///
 /// A `JoinHandle` stays on the runtime's thread (it is `!Send`); from other
 /// threads use [`Handle::spawn`](crate::Handle::spawn) and its
-/// [`RemoteJoinHandle`](super::RemoteJoinHandle).
+/// [`RemoteJoinHandle`](crate::task::RemoteJoinHandle).
 ///
 /// # Examples
 ///
@@ -111,7 +109,7 @@ impl<T> JoinHandle<T> {
         }
     }
 
-    /// The name given with [`Builder::name`](super::Builder::name), if any.
+    /// The name given with [`Builder::name`](crate::task::Builder::name), if any.
     ///
     /// # Examples
     ///

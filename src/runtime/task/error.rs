@@ -213,8 +213,7 @@ mod tests {
     use std::error::Error as _;
     use std::io;
 
-    use super::{JoinError, Refused};
-    use crate::task::TaskId;
+    use super::{JoinError, Refused, TaskId};
 
     #[test]
     fn a_refusal_payload_becomes_a_refused_error_not_a_panic() {
