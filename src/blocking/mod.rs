@@ -98,7 +98,7 @@ where
 {
     let submitted = context::with_core("grove::spawn_blocking", |core| {
         // The default pool's queue is unbounded, so there is always room.
-        core.blocking.submit(f)
+        core.blocking().submit(f)
     });
     match submitted {
         Some(Ok(task)) => task,

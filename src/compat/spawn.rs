@@ -57,7 +57,7 @@ impl LocalSpawner {
     #[track_caller]
     pub fn current() -> LocalSpawner {
         LocalSpawner {
-            runtime: context::with_core("LocalSpawner::current", |core| core.id),
+            runtime: context::with_core("LocalSpawner::current", |core| core.id()),
             _local: PhantomData,
         }
     }

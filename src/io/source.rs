@@ -70,11 +70,11 @@ impl<S: Source> Async<S> {
     #[track_caller]
     pub fn new(mut source: S) -> io::Result<Async<S>> {
         context::with_core("grove::io::Async::new", |core| {
-            let key = core.reactor.register(&mut source)?;
+            let key = core.reactor().register(&mut source)?;
             Ok(Async {
                 source: Some(source),
                 key,
-                runtime: core.id,
+                runtime: core.id(),
             })
         })
     }
@@ -135,7 +135,7 @@ impl<S: Source> Async<S> {
     fn deregister(&mut self) {
         let (runtime, key) = (self.runtime, self.key);
         let Some(source) = self.source.as_mut() else { return };
-        let wakers = context::with_current(|core| core.is(runtime).then(|| core.reactor.deregister(key, source)));
+        let wakers = context::with_current(|core| core.is(runtime).then(|| core.reactor().deregister(key, source)));
         drop(wakers);
     }
 
@@ -154,7 +154,7 @@ impl<S: Source> Async<S> {
     /// up to the size asked, as stream sockets' do.
     pub(crate) fn read_drained(&self) {
         // Outside its runtime, the next operation reports the error.
-        let _ = self.with_reactor(|core| core.reactor.clear_drained(self.key));
+        let _ = self.with_reactor(|core| core.reactor().clear_drained(self.key));
     }
 
     /// Tries `op` until it does not return `WouldBlock`, waiting for the
@@ -167,7 +167,7 @@ impl<S: Source> Async<S> {
     ) -> Poll<io::Result<R>> {
         loop {
             if self
-                .with_reactor(|core| core.reactor.poll_ready(self.key, dir, cx))?
+                .with_reactor(|core| core.reactor().poll_ready(self.key, dir, cx))?
                 .is_pending()
             {
                 return Poll::Pending;
@@ -177,7 +177,7 @@ impl<S: Source> Async<S> {
                     // Readiness is gone. Clearing it here, in the same poll
                     // as the next `poll_ready` stores the waker, is what
                     // keeps an edge from being lost (see `reactor.rs`).
-                    self.with_reactor(|core| core.reactor.clear_ready(self.key, dir))?;
+                    self.with_reactor(|core| core.reactor().clear_ready(self.key, dir))?;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 result => return Poll::Ready(result),

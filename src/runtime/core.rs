@@ -1,25 +1,30 @@
 //! The runtime's engine: it spawns tasks, runs them, waits for I/O and
 //! timers, and drops whatever is left at shutdown. Runtime thread only.
+//!
+//! Each driver (the scheduler, the timers, the reactor, the task-local
+//! store, the cell cache) is a field of its own, reached by the layers above
+//! through one narrow accessor.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{RefCell, RefMut};
 use std::future::Future;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::task::{Context, Waker};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::Builder;
 use super::RuntimeId;
+use super::park::Parker;
 use super::reactor::Reactor;
 use super::scheduler::{Current, Runnable, Scheduler};
 use super::shared::Shared;
 use super::task::cache::CellCache;
 use super::task::raw::drop_payload;
-use super::task::state::{FINISHED, HANDLE, HAS_LOCALS, KILLED, LINKED, RETIRING, RUNNING, SCHEDULED, STARTED};
-use super::task::{LocalStore, TaskId};
-use super::task::{RawTask, TaskName, waker};
-use super::timers::{Tick, Timers};
+use super::task::registry::Registry;
+use super::task::state::{EndPoll, Start};
+use super::task::{LocalStore, RawTask, TaskId, TaskName, waker};
+use super::timers::Timers;
 
 /// Tasks run between two checks of I/O, timers and the inject queue, so that
 /// a loop of `yield_now` cannot starve sockets or timers.
@@ -28,28 +33,41 @@ pub(crate) const EVENT_INTERVAL: usize = 64;
 /// Everything a runtime owns on its thread.
 pub(crate) struct Core {
     /// This runtime's id; task headers and timer keys carry it.
-    pub(crate) id: RuntimeId,
-    /// Run queue, handoff slot and the list of live tasks.
-    pub(crate) scheduler: Scheduler,
+    id: RuntimeId,
+    /// Run queue, handoff slot and the running task.
+    scheduler: Scheduler,
+    /// How many tasks are unfinished, and which of them have waited.
+    registry: Registry,
     /// Armed timers.
-    pub(crate) timers: RefCell<Timers>,
+    timers: RefCell<Timers>,
     /// mio's poller and the I/O slots.
-    pub(crate) reactor: Reactor,
+    reactor: Reactor,
     /// What other threads reach: the inject queue and the poll's waker.
-    pub(crate) shared: Arc<Shared>,
+    shared: Arc<Shared>,
     /// Task-local values, by task.
-    pub(crate) locals: LocalStore,
+    locals: LocalStore,
     /// Memory of freed task cells, for the next spawns.
-    pub(crate) cells: CellCache,
+    cells: CellCache,
+    /// How the loop waits, and what it remembers between waits.
+    parker: Parker,
     /// The waker of the running `block_on` future, to recognize handoffs to it.
-    pub(crate) main_waker: RefCell<Option<Waker>>,
-    /// The inject queue was drained without polling, so the poller still
-    /// holds the wake-up event: until a poll collects it, the poller's file
-    /// descriptor stays readable for a host loop watching it.
-    wake_uncollected: Cell<bool>,
+    main_waker: RefCell<Option<Waker>>,
+    /// Tasks run between two looks at I/O and timers.
+    event_interval: usize,
     /// The pool of `spawn_blocking`, started on first use.
     #[cfg(feature = "blocking")]
-    pub(crate) blocking: crate::blocking::RuntimePool,
+    blocking: crate::blocking::RuntimePool,
+}
+
+/// How a run of the queue ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ran {
+    /// The `block_on` future completed.
+    Main,
+    /// Nothing is ready.
+    Empty,
+    /// The limit of runnables was reached.
+    Limit,
 }
 
 /// Runs `f`, containing a panic (whose message the panic hook has already
@@ -68,21 +86,74 @@ impl Core {
         Ok(Core {
             id: shared.id,
             scheduler: Scheduler::default(),
+            registry: Registry::default(),
             timers: RefCell::new(Timers::new()),
             reactor,
             shared,
             locals: LocalStore::default(),
             cells: CellCache::default(),
+            parker: Parker::default(),
             main_waker: RefCell::new(None),
-            wake_uncollected: Cell::new(false),
+            event_interval: builder.event_interval,
             #[cfg(feature = "blocking")]
             blocking: crate::blocking::RuntimePool::new(builder.blocking_threads),
         })
     }
 
+    /// This runtime's id.
+    pub(crate) fn id(&self) -> RuntimeId {
+        self.id
+    }
+
     /// Whether this is runtime `id`.
     pub(crate) fn is(&self, id: RuntimeId) -> bool {
         self.id == id
+    }
+
+    /// The armed timers.
+    pub(crate) fn timers(&self) -> RefMut<'_, Timers> {
+        self.timers.borrow_mut()
+    }
+
+    /// The I/O reactor.
+    pub(crate) fn reactor(&self) -> &Reactor {
+        &self.reactor
+    }
+
+    /// The task-local values.
+    pub(crate) fn locals(&self) -> &LocalStore {
+        &self.locals
+    }
+
+    /// The memory of freed task cells.
+    pub(crate) fn cells(&self) -> &CellCache {
+        &self.cells
+    }
+
+    /// What other threads reach.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// The run queue.
+    pub(crate) fn scheduler(&self) -> &Scheduler {
+        &self.scheduler
+    }
+
+    /// The task (or `block_on` future) being polled.
+    pub(crate) fn current(&self) -> Option<Current> {
+        self.scheduler.current()
+    }
+
+    /// The pool of `spawn_blocking`.
+    #[cfg(feature = "blocking")]
+    pub(crate) fn blocking(&self) -> &crate::blocking::RuntimePool {
+        &self.blocking
+    }
+
+    /// Sets or clears the waker of the running `block_on` future.
+    pub(crate) fn set_main_waker(&self, waker: Option<Waker>) {
+        self.main_waker.replace(waker);
     }
 
     /// Creates a task and queues it. It first runs at the scheduler's next
@@ -92,60 +163,68 @@ impl Core {
         F: Future + 'static,
         N: TaskName,
     {
-        let task = RawTask::new(future, name, TaskId::next(), self.id, Some(&self.cells));
-        task.insert(HANDLE);
+        let task = RawTask::new(future, name, (TaskId::next(), self.id), true, Some(&self.cells));
         self.admit(task);
         task
     }
 
-    /// Counts a new task and queues it. It enters the registry of live
-    /// tasks only if it ever waits (see `park_task`): until its first poll the
-    /// run queue is where shutdown finds it, and a task that finishes in its
-    /// first poll never costs a registration.
+    /// Counts a new task and queues it.
     fn admit(&self, task: RawTask) {
-        self.scheduler.alive.set(self.scheduler.alive.get() + 1);
+        self.registry.admit();
         self.scheduler.schedule(task);
     }
 
-    /// Registers a task that returned `Pending` for the first time, so that
-    /// shutdown can find it wherever its wakers are.
-    fn park_task(&self, task: RawTask) {
-        debug_assert!(!task.has(LINKED), "a task registered twice");
-        task.insert(LINKED);
-        self.scheduler.live.insert(task);
+    /// Whether any task is unfinished.
+    pub(crate) fn has_tasks(&self) -> bool {
+        self.registry.unfinished() > 0
     }
 
-    /// Whether any task is alive.
-    pub(crate) fn has_tasks(&self) -> bool {
-        self.scheduler.alive.get() > 0
+    /// How many tasks are unfinished.
+    pub(crate) fn unfinished(&self) -> usize {
+        self.registry.unfinished()
+    }
+
+    /// Runs up to `limit` runnables from the queue, looking at I/O, timers
+    /// and the inject queue every `event_interval` of them. `main` polls
+    /// the `block_on` future when its turn comes, and says whether it
+    /// completed.
+    #[inline]
+    pub(crate) fn run(&self, limit: usize, mut main: impl FnMut() -> bool) -> Ran {
+        let mut since_events = 0;
+        for _ in 0..limit {
+            match self.scheduler.next() {
+                Some(Runnable::Task(task)) => self.run_task(task),
+                Some(Runnable::Main) => {
+                    if main() {
+                        return Ran::Main;
+                    }
+                }
+                None => return Ran::Empty,
+            }
+            since_events += 1;
+            if since_events == self.event_interval {
+                self.park(Some(Duration::ZERO));
+                since_events = 0;
+            }
+        }
+        Ran::Limit
     }
 
     /// Runs one task until it returns `Pending`, finishes or is killed.
     #[inline(always)]
-    pub(crate) fn run_task(&self, task: RawTask) {
-        // The state is read and written once on the way in and once on the
-        // way out of the poll: this is the path every wake-up takes.
-        let state = task.state() & !SCHEDULED;
-        if state & (FINISHED | KILLED) != 0 {
-            task.set_state(state);
-            if state & FINISHED != 0 {
-                task.release_if_unused();
-            } else {
-                self.kill_now(task);
-            }
-            return;
+    fn run_task(&self, task: RawTask) {
+        match task.start() {
+            Start::Poll => {}
+            Start::Kill => return self.finish(task, true),
+            Start::Done => return,
         }
-        task.set_state(state | RUNNING | STARTED);
         let waker = task.waker_ref();
         let poll = self.as_current(task, || task.poll(&mut Context::from_waker(&waker)));
-        let state = task.state() & !RUNNING;
-        task.set_state(state);
-        if state & KILLED != 0 {
-            self.kill_now(task);
-        } else if poll.is_ready() {
-            self.complete(task);
-        } else if state & LINKED == 0 {
-            self.park_task(task);
+        match task.state().transition_to_idle(poll.is_ready()) {
+            EndPoll::Wait => {}
+            EndPoll::Register => self.registry.insert(task),
+            EndPoll::Complete => self.finish(task, false),
+            EndPoll::Kill => self.finish(task, true),
         }
     }
 
@@ -158,45 +237,30 @@ impl Core {
         f()
     }
 
-    /// The task returned (or panicked) and its result is in the stage.
-    fn complete(&self, task: RawTask) {
-        task.insert(FINISHED | RETIRING);
-        if !task.has(HANDLE) {
-            // Detached: nobody will take the result.
+    /// Ends a task that returned or was `killed`: drops what nobody will
+    /// take (its future, or a result with no join handle), takes it off the
+    /// books, drops its task-locals and wakes whoever joins it. Destructors
+    /// run as the task.
+    fn finish(&self, task: RawTask, killed: bool) {
+        if task.state().transition_to_finished(killed) {
             self.as_current(task, || task.drop_stage());
         }
-        self.retire(task);
-    }
-
-    /// Drops a killed task's future (or result), running its destructors.
-    pub(crate) fn kill_now(&self, task: RawTask) {
-        task.insert(FINISHED | KILLED | RETIRING);
-        self.as_current(task, || task.drop_stage());
-        self.retire(task);
-    }
-
-    /// Takes a finished task out of the registry, drops its task-locals,
-    /// wakes whoever joins it, and lets the cell go if nothing holds it. The
-    /// caller set `RETIRING`, which keeps the cell while user code runs.
-    fn retire(&self, task: RawTask) {
-        self.scheduler.alive.set(self.scheduler.alive.get() - 1);
-        if task.has(LINKED) {
-            task.remove(LINKED);
-            self.scheduler.live.remove(task);
+        self.registry.finished();
+        let retire = task.state().transition_to_retiring();
+        if retire.registered {
+            self.registry.remove(task);
         }
-        if task.has(HAS_LOCALS) {
-            // Their destructors run as the task.
+        if retire.has_locals {
             self.as_current(task, || self.locals.remove(task.id()));
         }
         if let Some(waker) = task.take_join_waker() {
             contain(|| waker.wake());
         }
-        task.remove(RETIRING);
-        task.release_if_unused();
+        task.retired();
     }
 
     /// Takes what other threads sent: wakes and spawns.
-    pub(crate) fn drain_inject(&self) {
+    pub(crate) fn take_injected(&self) {
         let inject = self.shared.take();
         for task in inject.wakes {
             self.scheduler.schedule(task);
@@ -210,74 +274,11 @@ impl Core {
         }
     }
 
-    /// Waits for I/O, timers or the inject queue, for at most `timeout`
+    /// Waits for I/O, timers or the inject queue, for at most `max_wait`
     /// (`None`: until something happens), but not at all if anything is
-    /// ready to run. Wakes whatever became ready.
-    pub(crate) fn park(&self, timeout: Option<Duration>) {
-        if self.shared.is_notified() {
-            self.drain_inject();
-            self.wake_uncollected.set(true);
-        }
-        let timeout = if self.scheduler.ready() > 0 {
-            Some(Duration::ZERO)
-        } else {
-            timeout
-        };
-        let next_timer = self.timers.borrow_mut().next_deadline();
-        let timeout = match next_timer {
-            Some(deadline) => {
-                let until = deadline.saturating_duration_since(Instant::now());
-                Some(timeout.map_or(until, |t| t.min(until)))
-            }
-            None => timeout,
-        };
-        if timeout != Some(Duration::ZERO) {
-            // Going idle: let the memory of the last burst of tasks go.
-            self.cells.shrink();
-        }
-        let timeout = self.await_blocking_results(timeout);
-        let mut woken = Vec::new();
-        // A zero-timeout poll with no sources and nothing injected would
-        // only cost a syscall.
-        let skip_poll = timeout == Some(Duration::ZERO)
-            && self.reactor.len() == 0
-            && !self.shared.is_notified()
-            && !self.wake_uncollected.get();
-        if !skip_poll {
-            match self.reactor.poll(timeout, &mut woken) {
-                Ok(true) => {
-                    self.wake_uncollected.set(false);
-                    self.drain_inject();
-                }
-                Ok(false) => {}
-                Err(e) => panic!("grove: the I/O poller failed: {e}"),
-            }
-        }
-        if next_timer.is_some() {
-            self.timers.borrow_mut().fire(Tick::now(), &mut woken);
-        }
-        woken.into_iter().for_each(Waker::wake);
-    }
-
-    /// Before the loop sleeps while a job just handed to its blocking pool
-    /// is out, watches the inject queue for a moment: a short job's result comes
-    /// back sooner than a sleep in the poller and its wake-up would take.
-    /// Returns the timeout left for the poller: zero if a wake-up came.
-    fn await_blocking_results(&self, timeout: Option<Duration>) -> Option<Duration> {
-        #[cfg(feature = "blocking")]
-        if timeout != Some(Duration::ZERO) && self.blocking.result_due() {
-            let start = Instant::now();
-            let spin = timeout.map_or(crate::blocking::SPIN, |t| t.min(crate::blocking::SPIN));
-            while start.elapsed() < spin {
-                if self.shared.is_notified() {
-                    return Some(Duration::ZERO);
-                }
-                std::hint::spin_loop();
-            }
-            // The spin counts against the wait, so timers stay on time.
-            return timeout.map(|t| t.saturating_sub(start.elapsed()));
-        }
-        timeout
+    /// ready to run; then wakes whatever became ready.
+    pub(crate) fn park(&self, max_wait: Option<Duration>) {
+        self.parker.park(self, max_wait);
     }
 
     /// Schedules whoever `waker` wakes (to run next, with `next`), if it is
@@ -324,24 +325,22 @@ impl Core {
         inject.wakes.into_iter().for_each(RawTask::ref_dec);
         inject.spawns.into_iter().for_each(|task| self.admit(task));
         loop {
-            let parked = self.scheduler.live.snapshot();
+            let registered = self.registry.snapshot();
             let queued = self.scheduler.drain();
-            if parked.is_empty() && queued.is_empty() {
+            if registered.is_empty() && queued.is_empty() {
                 break;
             }
-            for task in parked {
+            for task in registered {
                 // A destructor of an earlier task may have killed this one.
-                if !task.has(FINISHED) {
-                    self.kill_now(task);
+                if !task.state().is_finished() {
+                    self.finish(task, true);
                 }
             }
             for runnable in queued {
-                let Runnable::Task(task) = runnable else { continue };
-                task.remove(SCHEDULED);
-                if task.has(FINISHED) {
-                    task.release_if_unused();
-                } else {
-                    self.kill_now(task);
+                if let Runnable::Task(task) = runnable {
+                    if task.dequeue() {
+                        self.finish(task, true);
+                    }
                 }
             }
         }

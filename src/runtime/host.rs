@@ -29,10 +29,10 @@ impl Runtime {
     /// ```
     pub fn next_wakeup(&self) -> Option<Duration> {
         let core = &*self.core;
-        if core.scheduler.ready() > 0 || core.shared.is_notified() {
+        if core.scheduler().ready() > 0 || core.shared().is_notified() {
             return Some(Duration::ZERO);
         }
-        let deadline = core.timers.borrow_mut().next_deadline()?;
+        let deadline = core.timers().next_deadline()?;
         Some(deadline.saturating_duration_since(Instant::now()))
     }
 }
@@ -52,7 +52,7 @@ impl Runtime {
 /// ```
 impl AsRawFd for Runtime {
     fn as_raw_fd(&self) -> RawFd {
-        self.core.reactor.raw_fd()
+        self.core.reactor().raw_fd()
     }
 }
 

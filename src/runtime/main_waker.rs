@@ -24,7 +24,7 @@ impl Wake for MainWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        let here = context::with_current(|core| core.is(self.runtime).then(|| core.scheduler.schedule_main(false)));
+        let here = context::with_current(|core| core.is(self.runtime).then(|| core.scheduler().schedule_main(false)));
         if here.flatten().is_none() {
             self.shared.push(|inject| inject.main = true);
         }
@@ -42,10 +42,10 @@ pub(super) struct MainTask<'a> {
 impl<'a> MainTask<'a> {
     pub(super) fn new(core: &'a Core) -> MainTask<'a> {
         let waker = Waker::from(Arc::new(MainWaker {
-            runtime: core.id,
-            shared: core.shared.clone(),
+            runtime: core.id(),
+            shared: core.shared().clone(),
         }));
-        core.main_waker.replace(Some(waker.clone()));
+        core.set_main_waker(Some(waker.clone()));
         MainTask {
             core,
             id: TaskId::next(),
@@ -61,7 +61,7 @@ impl<'a> MainTask<'a> {
     /// The guard restores the previous task even if `f` unwinds, as it does
     /// for tasks (see `Scheduler::enter`).
     pub(super) fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
-        let _current = self.core.scheduler.enter(Current {
+        let _current = self.core.scheduler().enter(Current {
             id: self.id,
             task: None,
         });
@@ -71,8 +71,8 @@ impl<'a> MainTask<'a> {
 
 impl Drop for MainTask<'_> {
     fn drop(&mut self) {
-        self.core.main_waker.take();
+        self.core.set_main_waker(None);
         // Task-local destructors run as the future they belonged to.
-        self.enter(|| self.core.locals.remove(self.id));
+        self.enter(|| self.core.locals().remove(self.id));
     }
 }

@@ -12,6 +12,7 @@ pub(crate) mod core;
 mod handle;
 mod host;
 mod main_waker;
+mod park;
 pub(crate) mod reactor;
 pub(crate) mod scheduler;
 pub(crate) mod shared;
@@ -28,9 +29,8 @@ use std::time::Duration;
 pub use builder::Builder;
 pub use handle::Handle;
 
-use self::core::Core;
+use self::core::{Core, Ran};
 use main_waker::MainTask;
-use scheduler::Runnable;
 
 /// Identifies a runtime for the life of the process: never reused (see
 /// `Shared::register`).
@@ -62,8 +62,6 @@ pub(crate) struct RuntimeId(pub(crate) u32);
 /// ```
 pub struct Runtime {
     core: Box<Core>,
-    /// Tasks run between two looks at I/O and timers.
-    event_interval: usize,
 }
 
 impl Runtime {
@@ -101,10 +99,7 @@ impl Runtime {
     fn from_builder(builder: &Builder) -> io::Result<Runtime> {
         let core = Box::new(Core::new(builder)?);
         context::adopt(&core);
-        Ok(Runtime {
-            core,
-            event_interval: builder.event_interval,
-        })
+        Ok(Runtime { core })
     }
 
     /// Runs `future` to completion on this thread, running every other task
@@ -137,30 +132,23 @@ impl Runtime {
         let core = &*self.core;
         let main = MainTask::new(core);
         let mut future = pin!(future);
-        core.scheduler.schedule_main(false);
-        let mut ran = 0;
-        loop {
-            match core.scheduler.next() {
-                Some(Runnable::Task(task)) => core.run_task(task),
-                Some(Runnable::Main) => {
-                    let waker = main.waker();
-                    let poll = main.enter(|| future.as_mut().poll(&mut Context::from_waker(waker)));
-                    if let Poll::Ready(output) = poll {
-                        return output;
-                    }
-                }
-                None => {
-                    core.park(None);
-                    ran = 0;
-                    continue;
-                }
+        let mut output = None;
+        let mut poll_main = || {
+            let poll = main.enter(|| future.as_mut().poll(&mut Context::from_waker(main.waker())));
+            match poll {
+                Poll::Ready(value) => output = Some(value),
+                Poll::Pending => {}
             }
-            ran += 1;
-            if ran >= self.event_interval {
-                core.park(Some(Duration::ZERO));
-                ran = 0;
+            output.is_some()
+        };
+        core.scheduler().schedule_main(false);
+        loop {
+            match core.run(usize::MAX, &mut poll_main) {
+                Ran::Main => break,
+                Ran::Empty | Ran::Limit => core.park(None),
             }
         }
+        output.expect("the main future completed")
     }
 
     /// Runs what is ready, after waiting at most `max_wait` for I/O or a
@@ -197,8 +185,8 @@ impl Runtime {
         let _current = context::enter(&self.core);
         let core = &*self.core;
         core.park(Some(max_wait));
-        self.run_ready(core);
-        core.has_tasks() || core.shared.is_notified()
+        run_ready(core);
+        core.has_tasks() || core.shared().is_notified()
     }
 
     /// Runs tasks until none can go on without waiting for I/O or time.
@@ -226,29 +214,10 @@ impl Runtime {
         let core = &*self.core;
         loop {
             core.park(Some(Duration::ZERO));
-            if core.scheduler.ready() == 0 {
+            if core.scheduler().ready() == 0 {
                 return;
             }
-            self.run_ready(core);
-        }
-    }
-
-    /// Runs each runnable that is ready now once, checking I/O and timers
-    /// every `event_interval` tasks.
-    fn run_ready(&self, core: &Core) {
-        let mut ran = 0;
-        for _ in 0..core.scheduler.ready() {
-            match core.scheduler.next() {
-                Some(Runnable::Task(task)) => core.run_task(task),
-                // No `block_on` is running to take it.
-                Some(Runnable::Main) => {}
-                None => return,
-            }
-            ran += 1;
-            if ran >= self.event_interval {
-                core.park(Some(Duration::ZERO));
-                ran = 0;
-            }
+            run_ready(core);
         }
     }
 
@@ -264,7 +233,7 @@ impl Runtime {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn handle(&self) -> Handle {
-        Handle::new(self.core.shared.clone())
+        Handle::new(self.core.shared().clone())
     }
 }
 
@@ -288,10 +257,16 @@ impl Drop for Runtime {
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Runtime")
-            .field("tasks", &self.core.scheduler.alive.get())
-            .field("ready", &self.core.scheduler.ready())
+            .field("tasks", &self.core.unfinished())
+            .field("ready", &self.core.scheduler().ready())
             .finish()
     }
+}
+
+/// Runs each runnable that is ready now once. No `block_on` is running, so
+/// a turn of its future is skipped.
+fn run_ready(core: &Core) {
+    core.run(core.scheduler().ready(), || false);
 }
 
 /// Creates a runtime with the default settings, runs `future` on it and

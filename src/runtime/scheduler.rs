@@ -10,10 +10,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 
-use super::task::RawTask;
-use super::task::TaskId;
-use super::task::live::LiveTasks;
-use super::task::state::{FINISHED, SCHEDULED};
+use super::task::{RawTask, TaskId};
 
 /// How many handoffs in a row may jump the queue.
 const HANDOFF_STREAK: u32 = 32;
@@ -46,19 +43,15 @@ pub(crate) struct Scheduler {
     streak: Cell<u32>,
     /// Whether the `block_on` future is in the queue or the handoff slot.
     main_queued: Cell<bool>,
-    /// Every unfinished task that has waited at least once.
-    pub(crate) live: LiveTasks,
-    /// How many tasks are spawned and not finished.
-    pub(crate) alive: Cell<usize>,
     /// The task (or `block_on` future) being polled.
-    pub(crate) current: Cell<Option<Current>>,
+    current: Cell<Option<Current>>,
 }
 
 impl Scheduler {
     /// Queues `task` unless it is queued already or finished.
     #[inline]
     pub(crate) fn schedule(&self, task: RawTask) {
-        if Self::mark(task) {
+        if task.state().transition_to_scheduled() {
             self.queue.borrow_mut().push_back(Runnable::Task(task));
         }
     }
@@ -66,7 +59,7 @@ impl Scheduler {
     /// Puts `task` in the handoff slot so that it runs next.
     #[inline]
     pub(crate) fn schedule_next(&self, task: RawTask) {
-        if Self::mark(task) {
+        if task.state().transition_to_scheduled() {
             self.hand_off(Runnable::Task(task));
         }
     }
@@ -80,16 +73,6 @@ impl Scheduler {
                 self.queue.borrow_mut().push_back(Runnable::Main);
             }
         }
-    }
-
-    /// Sets `SCHEDULED` and says whether the task must be queued now.
-    #[inline]
-    fn mark(task: RawTask) -> bool {
-        if task.has(SCHEDULED | FINISHED) {
-            return false;
-        }
-        task.insert(SCHEDULED);
-        true
     }
 
     #[inline]
@@ -141,6 +124,11 @@ impl Scheduler {
         let slot = self.handoff.take();
         self.handoff.set(slot);
         slot.is_some()
+    }
+
+    /// The task (or `block_on` future) being polled, if any.
+    pub(crate) fn current(&self) -> Option<Current> {
+        self.current.get()
     }
 
     /// Makes `current` the running task until the guard drops (even by

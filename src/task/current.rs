@@ -84,7 +84,7 @@ pub fn current() -> Task {
 /// ```
 pub fn try_current() -> Option<Task> {
     context::with_current(|core| {
-        let current = core.scheduler.current.get()?;
+        let current = core.current()?;
         let name = current.task.and_then(|t| t.name().map(Box::from));
         Some(Task { id: current.id, name })
     })

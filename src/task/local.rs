@@ -5,7 +5,6 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use crate::runtime::context;
-use crate::runtime::task::state::HAS_LOCALS;
 
 /// Declares task-local values: each task sees its own, created by the
 /// initializer the first time that task touches it, and dropped when the
@@ -98,14 +97,10 @@ impl<T: 'static> LocalKey<T> {
     #[track_caller]
     pub fn with<R>(&'static self, f: impl FnOnce(&T) -> R) -> R {
         let value = context::with_core("task-local access", |core| {
-            let owner = core
-                .scheduler
-                .current
-                .get()
-                .expect("a task-local was used outside of any grove task");
-            core.locals.get_or_init(owner.id, self.key(), || {
+            let owner = core.current().expect("a task-local was used outside of any grove task");
+            core.locals().get_or_init(owner.id, self.key(), || {
                 if let Some(task) = owner.task {
-                    task.insert(HAS_LOCALS);
+                    task.state().set_has_locals();
                 }
                 Rc::new((self.init)())
             })

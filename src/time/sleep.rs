@@ -132,7 +132,7 @@ impl Sleep {
         // fires harmlessly into a waker nobody waits on.
         context::with_current(|core| {
             if core.is(runtime) {
-                let waker = core.timers.borrow_mut().cancel(key);
+                let waker = core.timers().cancel(key);
                 drop(waker);
             }
         });
@@ -147,7 +147,7 @@ impl Future for Sleep {
         context::with_core("grove::sleep", |core| {
             if let Some((runtime, key)) = this.timer {
                 if core.is(runtime) {
-                    let mut timers = core.timers.borrow_mut();
+                    let mut timers = core.timers();
                     if timers.is_armed(key) {
                         timers.set_waker(key, cx.waker());
                         return Poll::Pending;
@@ -160,8 +160,8 @@ impl Future for Sleep {
             if Tick::now() >= this.deadline {
                 return Poll::Ready(());
             }
-            let key = core.timers.borrow_mut().insert(this.deadline, cx.waker());
-            this.timer = Some((core.id, key));
+            let key = core.timers().insert(this.deadline, cx.waker());
+            this.timer = Some((core.id(), key));
             Poll::Pending
         })
     }

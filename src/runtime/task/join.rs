@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use super::state::{FINISHED, HANDLE, KILLED, OUTPUT};
+use super::state::Joined;
 use super::{JoinError, RawTask, TaskId, waker};
 
 /// Owns the right to a task's result, and to kill it: gevent's `Greenlet`.
@@ -67,7 +67,7 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn kill(&self) {
-        waker::kill(self.raw);
+        kill(self.raw);
     }
 
     /// Whether the task has finished: returned, panicked or been killed.
@@ -83,7 +83,7 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn is_finished(&self) -> bool {
-        self.raw.has(FINISHED)
+        self.raw.state().is_finished()
     }
 
     /// The task's id.
@@ -132,19 +132,17 @@ impl<T> Future for JoinHandle<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let raw = self.raw;
-        if !raw.has(FINISHED) {
-            raw.set_join_waker(cx.waker());
-            return Poll::Pending;
-        }
-        if raw.has(OUTPUT) {
+        match raw.state().joined() {
+            Joined::Pending => {
+                raw.set_join_waker(cx.waker());
+                Poll::Pending
+            }
             // SAFETY: `T` is the output type of the future this handle was
             // created for.
-            return Poll::Ready(unsafe { raw.take_output::<T>() });
+            Joined::Output => Poll::Ready(unsafe { raw.take_output::<T>() }),
+            Joined::Killed => Poll::Ready(Err(JoinError::killed(raw.id()))),
+            Joined::Taken => panic!("a JoinHandle was polled again after it returned the task's result"),
         }
-        if raw.has(KILLED) {
-            return Poll::Ready(Err(JoinError::killed(raw.id())));
-        }
-        panic!("a JoinHandle was polled again after it returned the task's result");
     }
 }
 
@@ -152,11 +150,12 @@ impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
         let raw = self.raw;
         drop(raw.take_join_waker());
-        // The output's destructor runs while HANDLE still keeps the cell.
-        if raw.has(OUTPUT) {
+        // An untaken result's destructor runs while the handle still keeps
+        // the cell.
+        if raw.state().has_output() {
             raw.drop_stage();
         }
-        raw.remove(HANDLE);
+        raw.state().drop_join_handle();
         raw.release_if_unused();
     }
 }
@@ -182,7 +181,15 @@ impl Killer {
     /// As [`JoinHandle::kill`].
     pub(crate) fn kill(&self) {
         if let Some(task) = waker::task_of(&self.waker) {
-            waker::kill(task);
+            kill(task);
         }
+    }
+}
+
+/// Asks for `task` to be killed: it is marked and scheduled, and the run
+/// loop drops its future instead of polling it. Runtime thread only.
+fn kill(task: RawTask) {
+    if task.state().transition_to_killed() {
+        waker::wake_task(task);
     }
 }

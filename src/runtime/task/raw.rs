@@ -6,8 +6,9 @@
 //!
 //! A cell is shared between the runtime side (the scheduler's queue, the list
 //! of live tasks, the `JoinHandle`) and any number of wakers. The runtime side
-//! holds a single reference between all of them, tracked by the
-//! [`KEEPS_CELL`](super::state::KEEPS_CELL) bits; each waker holds one more.
+//! holds a single reference between all of them, kept while
+//! [`State::is_unused`] says some of them needs the cell; each waker holds
+//! one more. Only this module tree decides to let that reference go.
 //! The count is the only atomic in the cell: wakers may be cloned and dropped
 //! on any thread, but everything else is touched only on the runtime's thread.
 //!
@@ -28,7 +29,7 @@ use std::sync::atomic::{AtomicU32, Ordering, fence};
 use std::task::{Context, Poll, Waker};
 
 use super::cache::{self, CellCache};
-use super::state::{FINISHED, FUTURE, KEEPS_CELL, OUTPUT};
+use super::state::{Start, State};
 use super::waker;
 use super::{JoinError, TaskId};
 use crate::runtime::RuntimeId;
@@ -40,8 +41,9 @@ pub(crate) struct Header {
     /// References: one for the runtime side while any `KEEPS_CELL` bit is
     /// set, plus one per waker.
     refs: AtomicU32,
-    /// Lifecycle bits from `state.rs`; runtime thread only.
-    state: Cell<u32>,
+    /// Lifecycle bits, changed only by the transitions of `state.rs`;
+    /// runtime thread only.
+    state: State,
     /// Type-specific operations on the rest of the cell.
     vtable: &'static Vtable,
     /// The runtime that owns the task. Immutable, so any thread may read it:
@@ -123,11 +125,17 @@ impl TaskName for Box<str> {
 pub(crate) struct RawTask(NonNull<Header>);
 
 impl RawTask {
-    /// Allocates a cell for `future`. The runtime side holds the only
-    /// reference; the caller sets the state bits that keep it.
-    /// The memory comes from `cache` when given (the runtime's own thread)
-    /// and from the global allocator otherwise.
-    pub(crate) fn new<F, N>(future: F, name: N, id: TaskId, runtime: RuntimeId, cache: Option<&CellCache>) -> RawTask
+    /// Allocates a cell for `future`, with a join handle if `handle`. The
+    /// runtime side holds the only reference, kept by the handle or by the
+    /// caller queueing the task. The memory comes from `cache` when given
+    /// (the runtime's own thread) and from the global allocator otherwise.
+    pub(crate) fn new<F, N>(
+        future: F,
+        name: N,
+        ids: (TaskId, RuntimeId),
+        handle: bool,
+        cache: Option<&CellCache>,
+    ) -> RawTask
     where
         F: Future + 'static,
         N: TaskName,
@@ -138,10 +146,11 @@ impl RawTask {
             None => cache::allocate(layout),
         };
         let cell = memory.cast::<TaskCell<F, N>>();
+        let (id, runtime) = ids;
         let value = TaskCell {
             header: Header {
                 refs: AtomicU32::new(1),
-                state: Cell::new(FUTURE),
+                state: State::new(handle),
                 vtable: vtable::<F, N>(),
                 runtime,
                 slot: Cell::new(0),
@@ -179,26 +188,10 @@ impl RawTask {
         unsafe { self.0.as_ref() }
     }
 
-    pub(crate) fn state(self) -> u32 {
-        self.header().state.get()
-    }
-
-    pub(crate) fn set_state(self, state: u32) {
-        self.header().state.set(state);
-    }
-
-    pub(crate) fn has(self, bits: u32) -> bool {
-        self.state() & bits != 0
-    }
-
-    pub(crate) fn insert(self, bits: u32) {
-        let state = &self.header().state;
-        state.set(state.get() | bits);
-    }
-
-    pub(crate) fn remove(self, bits: u32) {
-        let state = &self.header().state;
-        state.set(state.get() & !bits);
+    /// The task's lifecycle, for the transitions that need no more than
+    /// its bits. Those that may free the cell are methods of `RawTask`.
+    pub(crate) fn state(&self) -> &State {
+        &self.header().state
     }
 
     pub(crate) fn id(self) -> TaskId {
@@ -210,7 +203,7 @@ impl RawTask {
     /// `OUTPUT` set.
     #[inline]
     pub(crate) fn poll(self, cx: &mut Context<'_>) -> Poll<()> {
-        assert!(self.has(FUTURE), "a task was polled without its future");
+        assert!(self.state().has_future(), "a task was polled without its future");
         // SAFETY: runtime thread; `FUTURE` says the stage holds the future.
         unsafe { (self.header().vtable.poll)(self, cx) }
     }
@@ -298,13 +291,40 @@ impl RawTask {
         unsafe { (self.header().vtable.dealloc)(self) }
     }
 
+    /// The run loop took the task from the queue: what to do with it. A
+    /// task that finished while queued is let go here.
+    #[inline(always)]
+    pub(crate) fn start(self) -> Start {
+        let start = self.state().transition_to_running();
+        if start == Start::Done {
+            self.release_if_unused();
+        }
+        start
+    }
+
+    /// Shutdown took the task from the queue: whether it is unfinished, and
+    /// must be killed. A finished one is let go here.
+    pub(crate) fn dequeue(self) -> bool {
+        let unfinished = self.state().transition_to_dequeued();
+        if !unfinished {
+            self.release_if_unused();
+        }
+        unfinished
+    }
+
+    /// The runtime is done finishing the task (see `State::transition_to_finished`).
+    pub(crate) fn retired(self) {
+        self.state().transition_to_retired();
+        self.release_if_unused();
+    }
+
     /// Gives the runtime side's reference back once nothing on that side
-    /// needs the cell any more.
-    pub(crate) fn release_if_unused(self) {
-        if self.has(KEEPS_CELL) {
+    /// needs the cell any more. Every transition that can leave the cell
+    /// unused ends here; none outside this module tree decides it.
+    pub(super) fn release_if_unused(self) {
+        if !self.state().is_unused() {
             return;
         }
-        debug_assert!(self.has(FINISHED) && !self.has(FUTURE | OUTPUT));
         // With no waker left, nobody else can take a reference any more, so
         // the cell can be freed without an atomic write. Acquire pairs with
         // the Release of wakers dropped on other threads.
@@ -350,8 +370,8 @@ unsafe fn stage<F: Future, N>(task: RawTask) -> *mut Stage<F> {
 /// # Safety
 /// The stage must hold the future (`FUTURE` set); runtime thread.
 unsafe fn drop_future<F: Future>(task: RawTask, stage: *mut Stage<F>) {
-    task.remove(FUTURE);
-    // SAFETY: `FUTURE` was set, so the future is live; it is dropped where
+    task.state().take_future();
+    // SAFETY: the stage held the future, so the future is live; it is dropped where
     // it lies, as `Pin` requires, and never touched again.
     let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { ManuallyDrop::drop(&mut (*stage).future) }));
     if let Err(payload) = dropped {
@@ -384,19 +404,18 @@ unsafe fn poll<F: Future, N>(task: RawTask, cx: &mut Context<'_>) -> Poll<()> {
         drop_future(task, stage);
         (*stage).output = ManuallyDrop::new(result);
     }
-    task.insert(OUTPUT);
+    task.state().put_output();
     Poll::Ready(())
 }
 
 unsafe fn drop_stage<F: Future, N>(task: RawTask) {
     // SAFETY: the vtable is only built for `TaskCell<F, N>`.
     let stage = unsafe { stage::<F, N>(task) };
-    if task.has(FUTURE) {
-        // SAFETY: `FUTURE` says the future is live.
+    if task.state().has_future() {
+        // SAFETY: the state says the future is live.
         unsafe { drop_future(task, stage) };
-    } else if task.has(OUTPUT) {
-        task.remove(OUTPUT);
-        // SAFETY: `OUTPUT` said the output is live; the bit is cleared first
+    } else if task.state().take_output() {
+        // SAFETY: the state said the output is live; it is marked gone first
         // so it is never dropped twice.
         let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { ManuallyDrop::drop(&mut (*stage).output) }));
         if let Err(payload) = dropped {
@@ -406,10 +425,9 @@ unsafe fn drop_stage<F: Future, N>(task: RawTask) {
 }
 
 unsafe fn take_output<F: Future, N>(task: RawTask, dst: *mut ()) {
-    assert!(task.has(OUTPUT), "a task's output was taken twice");
-    task.remove(OUTPUT);
-    // SAFETY: the vtable is only built for `TaskCell<F, N>`; `OUTPUT` said
-    // the output is live, and clearing it means it is read only once.
+    assert!(task.state().take_output(), "a task's output was taken twice");
+    // SAFETY: the vtable is only built for `TaskCell<F, N>`; the state said
+    // the output is live, and marking it gone means it is read only once.
     let output = unsafe { ManuallyDrop::take(&mut (*stage::<F, N>(task)).output) };
     let dst = dst as *mut Option<Result<F::Output, Panic>>;
     // SAFETY: the caller of `take_output` passes a slot of this type.
@@ -436,7 +454,7 @@ unsafe fn dealloc<F: Future, N>(task: RawTask) {
     let cached = context::with_current(|core| {
         // SAFETY: `memory` came from `RawTask::new` with `layout`, and
         // nothing uses it any more.
-        core.is(runtime).then(|| unsafe { core.cells.put(memory, layout) })
+        core.is(runtime).then(|| unsafe { core.cells().put(memory, layout) })
     });
     if cached.flatten().is_none() {
         // SAFETY: as above.

@@ -13,7 +13,6 @@ use std::task::{Context, Poll, Waker};
 
 use pin_project_lite::pin_project;
 
-use super::state::FINISHED;
 use super::{JoinError, RawTask, TaskId};
 use crate::runtime::shared::Shared;
 
@@ -83,13 +82,13 @@ where
         future: Some(future),
         slot: slot.clone(),
     };
-    let task = RawTask::new(wrapper, (), id, shared.id, None);
+    let task = RawTask::new(wrapper, (), (id, shared.id), false, None);
     if !shared.push(|inject| inject.spawns.push(task)) {
         // The runtime is gone. The cell was never shared, so this thread may
         // finish it: the wrapper is `Send`, and its drop reports a kill.
-        task.insert(FINISHED);
+        task.state().transition_to_finished(true);
         task.drop_stage();
-        task.release_if_unused();
+        task.retired();
     }
     RemoteJoinHandle { slot }
 }

@@ -1,55 +1,446 @@
-//! The lifecycle bits of a task cell.
+//! The lifecycle of a task cell: its state bits, and the only transitions
+//! that change them.
 //!
-//! These bits live in a plain `Cell<u32>` because only the runtime's own thread
-//! ever reads or writes them: wakers used on other threads never touch the
+//! The bits are private to this file. Each transition checks what it may
+//! assume, changes the bits once, and returns what the caller must do next;
+//! the callers (the run loop, the join handle, wakers) never test a bit
+//! themselves. Whether the cell may be freed is one question, [`is_unused`]:
+//! the runtime side holds a single reference between the run queue, the
+//! registry of waiting tasks, the join handle and the runtime's own work on
+//! a finishing task, and lets it go only when none of them needs the cell.
+//!
+//! The bits live in a plain `Cell<u32>` because only the runtime's own
+//! thread reads or writes them: wakers used on other threads never touch the
 //! state, they hand the task to the runtime's inject queue instead (see
-//! `waker.rs`). Only the reference count is atomic.
+//! `waker.rs`). Only the reference count (in `raw.rs`) is atomic.
+//!
+//! [`is_unused`]: State::is_unused
 
-/// The task sits in the run queue or the handoff slot. Set by a wake, cleared
-/// when the scheduler takes the task out to run it. While set, the scheduler
-/// holds a pointer to the cell, so the cell's local reference is kept.
-pub(crate) const SCHEDULED: u32 = 1 << 0;
+use std::cell::Cell;
 
-/// The task is being polled. A `kill` that arrives now only sets [`KILLED`];
-/// the scheduler drops the future when the poll returns, because a future
-/// cannot be dropped from inside its own `poll`.
-pub(crate) const RUNNING: u32 = 1 << 1;
+/// The task sits in the run queue or the handoff slot. Set by a wake,
+/// cleared when the scheduler takes the task out. Never set again once
+/// [`FINISHED`]: wakes of a finished task are ignored.
+const SCHEDULED: u32 = 1 << 0;
 
-/// The future is gone: it returned, panicked or was killed. Excludes
-/// [`SCHEDULED`] being set again: wakes of a finished task are ignored.
-pub(crate) const FINISHED: u32 = 1 << 2;
+/// The task is being polled. A kill that arrives now only sets [`KILLED`]:
+/// a future cannot be dropped from inside its own `poll`, so the run loop
+/// drops it when the poll returns.
+const RUNNING: u32 = 1 << 1;
 
-/// The task was killed. Set together with, or before, [`FINISHED`].
-pub(crate) const KILLED: u32 = 1 << 3;
+/// The future is gone: it returned, panicked or was killed. Final.
+const FINISHED: u32 = 1 << 2;
 
-/// The stage holds the task's result (`Ok` or a panic), not yet taken by the
-/// `JoinHandle`. Excludes [`FUTURE`]: the stage holds one or the other.
-pub(crate) const OUTPUT: u32 = 1 << 4;
+/// The task was killed. Set with or before [`FINISHED`].
+const KILLED: u32 = 1 << 3;
 
-/// A `JoinHandle` for the task exists. Cleared when the handle is dropped.
-pub(crate) const HANDLE: u32 = 1 << 5;
+/// The stage holds the future. Set at birth; cleared just before the future
+/// is dropped, so that nothing re-enters it while its destructors run.
+/// Excludes [`OUTPUT`].
+const FUTURE: u32 = 1 << 4;
 
-/// The task is in the runtime's registry of live tasks: set the first time
-/// it returns `Pending`, cleared when it finishes.
-pub(crate) const LINKED: u32 = 1 << 6;
+/// The stage holds the task's result (`Ok` or a failure), not yet taken by
+/// the join handle. Excludes [`FUTURE`].
+const OUTPUT: u32 = 1 << 5;
 
-/// The task has created task-local values that must be dropped when it ends.
-pub(crate) const HAS_LOCALS: u32 = 1 << 7;
+/// A join handle for the task exists.
+const HANDLE: u32 = 1 << 6;
 
-/// The task has been polled at least once. A kill before this point means the
-/// task never ran.
-pub(crate) const STARTED: u32 = 1 << 8;
+/// The task is in the runtime's registry of waiting tasks: set the first
+/// time it returns `Pending`, cleared when it finishes.
+const REGISTERED: u32 = 1 << 7;
 
-/// The stage holds the future. Set from the start; cleared just before the
-/// future is dropped, so that nothing re-enters it while its destructors
-/// run. Excludes [`OUTPUT`].
-pub(crate) const FUTURE: u32 = 1 << 9;
+/// The task has made task-local values, to be dropped when it ends.
+const HAS_LOCALS: u32 = 1 << 8;
 
-/// The runtime is finishing the task: dropping its future, its task-locals,
+/// The runtime is finishing the task: dropping its future and task-locals,
 /// waking its joiner. Those run user code, which may drop the task's own
-/// `JoinHandle`; this bit keeps the cell alive until the runtime is done.
-pub(crate) const RETIRING: u32 = 1 << 10;
+/// join handle; this bit keeps the cell until the runtime is done.
+const RETIRING: u32 = 1 << 9;
 
-/// Bits that keep the cell's local reference alive: while any is set, the
-/// runtime side still needs the memory.
-pub(crate) const KEEPS_CELL: u32 = SCHEDULED | RUNNING | OUTPUT | HANDLE | LINKED | RETIRING;
+/// Bits that keep the runtime side's reference: while any is set, something
+/// on the runtime's thread still needs the cell.
+const KEEPS_CELL: u32 = SCHEDULED | RUNNING | OUTPUT | HANDLE | REGISTERED | RETIRING;
+
+/// What the run loop does with a task it took from the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// Poll it: it is now running.
+    Poll,
+    /// It was killed while queued: finish it as killed, unpolled.
+    Kill,
+    /// It finished while queued (a wake that raced its end): nothing to do
+    /// but let the cell go if nothing else holds it.
+    Done,
+}
+
+/// What the run loop does after a poll returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EndPoll {
+    /// It waits, and is already in the registry.
+    Wait,
+    /// It waits for the first time: add it to the registry.
+    Register,
+    /// It returned (or panicked): finish it.
+    Complete,
+    /// It was killed during the poll: finish it as killed.
+    Kill,
+}
+
+/// What a finishing task still has, for the runtime to clean up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Retire {
+    /// Take it out of the registry.
+    pub(crate) registered: bool,
+    /// Drop its task-local values.
+    pub(crate) has_locals: bool,
+}
+
+/// What a join handle finds when it is polled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Joined {
+    /// Still running.
+    Pending,
+    /// Finished with a result to take.
+    Output,
+    /// Killed, with no result.
+    Killed,
+    /// The result was taken already.
+    Taken,
+}
+
+/// A task's lifecycle bits.
+pub(crate) struct State(Cell<u32>);
+
+impl State {
+    /// A new task holding its future, with a join handle if `handle`.
+    pub(crate) fn new(handle: bool) -> State {
+        State(Cell::new(FUTURE | if handle { HANDLE } else { 0 }))
+    }
+
+    #[inline(always)]
+    fn get(&self) -> u32 {
+        self.0.get()
+    }
+
+    #[inline(always)]
+    fn set(&self, bits: u32) {
+        self.0.set(bits);
+    }
+
+    fn has(&self, bits: u32) -> bool {
+        self.get() & bits != 0
+    }
+
+    /// A wake: whether the task must be queued now. Not if it is queued
+    /// already or finished.
+    #[inline(always)]
+    pub(crate) fn transition_to_scheduled(&self) -> bool {
+        let state = self.get();
+        if state & (SCHEDULED | FINISHED) != 0 {
+            return false;
+        }
+        self.set(state | SCHEDULED);
+        true
+    }
+
+    /// The run loop took the task out of the queue to run it.
+    #[inline(always)]
+    pub(crate) fn transition_to_running(&self) -> Start {
+        let state = self.get() & !SCHEDULED;
+        let (state, start) = if state & FINISHED != 0 {
+            (state, Start::Done)
+        } else if state & KILLED != 0 {
+            (state, Start::Kill)
+        } else {
+            (state | RUNNING, Start::Poll)
+        };
+        self.set(state);
+        start
+    }
+
+    /// Shutdown took the task out of the queue: whether it is unfinished,
+    /// and so must be killed.
+    pub(crate) fn transition_to_dequeued(&self) -> bool {
+        let state = self.get() & !SCHEDULED;
+        self.set(state);
+        state & FINISHED == 0
+    }
+
+    /// The poll returned, `ready` or not.
+    #[inline(always)]
+    pub(crate) fn transition_to_idle(&self, ready: bool) -> EndPoll {
+        let state = self.get() & !RUNNING;
+        let (state, next) = if state & KILLED != 0 {
+            (state, EndPoll::Kill)
+        } else if ready {
+            (state, EndPoll::Complete)
+        } else if state & REGISTERED == 0 {
+            (state | REGISTERED, EndPoll::Register)
+        } else {
+            (state, EndPoll::Wait)
+        };
+        self.set(state);
+        next
+    }
+
+    /// The task ends, `killed` or not. Returns whether the stage must be
+    /// dropped now: a killed task's future, or a result that no join handle
+    /// will take. The task is [`RETIRING`] until [`transition_to_retired`].
+    ///
+    /// [`transition_to_retired`]: State::transition_to_retired
+    pub(crate) fn transition_to_finished(&self, killed: bool) -> bool {
+        let state = self.get();
+        debug_assert!(state & FINISHED == 0, "a task finished twice");
+        let killed_bit = if killed { KILLED } else { 0 };
+        self.set(state | FINISHED | RETIRING | killed_bit);
+        killed || state & HANDLE == 0
+    }
+
+    /// The runtime cleans up after a finished task: what is left to do.
+    /// Takes it out of the registry's books.
+    pub(crate) fn transition_to_retiring(&self) -> Retire {
+        let state = self.get();
+        debug_assert!(state & RETIRING != 0);
+        self.set(state & !(REGISTERED | HAS_LOCALS));
+        Retire {
+            registered: state & REGISTERED != 0,
+            has_locals: state & HAS_LOCALS != 0,
+        }
+    }
+
+    /// The runtime is done with a finished task.
+    pub(crate) fn transition_to_retired(&self) {
+        self.set(self.get() & !RETIRING);
+    }
+
+    /// A kill was asked for: whether the task must be scheduled, so that the
+    /// run loop drops it. Not if it finished or was killed already.
+    pub(crate) fn transition_to_killed(&self) -> bool {
+        let state = self.get();
+        if state & (FINISHED | KILLED) != 0 {
+            return false;
+        }
+        self.set(state | KILLED);
+        true
+    }
+
+    /// The join handle is gone.
+    pub(crate) fn drop_join_handle(&self) {
+        self.set(self.get() & !HANDLE);
+    }
+
+    /// What the join handle can take.
+    pub(crate) fn joined(&self) -> Joined {
+        let state = self.get();
+        if state & FINISHED == 0 {
+            Joined::Pending
+        } else if state & OUTPUT != 0 {
+            Joined::Output
+        } else if state & KILLED != 0 {
+            Joined::Killed
+        } else {
+            Joined::Taken
+        }
+    }
+
+    /// The task made a task-local value.
+    pub(crate) fn set_has_locals(&self) {
+        self.set(self.get() | HAS_LOCALS);
+    }
+
+    /// Whether the future is gone.
+    pub(crate) fn is_finished(&self) -> bool {
+        self.has(FINISHED)
+    }
+
+    /// Whether the stage holds the future.
+    pub(crate) fn has_future(&self) -> bool {
+        self.has(FUTURE)
+    }
+
+    /// Whether the stage holds a result.
+    pub(crate) fn has_output(&self) -> bool {
+        self.has(OUTPUT)
+    }
+
+    /// The future is about to be dropped (or replaced by its result).
+    pub(crate) fn take_future(&self) {
+        debug_assert!(self.has(FUTURE));
+        self.set(self.get() & !FUTURE);
+    }
+
+    /// The result has replaced the future.
+    pub(crate) fn put_output(&self) {
+        debug_assert!(!self.has(FUTURE | OUTPUT));
+        self.set(self.get() | OUTPUT);
+    }
+
+    /// The result is about to be moved out or dropped: whether there was one.
+    pub(crate) fn take_output(&self) -> bool {
+        let state = self.get();
+        self.set(state & !OUTPUT);
+        state & OUTPUT != 0
+    }
+
+    /// Whether nothing on the runtime side needs the cell any more. Then the
+    /// task is finished and its stage empty.
+    pub(crate) fn is_unused(&self) -> bool {
+        let state = self.get();
+        let unused = state & KEEPS_CELL == 0;
+        debug_assert!(!unused || (state & FINISHED != 0 && state & FUTURE == 0));
+        unused
+    }
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "State({:#b})", self.get())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A task through its common life: spawned, polled twice, completed,
+    /// its result taken and its handle dropped.
+    #[test]
+    fn a_task_that_waits_once_then_completes() {
+        let s = State::new(true);
+        assert!(!s.is_unused(), "the handle keeps it");
+        assert!(s.transition_to_scheduled());
+        assert!(!s.transition_to_scheduled(), "queued once");
+        assert_eq!(s.transition_to_running(), Start::Poll);
+        assert!(s.transition_to_scheduled(), "woken during its poll: queued again");
+        assert_eq!(s.transition_to_idle(false), EndPoll::Register);
+        assert_eq!(s.transition_to_running(), Start::Poll);
+        s.take_future();
+        s.put_output();
+        assert_eq!(s.transition_to_idle(true), EndPoll::Complete);
+        assert!(!s.transition_to_finished(false), "the handle takes the result");
+        assert_eq!(
+            s.transition_to_retiring(),
+            Retire {
+                registered: true,
+                has_locals: false
+            }
+        );
+        s.transition_to_retired();
+        assert!(!s.transition_to_scheduled(), "a finished task is never queued");
+        assert_eq!(s.joined(), Joined::Output);
+        assert!(s.take_output());
+        assert_eq!(s.joined(), Joined::Taken);
+        assert!(!s.is_unused());
+        s.drop_join_handle();
+        assert!(s.is_unused());
+    }
+
+    #[test]
+    fn a_second_wait_needs_no_registration() {
+        let s = State::new(true);
+        s.transition_to_scheduled();
+        s.transition_to_running();
+        assert_eq!(s.transition_to_idle(false), EndPoll::Register);
+        s.transition_to_scheduled();
+        s.transition_to_running();
+        assert_eq!(s.transition_to_idle(false), EndPoll::Wait);
+    }
+
+    #[test]
+    fn a_detached_task_drops_its_result_at_once() {
+        let s = State::new(false);
+        s.transition_to_scheduled();
+        s.transition_to_running();
+        s.take_future();
+        s.put_output();
+        s.transition_to_idle(true);
+        assert!(s.transition_to_finished(false), "no handle will take it");
+        assert!(s.take_output());
+        s.transition_to_retiring();
+        assert!(!s.is_unused(), "retiring keeps it");
+        s.transition_to_retired();
+        assert!(s.is_unused());
+    }
+
+    #[test]
+    fn a_kill_before_the_first_poll_means_it_never_runs() {
+        let s = State::new(true);
+        s.transition_to_scheduled();
+        assert!(s.transition_to_killed());
+        assert!(!s.transition_to_killed(), "killing twice does nothing");
+        assert_eq!(s.transition_to_running(), Start::Kill);
+        assert!(s.transition_to_finished(true), "the future is dropped unpolled");
+        s.take_future();
+        s.transition_to_retiring();
+        s.transition_to_retired();
+        assert_eq!(s.joined(), Joined::Killed);
+        s.drop_join_handle();
+        assert!(s.is_unused());
+    }
+
+    #[test]
+    fn a_kill_during_the_poll_waits_for_it_to_return() {
+        let s = State::new(true);
+        s.transition_to_scheduled();
+        s.transition_to_running();
+        assert!(s.transition_to_killed());
+        assert!(!s.is_finished());
+        assert_eq!(s.transition_to_idle(true), EndPoll::Kill, "a kill wins over the result");
+    }
+
+    #[test]
+    fn a_finished_task_cannot_be_killed() {
+        let s = State::new(true);
+        s.transition_to_scheduled();
+        s.transition_to_running();
+        s.take_future();
+        s.put_output();
+        s.transition_to_idle(true);
+        s.transition_to_finished(false);
+        assert!(!s.transition_to_killed());
+        assert_eq!(s.joined(), Joined::Output, "the result stays");
+    }
+
+    #[test]
+    fn a_wake_that_raced_the_end_is_dropped_when_dequeued() {
+        let s = State::new(false);
+        s.transition_to_scheduled();
+        s.transition_to_running();
+        assert!(s.transition_to_scheduled(), "woken while running");
+        s.transition_to_idle(true);
+        s.transition_to_finished(false);
+        s.take_future();
+        s.transition_to_retiring();
+        s.transition_to_retired();
+        assert!(!s.is_unused(), "the queue still holds it");
+        assert_eq!(s.transition_to_running(), Start::Done);
+        assert!(s.is_unused());
+    }
+
+    #[test]
+    fn shutdown_kills_queued_tasks_and_skips_finished_ones() {
+        let queued = State::new(true);
+        queued.transition_to_scheduled();
+        assert!(queued.transition_to_dequeued());
+        let done = State::new(false);
+        done.transition_to_scheduled();
+        done.transition_to_running();
+        done.transition_to_scheduled();
+        done.transition_to_idle(true);
+        done.transition_to_finished(false);
+        assert!(!done.transition_to_dequeued());
+    }
+
+    #[test]
+    fn locals_are_reported_once_when_retiring() {
+        let s = State::new(true);
+        s.set_has_locals();
+        s.transition_to_scheduled();
+        s.transition_to_running();
+        s.transition_to_idle(true);
+        s.transition_to_finished(false);
+        assert!(s.transition_to_retiring().has_locals);
+        assert!(!s.has(HAS_LOCALS));
+    }
+}

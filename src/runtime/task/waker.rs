@@ -8,7 +8,6 @@
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
 use super::raw::RawTask;
-use super::state::{FINISHED, KILLED};
 use crate::runtime::{context, shared};
 
 /// The vtable of every task waker. Its data pointer is `RawTask::as_ptr`,
@@ -41,20 +40,10 @@ pub(crate) fn waker(task: RawTask) -> Waker {
     unsafe { Waker::from_raw(raw(task)) }
 }
 
-/// Asks for `task` to be killed: it is marked and scheduled, and the
-/// scheduler drops its future instead of polling it. Runtime thread only.
-pub(crate) fn kill(task: RawTask) {
-    if task.has(FINISHED | KILLED) {
-        return;
-    }
-    task.insert(KILLED);
-    wake_task(task);
-}
-
 /// Schedules `task`, which the caller keeps referenced for the call.
 pub(crate) fn wake_task(task: RawTask) {
     let runtime = task.header().runtime;
-    let woken_here = context::with_current(|core| core.is(runtime).then(|| core.scheduler.schedule(task)).is_some());
+    let woken_here = context::with_current(|core| core.is(runtime).then(|| core.scheduler().schedule(task)).is_some());
     if woken_here != Some(true) {
         task.ref_inc();
         shared::wake_remote(runtime, task);

@@ -1,0 +1,108 @@
+//! How the loop waits: for I/O, timers and messages from other threads,
+//! for at most a given time, and not at all while tasks are ready.
+//!
+//! A wait is a sequence of steps, each a method below: take what other
+//! threads sent, work out how long to sleep, let cached memory go if going
+//! idle, watch briefly for a blocking job's result, poll the reactor, fire
+//! due timers, and wake everything that became ready.
+
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+use std::task::Waker;
+
+use super::core::Core;
+use super::timers::Tick;
+
+/// What the loop remembers between waits.
+#[derive(Default)]
+pub(crate) struct Parker {
+    /// The inject queue was drained without polling, so the poller still
+    /// holds the wake-up event: until a poll collects it, the poller's file
+    /// descriptor stays readable for a host loop watching it.
+    wake_uncollected: Cell<bool>,
+}
+
+impl Parker {
+    /// One wait of `core`'s loop, for at most `max_wait` (`None`: until
+    /// something happens).
+    pub(crate) fn park(&self, core: &Core, max_wait: Option<Duration>) {
+        if core.shared().is_notified() {
+            core.take_injected();
+            self.wake_uncollected.set(true);
+        }
+        let (timeout, timer_armed) = sleep_time(core, max_wait);
+        if timeout != Some(Duration::ZERO) {
+            // Going idle: let the memory of the last burst of tasks go.
+            core.cells().shrink();
+        }
+        let timeout = await_blocking_results(core, timeout);
+        let mut woken = Vec::new();
+        self.poll_io(core, timeout, &mut woken);
+        if timer_armed {
+            core.timers().fire(Tick::now(), &mut woken);
+        }
+        woken.into_iter().for_each(Waker::wake);
+    }
+
+    /// Polls the reactor, unless that could only cost a system call: a
+    /// zero wait with no sources and nothing sent from other threads.
+    fn poll_io(&self, core: &Core, timeout: Option<Duration>, woken: &mut Vec<Waker>) {
+        let pointless = timeout == Some(Duration::ZERO)
+            && core.reactor().len() == 0
+            && !core.shared().is_notified()
+            && !self.wake_uncollected.get();
+        if pointless {
+            return;
+        }
+        match core.reactor().poll(timeout, woken) {
+            Ok(true) => {
+                self.wake_uncollected.set(false);
+                core.take_injected();
+            }
+            Ok(false) => {}
+            Err(e) => panic!("grove: the I/O poller failed: {e}"),
+        }
+    }
+}
+
+/// How long the poller may sleep: not at all with tasks ready, never past
+/// the next timer, and at most `max_wait`. Also says whether a timer is
+/// armed.
+fn sleep_time(core: &Core, max_wait: Option<Duration>) -> (Option<Duration>, bool) {
+    let max_wait = if core.scheduler().ready() > 0 {
+        Some(Duration::ZERO)
+    } else {
+        max_wait
+    };
+    match core.timers().next_deadline() {
+        Some(deadline) => {
+            let until = deadline.saturating_duration_since(Instant::now());
+            (Some(max_wait.map_or(until, |t| t.min(until))), true)
+        }
+        None => (max_wait, false),
+    }
+}
+
+/// Before the loop sleeps while a job just handed to its blocking pool
+/// is out, watches the inject queue for a moment: a short job's result comes
+/// back sooner than a sleep in the poller and its wake-up would take.
+/// Returns the timeout left for the poller: zero if a wake-up came.
+#[cfg_attr(not(feature = "blocking"), allow(unused_variables))]
+fn await_blocking_results(core: &Core, timeout: Option<Duration>) -> Option<Duration> {
+    #[cfg(feature = "blocking")]
+    if timeout != Some(Duration::ZERO) && core.blocking().result_due() {
+        use crate::blocking::SPIN;
+        let start = Instant::now();
+        let spin = timeout.map_or(SPIN, |t| t.min(SPIN));
+        while start.elapsed() < spin {
+            if core.shared().is_notified() {
+                return Some(Duration::ZERO);
+            }
+            std::hint::spin_loop();
+        }
+        // The spin counts against the wait, so timers stay on time.
+        return timeout.map(|t| t.saturating_sub(start.elapsed()));
+    }
+    timeout
+}
