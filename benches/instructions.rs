@@ -20,8 +20,11 @@ const ROUND_TRIPS: u64 = 20_000;
 const ITEMS: u64 = 200_000;
 const ACQUIRES: u64 = 200_000;
 
-/// The workloads, by name, with the units each counts.
-const WORKLOADS: [(&str, u64, fn(&grove::Runtime)); 6] = [
+/// A workload: its name, the units it counts, and its run.
+type Workload = (&'static str, u64, fn(&grove::Runtime));
+
+/// The workloads.
+const WORKLOADS: [Workload; 6] = [
     ("spawn_join", SPAWNS, measure_spawn_join),
     ("yield", 2 * YIELDS, measure_yield),
     ("pingpong_channel", ROUND_TRIPS, measure_pingpong_channel),
@@ -132,7 +135,7 @@ fn measure_semaphore_uncontended(rt: &grove::Runtime) {
     rt.block_on(async {
         let sem = grove::sync::Semaphore::new(1);
         for _ in 0..ACQUIRES {
-            black_box(sem.acquire().await);
+            drop(black_box(sem.acquire().await));
         }
     });
 }
