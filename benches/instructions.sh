@@ -12,13 +12,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-export CARGO_TARGET_DIR="$root/target/instructions"
+out="$root/target/instructions"
 
 command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
 
-# Builds the probe in checkout $1 and prints the path of its binary.
+# Builds the probe in checkout $1, in target directory $2, and prints the
+# path of its binary. The two sides need target directories of their own:
+# their binaries would otherwise get the same name.
 build() {
-    (cd "$1" && cargo bench --bench instructions --no-run --message-format=json 2>/dev/null) |
+    (cd "$1" && CARGO_TARGET_DIR=$2 cargo bench --bench instructions --no-run --message-format=json 2>/dev/null) |
         sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1
 }
 
@@ -35,21 +37,21 @@ count() {
 }
 
 if [ $# -eq 0 ]; then
-    here=$(build "$root")
+    here=$(build "$root" "$out/here")
     echo "instructions per unit at $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with uncommitted changes)')"
     count "$here" | column -t
     exit 0
 fi
 
 base=$1
-tree="$root/target/instructions/base-$(git rev-parse --short "$base")"
+tree="$out/base-$(git rev-parse --short "$base")"
 [ -d "$tree" ] || git worktree add --detach "$tree" "$base" >/dev/null
 trap 'git worktree remove --force "$tree"' EXIT
 cp benches/instructions.rs "$tree/benches/instructions.rs"
 grep -q 'name = "instructions"' "$tree/Cargo.toml" ||
     printf '\n[[bench]]\nname = "instructions"\nharness = false\n' >>"$tree/Cargo.toml"
-there=$(build "$tree")
-here=$(build "$root")
+there=$(build "$tree" "$out/base")
+here=$(build "$root" "$out/here")
 
 echo "instructions per unit: $(git rev-parse --short "$base") against $(git rev-parse --short HEAD)$(git diff --quiet || echo '+changes')"
 join <(count "$there") <(count "$here") |

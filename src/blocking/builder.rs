@@ -3,13 +3,10 @@
 use std::time::Duration;
 
 use super::ThreadPool;
-use super::shared::Config;
-
-/// How long a pool thread waits for work before it exits, by default.
-pub(super) const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+use crate::runtime::blocking::Config;
 
 /// How many jobs a [`ThreadPool`] queues before `spawn` waits, by default.
-pub(super) const QUEUE_LIMIT: usize = 1024;
+const QUEUE_LIMIT: usize = 1024;
 
 /// Configures a [`ThreadPool`]: its maximum number of threads, how many
 /// jobs may wait for one, how long an idle thread lives, and the threads'
@@ -47,13 +44,7 @@ impl Builder {
     /// ```
     pub fn new() -> Builder {
         Builder {
-            config: Config {
-                max_threads: 4,
-                queue_limit: QUEUE_LIMIT,
-                idle_timeout: IDLE_TIMEOUT,
-                name: "grove-blocking".to_owned(),
-                stack_size: None,
-            },
+            config: Config::new(4, QUEUE_LIMIT),
         }
     }
 

@@ -34,27 +34,16 @@
 mod builder;
 mod error;
 mod imap;
-mod job;
 mod pool;
-mod shared;
-
-use std::cell::{Cell, OnceCell};
-use std::panic::resume_unwind;
-use std::time::{Duration, Instant};
 
 pub use builder::Builder;
-pub use error::{Error, SpawnError};
+pub use error::Error;
 pub use imap::ImapUnordered;
 pub use pool::{Join, Spawn, ThreadPool};
-pub(crate) use shared::SPIN;
 
+pub use crate::runtime::blocking::SpawnError;
 use crate::runtime::context;
-use crate::runtime::task::Refused;
 use crate::task::JoinHandle;
-
-/// The default number of threads of a runtime's own pool; see
-/// [`runtime::Builder::blocking_threads`](crate::runtime::Builder::blocking_threads).
-pub(crate) const DEFAULT_THREADS: usize = 64;
 
 /// Runs `f` on a thread of the current runtime's pool and returns the
 /// handle of a green task that yields its result. A panic in `f` comes back
@@ -96,70 +85,5 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let submitted = context::with_core("grove::spawn_blocking", |core| {
-        // The default pool's queue is unbounded, so there is always room.
-        core.blocking().submit(f)
-    });
-    match submitted {
-        Some(Ok(task)) => task,
-        Some(Err(e)) => crate::spawn(refused(e)),
-        None => unreachable!("the runtime's pool has an unbounded queue"),
-    }
-}
-
-/// The task of a job the pool could not take: it fails with the error,
-/// as a refusal ([`JoinError::is_refused`](crate::JoinError::is_refused)).
-async fn refused<T>(e: SpawnError) -> T {
-    resume_unwind(Box::new(Refused(e.into())))
-}
-
-/// A runtime's own pool, started on the first [`spawn_blocking`].
-pub(crate) struct RuntimePool {
-    threads: usize,
-    pool: OnceCell<ThreadPool>,
-    /// When the last job was handed over.
-    last_submit: Cell<Option<Instant>>,
-}
-
-/// How long after handing a job over the runtime expects its result soon
-/// enough to spin for it (see [`RuntimePool::result_due`]).
-const RECENT: Duration = Duration::from_millis(1);
-
-impl RuntimePool {
-    pub(crate) fn new(threads: usize) -> RuntimePool {
-        RuntimePool {
-            threads,
-            pool: OnceCell::new(),
-            last_submit: Cell::new(None),
-        }
-    }
-
-    /// Hands `f` to the pool; `None` if its queue is full, which an
-    /// unbounded queue never is.
-    fn submit<F, T>(&self, f: F) -> Option<Result<JoinHandle<T>, SpawnError>>
-    where
-        F: FnOnce() -> T + Send + 'static,
-        T: Send + 'static,
-    {
-        self.last_submit.set(Some(Instant::now()));
-        self.pool().spawn(f).try_submit()
-    }
-
-    /// Whether a result is likely to come back within microseconds: jobs
-    /// are out, and one was handed over less than a millisecond ago. Only
-    /// then does the loop spin for it before sleeping; a long job leaves
-    /// the loop sleeping in the poller, as usual.
-    pub(crate) fn result_due(&self) -> bool {
-        self.last_submit.get().is_some_and(|at| at.elapsed() < RECENT)
-            && self.pool.get().is_some_and(|pool| pool.shared().has_unfinished())
-    }
-
-    fn pool(&self) -> &ThreadPool {
-        self.pool.get_or_init(|| {
-            ThreadPool::builder()
-                .max_threads(self.threads)
-                .queue_limit(usize::MAX)
-                .build()
-        })
-    }
+    context::with_core("grove::spawn_blocking", |core| core.blocking().spawn(f))
 }

@@ -6,11 +6,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
+use super::SpawnError;
 use super::builder::Builder;
-use super::error::SpawnError;
-use super::job::{self, Outcome};
-use super::shared::{Config, Job, Shared, Submit};
-use crate::sync::waiters::WaitKey;
+use crate::runtime::blocking::{
+    Config, Drained, Job, Outcome, Room, Submit, Workers, pack, poll_drained, poll_room, receive,
+};
+use crate::runtime::wait::Waiter;
 use crate::task::JoinHandle;
 
 /// A pool of OS threads that run blocking closures while green tasks go
@@ -44,7 +45,7 @@ use crate::task::JoinHandle;
 /// });
 /// ```
 pub struct ThreadPool {
-    shared: Arc<Shared>,
+    workers: Arc<Workers>,
 }
 
 impl ThreadPool {
@@ -79,12 +80,8 @@ impl ThreadPool {
 
     pub(super) fn from_config(config: Config) -> ThreadPool {
         ThreadPool {
-            shared: Arc::new(Shared::new(config)),
+            workers: Arc::new(Workers::new(config)),
         }
-    }
-
-    pub(super) fn shared(&self) -> &Shared {
-        &self.shared
     }
 
     /// Hands `f` to a thread, waiting for room in the queue if it is full,
@@ -120,11 +117,10 @@ impl ThreadPool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (job, outcome) = job::pack(f);
         Spawn {
-            shared: &self.shared,
-            job: Some((job, outcome)),
-            key: None,
+            workers: &self.workers,
+            job: Some(pack(f)),
+            room: Waiter::new(&self.workers),
         }
     }
 
@@ -222,7 +218,7 @@ impl ThreadPool {
     /// });
     /// ```
     pub fn close(&self) {
-        self.shared.close();
+        self.workers.close();
     }
 
     /// Waits until no job is queued or running.
@@ -249,8 +245,7 @@ impl ThreadPool {
     /// ```
     pub fn join(&self) -> Join<'_> {
         Join {
-            shared: &self.shared,
-            key: None,
+            waiter: Waiter::new(&self.workers),
         }
     }
 
@@ -262,7 +257,7 @@ impl ThreadPool {
     /// assert_eq!(grove::blocking::ThreadPool::new(6).max_threads(), 6);
     /// ```
     pub fn max_threads(&self) -> usize {
-        self.shared.config.max_threads
+        self.workers.config.max_threads
     }
 
     /// How many threads are alive now, idle or busy.
@@ -278,7 +273,7 @@ impl ThreadPool {
     /// });
     /// ```
     pub fn threads(&self) -> usize {
-        self.shared.counts().threads
+        self.workers.counts().threads
     }
 
     /// How many threads are running a job now.
@@ -294,7 +289,7 @@ impl ThreadPool {
     /// });
     /// ```
     pub fn busy(&self) -> usize {
-        self.shared.counts().busy
+        self.workers.counts().busy
     }
 
     /// How many jobs wait for a thread.
@@ -305,21 +300,21 @@ impl ThreadPool {
     /// assert_eq!(grove::blocking::ThreadPool::new(1).queued(), 0);
     /// ```
     pub fn queued(&self) -> usize {
-        self.shared.counts().queued
+        self.workers.counts().queued
     }
 }
 
 impl Drop for ThreadPool {
     fn drop(&mut self) {
-        self.shared.shut_down();
+        self.workers.shut_down();
     }
 }
 
 impl fmt::Debug for ThreadPool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let counts = self.shared.counts();
+        let counts = self.workers.counts();
         f.debug_struct("ThreadPool")
-            .field("max_threads", &self.shared.config.max_threads)
+            .field("max_threads", &self.workers.config.max_threads)
             .field("threads", &counts.threads)
             .field("busy", &counts.busy)
             .field("queued", &counts.queued)
@@ -350,18 +345,18 @@ impl<T> Drop for Batch<T> {
 /// ```
 #[must_use = "the job is queued only when the future is awaited"]
 pub struct Spawn<'a, T> {
-    shared: &'a Arc<Shared>,
+    workers: &'a Arc<Workers>,
     job: Option<(Job, Outcome<T>)>,
     /// Our place among the spawners waiting for room.
-    key: Option<WaitKey>,
+    room: Waiter<&'a Workers, Room>,
 }
 
 impl<T: Send + 'static> Spawn<'_, T> {
     /// Queues the job if there is room: `None` if the queue is full.
     pub(super) fn try_submit(&mut self) -> Option<Result<JoinHandle<T>, SpawnError>> {
         let (job, outcome) = self.job.take().expect("Spawn polled after completion");
-        match self.shared.submit(job) {
-            Ok(Submit::Queued(seq)) => Some(Ok(job::receive(self.shared.clone(), seq, outcome))),
+        match self.workers.submit(job) {
+            Ok(Submit::Queued(seq)) => Some(Ok(receive(self.workers.clone(), seq, outcome))),
             Ok(Submit::Full(job)) => {
                 self.job = Some((job, outcome));
                 None
@@ -377,22 +372,14 @@ impl<T: Send + 'static> Future for Spawn<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         loop {
-            if this.key.is_none() {
+            if !this.room.is_waiting() {
                 if let Some(done) = this.try_submit() {
                     return Poll::Ready(done);
                 }
             }
-            if let Err(e) = ready!(this.shared.poll_room(&mut this.key, cx)) {
+            if let Err(e) = ready!(poll_room(&mut this.room, cx)) {
                 return Poll::Ready(Err(e));
             }
-        }
-    }
-}
-
-impl<T> Drop for Spawn<'_, T> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key {
-            self.shared.cancel_room(key);
         }
     }
 }
@@ -415,30 +402,15 @@ impl<T> fmt::Debug for Spawn<'_, T> {
 /// });
 /// ```
 #[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
 pub struct Join<'a> {
-    shared: &'a Shared,
-    key: Option<WaitKey>,
+    waiter: Waiter<&'a Workers, Drained>,
 }
 
 impl Future for Join<'_> {
     type Output = ();
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        this.shared.poll_drained(&mut this.key, cx)
-    }
-}
-
-impl Drop for Join<'_> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key {
-            self.shared.cancel_drained(key);
-        }
-    }
-}
-
-impl fmt::Debug for Join<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Join").field("waiting", &self.key.is_some()).finish()
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        poll_drained(&mut self.waiter, cx)
     }
 }

@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use slab::Slab;
 
 use crate::runtime::task::Killer;
-use crate::sync::waiters::{WaitKey, WaitList, wake_all};
+use crate::runtime::wait::{Line, WaitList, Waiter, wake_all};
 use crate::task::JoinHandle;
 
 /// A set of tasks: [`spawn`](Group::spawn) adds one, it leaves the group
@@ -160,8 +160,7 @@ impl Group {
     /// Dropping the future changes nothing about the group.
     pub fn join(&self) -> Join {
         Join {
-            state: self.state.clone(),
-            key: None,
+            waiter: Waiter::new(self.state.clone()),
         }
     }
 }
@@ -205,34 +204,32 @@ impl Drop for Membership {
 /// });
 /// ```
 #[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
 pub struct Join {
-    state: Rc<RefCell<State>>,
-    key: Option<WaitKey>,
+    waiter: Waiter<Rc<RefCell<State>>, Joiners>,
 }
 
 impl Future for Join {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        let mut state = this.state.borrow_mut();
-        if this.key.is_none() && state.members.is_empty() {
+        let (mut state, place) = self.waiter.lock();
+        if !place.is_waiting() && state.members.is_empty() {
             return Poll::Ready(());
         }
-        state.joiners.poll_or_push(&mut this.key, cx, || None).map(drop)
+        place.poll_or_push(&mut state.joiners, cx).map(drop)
     }
 }
 
-impl Drop for Join {
-    fn drop(&mut self) {
-        if let Some(key) = self.key {
-            self.state.borrow_mut().joiners.remove(key);
-        }
-    }
-}
+/// The tasks waiting for the group to empty, woken all at once.
+struct Joiners;
 
-impl fmt::Debug for Join {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Join").field("waiting", &self.key.is_some()).finish()
+impl Line for Joiners {
+    type State = State;
+    type Value = ();
+    const PASS_ON: bool = false;
+
+    fn list(state: &mut State) -> &mut WaitList<()> {
+        &mut state.joiners
     }
 }

@@ -1,5 +1,6 @@
 //! The queue handle, the same for every order.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -9,8 +10,8 @@ use futures::{Sink, Stream};
 
 use super::error::{Closed, Empty, Full, TaskDoneError};
 use super::order::{Buffer, Fifo, Lifo, Order, Priority, Rendezvous};
-use super::state::{self, Shared, State};
-use crate::sync::waiters::{WaitKey, wake_all};
+use super::state::{self, Getters, Joiners, Putters, Shared, State};
+use crate::runtime::wait::{Waiter, wake_all};
 
 /// A queue of items between tasks, served in order `O`: gevent's `Queue`,
 /// `LifoQueue`, `PriorityQueue`, `JoinableQueue` and `Channel` in one type.
@@ -54,11 +55,12 @@ use crate::sync::waiters::{WaitKey, wake_all};
 /// ```
 pub struct QueueOf<T, O: Order<T>> {
     shared: Shared<T, O>,
-    /// This handle's place in line as a `Stream`.
-    stream_key: Option<WaitKey>,
+    /// This handle's place among the getters as a `Stream`, once polled.
+    stream: Option<Waiter<Shared<T, O>, Getters<T, O>>>,
     /// The item this handle holds as a `Sink`, until it is delivered.
     sink_item: Option<T>,
-    sink_key: Option<WaitKey>,
+    /// This handle's place among the putters as a `Sink`, once flushed.
+    sink: Option<Waiter<Shared<T, O>, Putters<T, O>>>,
 }
 
 impl<T> QueueOf<T, Fifo> {
@@ -190,9 +192,9 @@ impl<T, O: Order<T>> QueueOf<T, O> {
     fn with_capacity(capacity: Option<usize>) -> QueueOf<T, O> {
         QueueOf {
             shared: State::new(capacity),
-            stream_key: None,
+            stream: None,
             sink_item: None,
-            sink_key: None,
+            sink: None,
         }
     }
 
@@ -217,9 +219,8 @@ impl<T, O: Order<T>> QueueOf<T, O> {
     /// the put never happened; the item is dropped with the future.
     pub fn put(&self, item: T) -> Put<'_, T, O> {
         Put {
-            shared: &self.shared,
             item: Some(item),
-            key: None,
+            waiter: Waiter::new(&*self.shared),
         }
     }
 
@@ -245,8 +246,7 @@ impl<T, O: Order<T>> QueueOf<T, O> {
     /// the queue.
     pub fn get(&self) -> Get<'_, T, O> {
         Get {
-            shared: &self.shared,
-            key: None,
+            waiter: Waiter::new(&*self.shared),
         }
     }
 
@@ -414,8 +414,7 @@ impl<T, O: Order<T>> QueueOf<T, O> {
     /// Dropping the future takes it out of the line and changes nothing else.
     pub fn join(&self) -> Join<'_, T, O> {
         Join {
-            shared: &self.shared,
-            key: None,
+            waiter: Waiter::new(&*self.shared),
         }
     }
 
@@ -457,9 +456,9 @@ impl<T, O: Order<T>> Clone for QueueOf<T, O> {
     fn clone(&self) -> Self {
         QueueOf {
             shared: self.shared.clone(),
-            stream_key: None,
+            stream: None,
             sink_item: None,
-            sink_key: None,
+            sink: None,
         }
     }
 }
@@ -468,17 +467,6 @@ impl<T, O: Order<T>> Default for QueueOf<T, O> {
     /// An unbounded queue (a rendezvous for [`Rendezvous`]).
     fn default() -> Self {
         QueueOf::with_capacity(O::HANDOFF.then_some(0))
-    }
-}
-
-impl<T, O: Order<T>> Drop for QueueOf<T, O> {
-    fn drop(&mut self) {
-        if let Some(key) = self.stream_key {
-            state::cancel_get(&self.shared, key);
-        }
-        if let Some(key) = self.sink_key {
-            state::cancel_put(&self.shared, key);
-        }
     }
 }
 
@@ -510,7 +498,8 @@ impl<T, O: Order<T>> Stream for QueueOf<T, O> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
-        state::poll_get(&this.shared, &mut this.stream_key, cx).map(Result::ok)
+        let waiter = this.stream.get_or_insert_with(|| Waiter::new(this.shared.clone()));
+        state::poll_get(waiter, cx).map(Result::ok)
     }
 }
 
@@ -531,8 +520,9 @@ impl<T, O: Order<T>> Sink<T> for QueueOf<T, O> {
 
     fn start_send(self: Pin<&mut Self>, item: T) -> Result<(), Closed<T>> {
         let this = self.get_mut();
+        let waiting = this.sink.as_ref().is_some_and(Waiter::is_waiting);
         assert!(
-            this.sink_item.is_none() && this.sink_key.is_none(),
+            this.sink_item.is_none() && !waiting,
             "start_send called without poll_ready"
         );
         this.sink_item = Some(item);
@@ -541,10 +531,12 @@ impl<T, O: Order<T>> Sink<T> for QueueOf<T, O> {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Closed<T>>> {
         let this = self.get_mut();
-        if this.sink_item.is_none() && this.sink_key.is_none() {
+        let waiting = this.sink.as_ref().is_some_and(Waiter::is_waiting);
+        if this.sink_item.is_none() && !waiting {
             return Poll::Ready(Ok(()));
         }
-        state::poll_put(&this.shared, &mut this.sink_item, &mut this.sink_key, cx)
+        let waiter = this.sink.get_or_insert_with(|| Waiter::new(this.shared.clone()));
+        state::poll_put(&mut this.sink_item, waiter, cx)
     }
 
     fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Closed<T>>> {
@@ -567,9 +559,8 @@ impl<T, O: Order<T>> Sink<T> for QueueOf<T, O> {
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Put<'a, T, O: Order<T> = Fifo> {
-    shared: &'a Shared<T, O>,
     item: Option<T>,
-    key: Option<WaitKey>,
+    waiter: Waiter<&'a RefCell<State<T, O>>, Putters<T, O>>,
 }
 
 // Nothing in it is pinned.
@@ -581,21 +572,13 @@ impl<T, O: Order<T>> Future for Put<'_, T, O> {
     #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        state::poll_put(this.shared, &mut this.item, &mut this.key, cx)
-    }
-}
-
-impl<T, O: Order<T>> Drop for Put<'_, T, O> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key {
-            state::cancel_put(self.shared, key);
-        }
+        state::poll_put(&mut this.item, &mut this.waiter, cx)
     }
 }
 
 impl<T, O: Order<T>> fmt::Debug for Put<'_, T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Put").field("waiting", &self.key.is_some()).finish()
+        f.debug_tuple("Put").field(&self.waiter).finish()
     }
 }
 
@@ -613,8 +596,7 @@ impl<T, O: Order<T>> fmt::Debug for Put<'_, T, O> {
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Get<'a, T, O: Order<T> = Fifo> {
-    shared: &'a Shared<T, O>,
-    key: Option<WaitKey>,
+    waiter: Waiter<&'a RefCell<State<T, O>>, Getters<T, O>>,
 }
 
 impl<T, O: Order<T>> Future for Get<'_, T, O> {
@@ -622,22 +604,13 @@ impl<T, O: Order<T>> Future for Get<'_, T, O> {
 
     #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        state::poll_get(this.shared, &mut this.key, cx)
-    }
-}
-
-impl<T, O: Order<T>> Drop for Get<'_, T, O> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key {
-            state::cancel_get(self.shared, key);
-        }
+        state::poll_get(&mut self.waiter, cx)
     }
 }
 
 impl<T, O: Order<T>> fmt::Debug for Get<'_, T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Get").field("waiting", &self.key.is_some()).finish()
+        f.debug_tuple("Get").field(&self.waiter).finish()
     }
 }
 
@@ -654,33 +627,23 @@ impl<T, O: Order<T>> fmt::Debug for Get<'_, T, O> {
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Join<'a, T, O: Order<T> = Fifo> {
-    shared: &'a Shared<T, O>,
-    key: Option<WaitKey>,
+    waiter: Waiter<&'a RefCell<State<T, O>>, Joiners<T, O>>,
 }
 
 impl<T, O: Order<T>> Future for Join<'_, T, O> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        let mut state = this.shared.borrow_mut();
-        if this.key.is_none() && state.unfinished == 0 {
+        let (mut state, place) = self.waiter.lock();
+        if !place.is_waiting() && state.unfinished == 0 {
             return Poll::Ready(());
         }
-        state.joiners.poll_or_push(&mut this.key, cx, || None).map(drop)
-    }
-}
-
-impl<T, O: Order<T>> Drop for Join<'_, T, O> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key {
-            self.shared.borrow_mut().joiners.remove(key);
-        }
+        place.poll_or_push(&mut state.joiners, cx).map(drop)
     }
 }
 
 impl<T, O: Order<T>> fmt::Debug for Join<'_, T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Join").field("waiting", &self.key.is_some()).finish()
+        f.debug_tuple("Join").field(&self.waiter).finish()
     }
 }

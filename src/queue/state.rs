@@ -8,14 +8,15 @@
 //! runtime's tasks on the spot and returns any other waker, to be woken once
 //! the `RefCell` borrow is released.
 
-use std::cell::{RefCell, RefMut};
+use std::cell::RefCell;
 use std::marker::PhantomData;
+use std::ops::Deref;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use super::error::Closed;
 use super::order::{Buffer, Order};
-use crate::sync::waiters::{WaitKey, WaitList, wake_all};
+use crate::runtime::wait::{Line, WaitList, Waiter, wake_all};
 
 pub(crate) type Shared<T, O> = Rc<RefCell<State<T, O>>>;
 
@@ -34,6 +35,56 @@ pub(crate) struct State<T, O: Order<T>> {
     /// Tasks waiting for `unfinished` to reach zero.
     pub(crate) joiners: WaitList<()>,
     _order: PhantomData<O>,
+}
+
+/// The getters' line. An item handed to a getter that was dropped before
+/// taking it goes to the next getter, or back to where the next get finds
+/// it first.
+pub(crate) struct Getters<T, O>(PhantomData<(T, O)>);
+
+impl<T, O: Order<T>> Line for Getters<T, O> {
+    type State = State<T, O>;
+    type Value = T;
+    const PASS_ON: bool = true;
+
+    fn list(state: &mut State<T, O>) -> &mut WaitList<T> {
+        &mut state.getters
+    }
+
+    fn unclaimed(state: &mut State<T, O>, item: Option<T>) -> Option<T> {
+        if let Some(item) = item {
+            state.buf.unpop(item);
+        }
+        None
+    }
+}
+
+/// The putters' line. A put dropped in line takes its item with it; one
+/// dropped after the queue closed on it drops the item it was given back.
+pub(crate) struct Putters<T, O>(PhantomData<(T, O)>);
+
+impl<T, O: Order<T>> Line for Putters<T, O> {
+    type State = State<T, O>;
+    type Value = T;
+    const PASS_ON: bool = false;
+
+    fn list(state: &mut State<T, O>) -> &mut WaitList<T> {
+        &mut state.putters
+    }
+}
+
+/// The tasks waiting for every item to be done. They are woken all at
+/// once, so there is nothing to pass on.
+pub(crate) struct Joiners<T, O>(PhantomData<(T, O)>);
+
+impl<T, O: Order<T>> Line for Joiners<T, O> {
+    type State = State<T, O>;
+    type Value = ();
+    const PASS_ON: bool = false;
+
+    fn list(state: &mut State<T, O>) -> &mut WaitList<()> {
+        &mut state.joiners
+    }
 }
 
 impl<T, O: Order<T>> State<T, O> {
@@ -65,19 +116,11 @@ impl<T, O: Order<T>> State<T, O> {
         if self.closed {
             return Err(item);
         }
-        // Most puts into a queue find no getter waiting: skip offering the
-        // item to an empty line.
-        let item = if self.getters.is_empty() {
-            item
-        } else {
-            match self.getters.notify_one(Some(item)) {
-                Ok(waker) => {
-                    self.unfinished += 1;
-                    return Ok(waker);
-                }
-                Err(item) => item.expect("the item offered"),
-            }
-        };
+        if !self.getters.is_empty() {
+            let waker = self.getters.notify_one(Some(item)).ok().expect("a getter waits");
+            self.unfinished += 1;
+            return Ok(waker);
+        }
         if self.is_full() {
             return Err(item);
         }
@@ -109,171 +152,72 @@ impl<T, O: Order<T>> State<T, O> {
         self.unfinished += 1;
         Some((item, waker))
     }
-
-    /// Gives an item that reached a dropped getter to the next getter, or
-    /// back to where the next get finds it first.
-    fn redeliver(&mut self, item: T) -> Option<Waker> {
-        match self.getters.notify_one(Some(item)) {
-            Ok(waker) => waker,
-            Err(item) => {
-                self.buf.unpop(item.expect("the item offered"));
-                None
-            }
-        }
-    }
 }
 
-/// Polls a get whose place in line is `key`.
-///
-/// A get from a buffered queue mostly finds an item there; that path is
-/// inlined into the caller, whose loop then keeps its registers, while the
-/// rarer wait is a call. A rendezvous's gets nearly always wait, so there
-/// the wait is inlined too.
+/// Polls a get: takes an item if there is one, or waits in line for one.
 #[inline(always)]
-pub(crate) fn poll_get<T, O: Order<T>>(
-    shared: &Shared<T, O>,
-    key: &mut Option<WaitKey>,
-    cx: &mut Context<'_>,
-) -> Poll<Result<T, Closed>> {
-    let mut state = shared.borrow_mut();
-    if key.is_none() {
-        state = match take_now(state) {
-            Ok(item) => return Poll::Ready(Ok(item)),
-            Err(state) => state,
-        };
-    }
-    if O::HANDOFF {
-        wait_to_get(state, key, cx)
-    } else {
-        wait_to_get_outlined(state, key, cx)
-    }
-}
-
-/// Takes an item if one is there, waking a putter whose item moved in
-/// meanwhile once the borrow is released; gives the borrow back if not.
-#[inline(always)]
-fn take_now<T, O: Order<T>>(mut state: RefMut<'_, State<T, O>>) -> Result<T, RefMut<'_, State<T, O>>> {
-    match state.try_get() {
-        Some((item, waker)) => {
-            drop(state);
-            wake_all(waker);
-            Ok(item)
-        }
-        None => Err(state),
-    }
-}
-
-/// [`wait_to_get`] as a call of its own.
-#[inline(never)]
-fn wait_to_get_outlined<T, O: Order<T>>(
-    state: RefMut<'_, State<T, O>>,
-    key: &mut Option<WaitKey>,
-    cx: &mut Context<'_>,
-) -> Poll<Result<T, Closed>> {
-    wait_to_get(state, key, cx)
-}
-
-/// The rest of [`poll_get`]: a get that must wait, or was waiting.
-#[inline(always)]
-fn wait_to_get<T, O: Order<T>>(
-    mut state: RefMut<'_, State<T, O>>,
-    key: &mut Option<WaitKey>,
-    cx: &mut Context<'_>,
-) -> Poll<Result<T, Closed>> {
-    if key.is_some() {
-        match state.getters.poll(key, cx) {
+pub(crate) fn poll_get<P, T, O>(waiter: &mut Waiter<P, Getters<T, O>>, cx: &mut Context<'_>) -> Poll<Result<T, Closed>>
+where
+    P: Deref<Target = RefCell<State<T, O>>>,
+    O: Order<T>,
+{
+    let (mut state, place) = waiter.lock();
+    if place.is_waiting() {
+        match place.poll(&mut state.getters, cx) {
             Poll::Ready(Some(item)) => return Poll::Ready(Ok(item)),
+            Poll::Pending => return Poll::Pending,
             // Woken by `close` with no item: look again (an item passed on
             // by a dropped getter may have come back to the buffer).
-            Poll::Ready(None) => {
-                state = match take_now(state) {
-                    Ok(item) => return Poll::Ready(Ok(item)),
-                    Err(state) => state,
-                };
-            }
-            Poll::Pending => return Poll::Pending,
+            Poll::Ready(None) => {}
         }
+    }
+    if let Some((item, waker)) = state.try_get() {
+        drop(state);
+        wake_all(waker);
+        return Poll::Ready(Ok(item));
     }
     if state.closed {
         return Poll::Ready(Err(Closed(())));
     }
-    *key = Some(state.getters.push(cx.waker(), None));
+    place.push(&mut state.getters, cx.waker(), None);
     Poll::Pending
 }
 
-/// A get dropped mid-wait: leaves the line, passing on any item handed to it.
-pub(crate) fn cancel_get<T, O: Order<T>>(shared: &Shared<T, O>, key: WaitKey) {
-    let waker = {
-        let mut state = shared.borrow_mut();
-        match state.getters.remove(key) {
-            (true, Some(item)) => state.redeliver(item),
-            _ => None,
-        }
-    };
-    wake_all(waker);
-}
-
-/// Polls a put of `item` (taken on the first poll) whose place in line is
-/// `key`. Inlined into the caller, as [`poll_get`]'s first path is.
+/// Polls a put of `item` (taken on the first poll): hands it over or puts
+/// it in if it can, or waits in line with it.
 #[inline(always)]
-pub(crate) fn poll_put<T, O: Order<T>>(
-    shared: &Shared<T, O>,
+pub(crate) fn poll_put<P, T, O>(
     item: &mut Option<T>,
-    key: &mut Option<WaitKey>,
+    waiter: &mut Waiter<P, Putters<T, O>>,
     cx: &mut Context<'_>,
-) -> Poll<Result<(), Closed<T>>> {
-    let mut state = shared.borrow_mut();
-    if key.is_none() {
-        if let Some(value) = item.take() {
-            match state.try_put(value) {
-                Ok(waker) => {
-                    drop(state);
-                    wake_all(waker);
-                    return Poll::Ready(Ok(()));
-                }
-                Err(value) => *item = Some(value),
-            }
-        }
-    }
-    wait_to_put(&mut state, item, key, cx)
-}
-
-/// The rest of [`poll_put`], out of its way: a put that must wait, or was
-/// waiting. A put into a buffered queue mostly finds room, and a rendezvous
-/// put in a ping-pong finds its getter waiting; with this code kept apart
-/// their path saves fewer registers. A rendezvous put that comes before its
-/// getter pays a call here.
-#[cold]
-#[inline(never)]
-fn wait_to_put<T, O: Order<T>>(
-    state: &mut State<T, O>,
-    item: &mut Option<T>,
-    key: &mut Option<WaitKey>,
-    cx: &mut Context<'_>,
-) -> Poll<Result<(), Closed<T>>> {
-    if key.is_some() {
+) -> Poll<Result<(), Closed<T>>>
+where
+    P: Deref<Target = RefCell<State<T, O>>>,
+    O: Order<T>,
+{
+    let (mut state, place) = waiter.lock();
+    if place.is_waiting() {
         // Notified with the item still in the node means it was refused.
-        return state
-            .putters
-            .poll(key, cx)
+        return place
+            .poll(&mut state.putters, cx)
             .map(|refused| refused.map_or(Ok(()), |item| Err(Closed(item))));
     }
-    match item.take() {
-        // Polled again after it finished.
-        None => Poll::Ready(Ok(())),
-        Some(value) if state.closed => Poll::Ready(Err(Closed(value))),
-        Some(value) => {
-            *key = Some(state.putters.push(cx.waker(), Some(value)));
+    // `None`: polled again after it finished.
+    let Some(value) = item.take() else {
+        return Poll::Ready(Ok(()));
+    };
+    match state.try_put(value) {
+        Ok(waker) => {
+            drop(state);
+            wake_all(waker);
+            Poll::Ready(Ok(()))
+        }
+        Err(value) if state.closed => Poll::Ready(Err(Closed(value))),
+        Err(value) => {
+            place.push(&mut state.putters, cx.waker(), Some(value));
             Poll::Pending
         }
     }
-}
-
-/// A put dropped mid-wait: leaves the line; its item, never delivered, is
-/// dropped with it.
-pub(crate) fn cancel_put<T, O: Order<T>>(shared: &Shared<T, O>, key: WaitKey) {
-    let removed = shared.borrow_mut().putters.remove(key);
-    drop(removed);
 }
 
 /// Closes the queue: waiting getters (of an empty queue) get `Closed`, and

@@ -35,7 +35,7 @@ impl Builder {
         Builder {
             event_interval: EVENT_INTERVAL,
             #[cfg(feature = "blocking")]
-            blocking_threads: crate::blocking::DEFAULT_THREADS,
+            blocking_threads: super::blocking::DEFAULT_THREADS,
         }
     }
 

@@ -20,6 +20,7 @@ use super::reactor::Reactor;
 use super::scheduler::{Current, Runnable, Scheduler};
 use super::shared::Shared;
 use super::task::cache::CellCache;
+use super::task::outcome::{Plain, TaskFuture};
 use super::task::raw::drop_payload;
 use super::task::registry::Registry;
 use super::task::state::{EndPoll, Start};
@@ -56,7 +57,7 @@ pub(crate) struct Core {
     event_interval: usize,
     /// The pool of `spawn_blocking`, started on first use.
     #[cfg(feature = "blocking")]
-    blocking: crate::blocking::RuntimePool,
+    blocking: super::blocking::RuntimePool,
 }
 
 /// How a run of the queue ended.
@@ -96,7 +97,7 @@ impl Core {
             main_waker: RefCell::new(None),
             event_interval: builder.event_interval,
             #[cfg(feature = "blocking")]
-            blocking: crate::blocking::RuntimePool::new(builder.blocking_threads),
+            blocking: super::blocking::RuntimePool::new(builder.blocking_threads),
         })
     }
 
@@ -147,7 +148,7 @@ impl Core {
 
     /// The pool of `spawn_blocking`.
     #[cfg(feature = "blocking")]
-    pub(crate) fn blocking(&self) -> &crate::blocking::RuntimePool {
+    pub(crate) fn blocking(&self) -> &super::blocking::RuntimePool {
         &self.blocking
     }
 
@@ -161,9 +162,16 @@ impl Core {
     pub(crate) fn spawn<F, N>(&self, future: F, name: N) -> RawTask
     where
         F: Future + 'static,
+        F::Output: 'static,
         N: TaskName,
     {
-        let task = RawTask::new(future, name, (TaskId::next(), self.id), true, Some(&self.cells));
+        self.spawn_task(Plain(future), name)
+    }
+
+    /// [`spawn`](Core::spawn) for a task that may end with a failure of its
+    /// own (a blocking job refused a thread).
+    pub(crate) fn spawn_task<F: TaskFuture, N: TaskName>(&self, task: F, name: N) -> RawTask {
+        let task = RawTask::new(task, name, (TaskId::next(), self.id), true, Some(&self.cells));
         self.admit(task);
         task
     }

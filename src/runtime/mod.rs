@@ -6,6 +6,8 @@
 //! across several [`block_on`](Runtime::block_on) calls, or to get a
 //! [`Handle`] for other threads.
 
+#[cfg(feature = "blocking")]
+pub(crate) mod blocking;
 mod builder;
 pub(crate) mod context;
 pub(crate) mod core;
@@ -18,6 +20,7 @@ pub(crate) mod scheduler;
 pub(crate) mod shared;
 pub(crate) mod task;
 pub(crate) mod timers;
+pub(crate) mod wait;
 
 use std::fmt;
 use std::future::Future;

@@ -92,7 +92,7 @@ fn sleep_time(core: &Core, max_wait: Option<Duration>) -> (Option<Duration>, boo
 fn await_blocking_results(core: &Core, timeout: Option<Duration>) -> Option<Duration> {
     #[cfg(feature = "blocking")]
     if timeout != Some(Duration::ZERO) && core.blocking().result_due() {
-        use crate::blocking::SPIN;
+        use super::blocking::SPIN;
         let start = Instant::now();
         let spin = timeout.map_or(SPIN, |t| t.min(SPIN));
         while start.elapsed() < spin {

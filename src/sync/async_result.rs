@@ -7,7 +7,9 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use super::waiters::{WaitKey, WaitList, wake_all};
+use std::marker::PhantomData;
+
+use crate::runtime::wait::{Line, WaitList, Waiter, wake_all};
 
 /// A one-shot result that tasks wait for: some task [`set`](AsyncResult::set)s
 /// a value or [`set_error`](AsyncResult::set_error)s an error, once, and
@@ -157,8 +159,7 @@ impl<T, E> AsyncResult<T, E> {
     /// nothing else.
     pub fn get(&self) -> Get<T, E> {
         Get {
-            state: self.state.clone(),
-            key: None,
+            waiter: Waiter::new(self.state.clone()),
         }
     }
 }
@@ -197,40 +198,44 @@ impl<T, E> fmt::Debug for AsyncResult<T, E> {
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Get<T, E = Rc<dyn std::error::Error>> {
-    state: Rc<RefCell<State<T, E>>>,
-    key: Option<WaitKey>,
+    waiter: Waiter<Shared<T, E>, Getters<T, E>>,
 }
 
 impl<T: Clone, E: Clone> Future for Get<T, E> {
     type Output = Result<T, E>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
-        let this = &mut *self;
-        let mut state = this.state.borrow_mut();
+        let (mut state, place) = self.waiter.lock();
         if let Some(value) = state.value.clone() {
-            if let Some(key) = this.key.take() {
-                state.waiters.remove(key);
-            }
+            place.leave(&mut state.waiters);
             drop(state);
             return Poll::Ready((*value).clone());
         }
-        state
-            .waiters
-            .poll_or_push(&mut this.key, cx, || None)
+        place
+            .poll_or_push(&mut state.waiters, cx)
             .map(|_| unreachable!("notified only once set"))
-    }
-}
-
-impl<T, E> Drop for Get<T, E> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key {
-            self.state.borrow_mut().waiters.remove(key);
-        }
     }
 }
 
 impl<T, E> fmt::Debug for Get<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Get").field("waiting", &self.key.is_some()).finish()
+        f.debug_tuple("Get").field(&self.waiter).finish()
+    }
+}
+
+/// The state every handle and waiter shares.
+type Shared<T, E> = Rc<RefCell<State<T, E>>>;
+
+/// The tasks waiting for the result. Setting it wakes them all, so there is
+/// no notification to pass on.
+struct Getters<T, E>(PhantomData<(T, E)>);
+
+impl<T, E> Line for Getters<T, E> {
+    type State = State<T, E>;
+    type Value = ();
+    const PASS_ON: bool = false;
+
+    fn list(state: &mut State<T, E>) -> &mut WaitList<()> {
+        &mut state.waiters
     }
 }

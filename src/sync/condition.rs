@@ -2,13 +2,11 @@
 
 use std::cell::RefCell;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
+use std::future::poll_fn;
 use std::rc::Rc;
-use std::task::{Context, Poll};
 
 use super::lock::LockGuard;
-use super::waiters::{WaitKey, WaitList, wake_all};
+use crate::runtime::wait::{Line, WaitList, Waiter, wake_all};
 
 /// A condition variable: a task holding a [`Lock`](super::Lock) waits with
 /// [`wait`](Condition::wait), which gives up the lock, sleeps until
@@ -90,17 +88,23 @@ impl Condition {
     /// `notify(n)` still wakes `n` tasks.
     pub async fn wait<'a, T>(&self, guard: LockGuard<'a, T>) -> LockGuard<'a, T> {
         let lock = guard.lock();
-        Notified {
-            waiters: self.waiters.clone(),
-            key: None,
-            guard: Some(guard),
-        }
+        let mut guard = Some(guard);
+        let mut waiter = Waiter::<_, Sleepers>::new(&*self.waiters);
+        poll_fn(|cx| {
+            let notified = {
+                let (mut list, place) = waiter.lock();
+                place.poll_or_push_notified(&mut list, cx)
+            };
+            // In line now: the lock can go.
+            guard = None;
+            notified
+        })
         .await;
-        // Notified, but not done until the lock is back: dropped before,
-        // the notification goes to another waiter.
-        let pass_on = PassOn(Some(self));
+        // The notification stays uncollected until the lock is back: a wait
+        // dropped meanwhile passes it on.
         let guard = lock.lock().await;
-        pass_on.disarm();
+        let (mut list, place) = waiter.lock();
+        place.leave(&mut list);
         guard
     }
 
@@ -141,51 +145,16 @@ impl fmt::Debug for Condition {
     }
 }
 
-/// Passes a notification on to the next waiter when dropped armed.
-struct PassOn<'c>(Option<&'c Condition>);
+/// The tasks waiting for a notification. One notified and dropped before it
+/// took the lock back passes the notification on.
+struct Sleepers;
 
-impl PassOn<'_> {
-    fn disarm(mut self) {
-        self.0 = None;
-    }
-}
+impl Line for Sleepers {
+    type State = WaitList<()>;
+    type Value = ();
+    const PASS_ON: bool = true;
 
-impl Drop for PassOn<'_> {
-    fn drop(&mut self) {
-        if let Some(cond) = self.0 {
-            cond.notify(1);
-        }
-    }
-}
-
-/// Waits for a notification; gives up `guard` once in line.
-struct Notified<'a, T> {
-    waiters: Rc<RefCell<WaitList<()>>>,
-    key: Option<WaitKey>,
-    guard: Option<LockGuard<'a, T>>,
-}
-
-impl<T> Future for Notified<'_, T> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        let poll = this.waiters.borrow_mut().poll_or_push(&mut this.key, cx, || None);
-        // In line now: the lock can go.
-        this.guard = None;
-        poll.map(drop)
-    }
-}
-
-impl<T> Drop for Notified<'_, T> {
-    fn drop(&mut self) {
-        let Some(key) = self.key else { return };
-        let (notified, _) = self.waiters.borrow_mut().remove(key);
-        if notified {
-            let next = self.waiters.borrow_mut().notify_one(None);
-            if let Ok(Some(waker)) = next {
-                waker.wake();
-            }
-        }
+    fn list(state: &mut WaitList<()>) -> &mut WaitList<()> {
+        state
     }
 }

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use super::waiters::{WaitKey, WaitList, wake_all};
+use crate::runtime::wait::{Line, WaitList, Waiter, wake_all};
 
 /// A flag that tasks can wait for: `set` wakes every waiter, in the order
 /// they began to wait, and later `wait`s return at once until `clear`.
@@ -120,8 +120,7 @@ impl Event {
     /// if it had never waited.
     pub fn wait(&self) -> Wait {
         Wait {
-            state: self.state.clone(),
-            key: None,
+            waiter: Waiter::new(self.state.clone()),
         }
     }
 }
@@ -149,34 +148,33 @@ impl fmt::Debug for Event {
 /// });
 /// ```
 #[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
 pub struct Wait {
-    state: Rc<RefCell<State>>,
-    key: Option<WaitKey>,
+    waiter: Waiter<Rc<RefCell<State>>, Waiting>,
 }
 
 impl Future for Wait {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        let mut state = this.state.borrow_mut();
-        if this.key.is_none() && state.set {
+        let (mut state, place) = self.waiter.lock();
+        if !place.is_waiting() && state.set {
             return Poll::Ready(());
         }
-        state.waiters.poll_or_push(&mut this.key, cx, || None).map(drop)
+        place.poll_or_push(&mut state.waiters, cx).map(drop)
     }
 }
 
-impl Drop for Wait {
-    fn drop(&mut self) {
-        if let Some(key) = self.key {
-            self.state.borrow_mut().waiters.remove(key);
-        }
-    }
-}
+/// The tasks waiting for the event. `set` wakes them all, so there is no
+/// notification to pass on.
+struct Waiting;
 
-impl fmt::Debug for Wait {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Wait").field("waiting", &self.key.is_some()).finish()
+impl Line for Waiting {
+    type State = State;
+    type Value = ();
+    const PASS_ON: bool = false;
+
+    fn list(state: &mut State) -> &mut WaitList<()> {
+        &mut state.waiters
     }
 }

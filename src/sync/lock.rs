@@ -8,8 +8,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use super::sem_core::SemCore;
-use super::waiters::WaitKey;
+use super::sem_core::{Acquiring, SemCore, poll_acquire};
 
 /// An async mutex: [`lock`](Lock::lock) waits until no other task holds the
 /// lock and returns a guard to the value inside, which unlocks when
@@ -44,7 +43,7 @@ pub struct Lock<T = ()> {
 }
 
 struct Inner<T> {
-    sem: RefCell<SemCore>,
+    sem: SemCore,
     value: RefCell<T>,
 }
 
@@ -83,7 +82,10 @@ impl<T> Lock<T> {
     /// Dropping the future leaves the line; if the lock had already been
     /// handed to it, it passes to the next in line.
     pub fn lock(&self) -> LockFuture<'_, T> {
-        LockFuture { lock: self, key: None }
+        LockFuture {
+            lock: self,
+            waiter: Acquiring::new(&self.inner.sem),
+        }
     }
 
     /// Takes the lock if it is free and nobody waits for it.
@@ -97,7 +99,7 @@ impl<T> Lock<T> {
     /// # drop(guard);
     /// ```
     pub fn try_lock(&self) -> Option<LockGuard<'_, T>> {
-        SemCore::try_acquire(&self.inner.sem).then(|| self.guard())
+        self.inner.sem.try_acquire().then(|| self.guard())
     }
 
     /// Whether some task holds the lock.
@@ -111,7 +113,7 @@ impl<T> Lock<T> {
     /// # drop(guard);
     /// ```
     pub fn is_locked(&self) -> bool {
-        SemCore::available(&self.inner.sem) == 0
+        self.inner.sem.available() == 0
     }
 
     fn guard(&self) -> LockGuard<'_, T> {
@@ -140,7 +142,7 @@ impl<T> fmt::Debug for Lock<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Lock")
             .field("locked", &self.is_locked())
-            .field("waiting", &SemCore::waiting(&self.inner.sem))
+            .field("waiting", &self.inner.sem.waiting())
             .finish()
     }
 }
@@ -190,7 +192,7 @@ impl<T> Drop for LockGuard<'_, T> {
         // Let go of the value before the next holder can be woken.
         self.value = None;
         // A held lock is below its bound of one.
-        let _ = SemCore::release(&self.lock.inner.sem);
+        let _ = self.lock.inner.sem.release();
     }
 }
 
@@ -214,7 +216,7 @@ impl<T: fmt::Debug> fmt::Debug for LockGuard<'_, T> {
 #[must_use = "futures do nothing unless awaited"]
 pub struct LockFuture<'a, T> {
     lock: &'a Lock<T>,
-    key: Option<WaitKey>,
+    waiter: Acquiring<&'a SemCore>,
 }
 
 impl<'a, T> Future for LockFuture<'a, T> {
@@ -222,22 +224,12 @@ impl<'a, T> Future for LockFuture<'a, T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<LockGuard<'a, T>> {
         let this = &mut *self;
-        SemCore::poll_acquire(&this.lock.inner.sem, &mut this.key, cx).map(|()| this.lock.guard())
-    }
-}
-
-impl<T> Drop for LockFuture<'_, T> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key {
-            SemCore::cancel(&self.lock.inner.sem, key);
-        }
+        poll_acquire(&mut this.waiter, cx).map(|()| this.lock.guard())
     }
 }
 
 impl<T> fmt::Debug for LockFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LockFuture")
-            .field("waiting", &self.key.is_some())
-            .finish()
+        f.debug_tuple("LockFuture").field(&self.waiter).finish()
     }
 }

@@ -37,7 +37,6 @@ pub mod lock;
 pub mod rlock;
 mod sem_core;
 pub mod semaphore;
-pub(crate) mod waiters;
 
 pub use async_result::AsyncResult;
 pub use condition::Condition;

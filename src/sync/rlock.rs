@@ -1,6 +1,6 @@
 //! gevent's `RLock`: a lock its holder may take again.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -8,8 +8,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::error::NotOwner;
-use super::sem_core::SemCore;
-use super::waiters::WaitKey;
+use super::sem_core::{Acquiring, SemCore, poll_acquire};
 use crate::task::{self, TaskId};
 
 /// A re-entrant lock: the task that holds it may acquire it again, and it
@@ -40,7 +39,7 @@ pub struct RLock {
 }
 
 struct Inner {
-    sem: RefCell<SemCore>,
+    sem: SemCore,
     owner: Cell<Option<TaskId>>,
     depth: Cell<usize>,
 }
@@ -88,7 +87,10 @@ impl RLock {
     /// Dropping the future leaves the line; if the lock had already been
     /// handed to it, it passes to the next in line.
     pub fn acquire(&self) -> Acquire<'_> {
-        Acquire { lock: self, key: None }
+        Acquire {
+            lock: self,
+            waiter: Acquiring::new(&self.inner.sem),
+        }
     }
 
     /// Takes the lock if it is free or already this task's.
@@ -106,7 +108,7 @@ impl RLock {
     /// ```
     pub fn try_acquire(&self) -> bool {
         let me = task::current().id();
-        if self.inner.owner.get() == Some(me) || SemCore::try_acquire(&self.inner.sem) {
+        if self.inner.owner.get() == Some(me) || self.inner.sem.try_acquire() {
             self.take(me);
             return true;
         }
@@ -138,7 +140,7 @@ impl RLock {
         if depth == 0 {
             self.inner.owner.set(None);
             // The holder gives back the one permit it took.
-            let _ = SemCore::release(&self.inner.sem);
+            let _ = self.inner.sem.release();
         }
         Ok(())
     }
@@ -152,7 +154,7 @@ impl RLock {
     /// ```
     pub fn is_locked(&self) -> bool {
         // The permit count also sees a lock handed to a waiter not yet run.
-        SemCore::available(&self.inner.sem) == 0
+        self.inner.sem.available() == 0
     }
 
     /// Whether the current task holds the lock.
@@ -201,7 +203,7 @@ impl fmt::Debug for RLock {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Acquire<'a> {
     lock: &'a RLock,
-    key: Option<WaitKey>,
+    waiter: Acquiring<&'a SemCore>,
 }
 
 impl Future for Acquire<'_> {
@@ -210,25 +212,16 @@ impl Future for Acquire<'_> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
         let me = task::current().id();
-        if this.key.is_none() && this.lock.inner.owner.get() == Some(me) {
+        if !this.waiter.is_waiting() && this.lock.inner.owner.get() == Some(me) {
             this.lock.take(me);
             return Poll::Ready(());
         }
-        let inner = &this.lock.inner;
-        SemCore::poll_acquire(&inner.sem, &mut this.key, cx).map(|()| this.lock.take(me))
-    }
-}
-
-impl Drop for Acquire<'_> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key {
-            SemCore::cancel(&self.lock.inner.sem, key);
-        }
+        poll_acquire(&mut this.waiter, cx).map(|()| this.lock.take(me))
     }
 }
 
 impl fmt::Debug for Acquire<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Acquire").field("waiting", &self.key.is_some()).finish()
+        f.debug_tuple("Acquire").field(&self.waiter).finish()
     }
 }

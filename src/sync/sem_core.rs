@@ -5,13 +5,18 @@
 //! waiter.
 
 use std::cell::RefCell;
+use std::ops::{Deref, DerefMut};
 use std::task::{Context, Poll};
 
 use super::error::OverRelease;
-use super::waiters::{WaitKey, WaitList};
+use crate::runtime::wait::{Line, Lock, WaitList, Waiter, wake_all};
 
-pub(crate) struct SemCore {
-    permits: usize,
+/// Permits and the waiters for them.
+pub(crate) struct SemCore(RefCell<Permits>);
+
+pub(crate) struct Permits {
+    /// Free permits.
+    count: usize,
     /// Permits handed to notified waiters that have not collected them yet:
     /// still counted against the bound.
     handed: usize,
@@ -20,75 +25,76 @@ pub(crate) struct SemCore {
     waiters: WaitList<()>,
 }
 
+/// The line of tasks waiting for a permit. A waiter dropped with a permit
+/// handed to it passes the permit to the next in line, or back to the count.
+pub(crate) struct Acquirers;
+
+impl Line for Acquirers {
+    type State = Permits;
+    type Value = ();
+    const PASS_ON: bool = true;
+
+    fn list(state: &mut Permits) -> &mut WaitList<()> {
+        &mut state.waiters
+    }
+
+    fn unclaimed(state: &mut Permits, _: Option<()>) -> Option<()> {
+        state.handed -= 1;
+        state.count += 1;
+        None
+    }
+}
+
+impl Lock<Permits> for SemCore {
+    fn lock(&self) -> impl DerefMut<Target = Permits> + '_ {
+        self.0.borrow_mut()
+    }
+}
+
+/// A waiter for a permit of the core behind `P`.
+pub(crate) type Acquiring<P> = Waiter<P, Acquirers>;
+
 impl SemCore {
-    pub(crate) fn new(permits: usize, max: Option<usize>) -> RefCell<SemCore> {
-        RefCell::new(SemCore {
-            permits,
+    /// `permits` free permits, and at most `max` in all.
+    pub(crate) fn new(permits: usize, max: Option<usize>) -> SemCore {
+        SemCore(RefCell::new(Permits {
+            count: permits,
             handed: 0,
             max,
             waiters: WaitList::default(),
-        })
+        }))
     }
 
-    pub(crate) fn available(cell: &RefCell<SemCore>) -> usize {
-        cell.borrow().permits
+    /// Free permits.
+    pub(crate) fn available(&self) -> usize {
+        self.0.borrow().count
     }
 
-    pub(crate) fn waiting(cell: &RefCell<SemCore>) -> usize {
-        cell.borrow().waiters.len()
+    /// Waiters in line.
+    pub(crate) fn waiting(&self) -> usize {
+        self.0.borrow().waiters.len()
     }
 
     /// Takes a permit if one is free and nobody is in line.
-    pub(crate) fn try_acquire(cell: &RefCell<SemCore>) -> bool {
-        let mut sem = cell.borrow_mut();
-        if sem.permits > 0 && sem.waiters.is_empty() {
-            sem.permits -= 1;
+    pub(crate) fn try_acquire(&self) -> bool {
+        let mut sem = self.0.borrow_mut();
+        if sem.count > 0 && sem.waiters.is_empty() {
+            sem.count -= 1;
             return true;
         }
         false
-    }
-
-    /// Takes a permit, or waits in line for one. `key` is the caller's place
-    /// in line; `Ready` means the caller holds a permit.
-    pub(crate) fn poll_acquire(cell: &RefCell<SemCore>, key: &mut Option<WaitKey>, cx: &mut Context<'_>) -> Poll<()> {
-        if key.is_none() && Self::try_acquire(cell) {
-            return Poll::Ready(());
-        }
-        let mut sem = cell.borrow_mut();
-        let poll = sem.waiters.poll_or_push(key, cx, || None);
-        if poll.is_ready() {
-            sem.handed -= 1;
-        }
-        poll.map(drop)
-    }
-
-    /// Leaves the line. A permit already handed to this waiter is released
-    /// again, to the next in line, so none leaks.
-    pub(crate) fn cancel(cell: &RefCell<SemCore>, key: WaitKey) {
-        let notified = {
-            let mut sem = cell.borrow_mut();
-            let (notified, _) = sem.waiters.remove(key);
-            if notified {
-                sem.handed -= 1;
-            }
-            notified
-        };
-        if notified {
-            // Giving back the permit it held cannot exceed the bound.
-            let _ = Self::release(cell);
-        }
     }
 
     /// Gives a permit back: to the first waiter, or to the count.
     ///
     /// # Errors
     /// If the count is already at its bound.
-    pub(crate) fn release(cell: &RefCell<SemCore>) -> Result<(), OverRelease> {
+    pub(crate) fn release(&self) -> Result<(), OverRelease> {
         let waker = {
-            let mut sem = cell.borrow_mut();
+            let mut sem = self.0.borrow_mut();
             // Free and in-flight permits both count: with every permit one
             // or the other, nobody holds one to give back.
-            if sem.max.is_some_and(|max| sem.permits + sem.handed >= max) {
+            if sem.max.is_some_and(|max| sem.count + sem.handed >= max) {
                 return Err(OverRelease(()));
             }
             match sem.waiters.notify_one(None) {
@@ -97,14 +103,29 @@ impl SemCore {
                     waker
                 }
                 Err(_) => {
-                    sem.permits += 1;
+                    sem.count += 1;
                     None
                 }
             }
         };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        wake_all(waker);
         Ok(())
     }
+}
+
+/// Takes a permit for `waiter`, or waits in line for one. `Ready` means
+/// the caller holds a permit.
+pub(crate) fn poll_acquire<P>(waiter: &mut Acquiring<P>, cx: &mut Context<'_>) -> Poll<()>
+where
+    P: Deref<Target = SemCore>,
+{
+    if !waiter.is_waiting() && waiter.owner().try_acquire() {
+        return Poll::Ready(());
+    }
+    let (mut sem, place) = waiter.lock();
+    let poll = place.poll_or_push(&mut sem.waiters, cx);
+    if poll.is_ready() {
+        sem.handed -= 1;
+    }
+    poll.map(drop)
 }

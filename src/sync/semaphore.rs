@@ -1,6 +1,5 @@
 //! gevent's `Semaphore` and `BoundedSemaphore`.
 
-use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -8,8 +7,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::error::OverRelease;
-use super::sem_core::SemCore;
-use super::waiters::WaitKey;
+use super::sem_core::{Acquiring, SemCore, poll_acquire};
 
 /// A counting semaphore: [`acquire`](Semaphore::acquire) waits for one of
 /// its permits, and the [`Permit`] gives it back when dropped. Waiters are
@@ -35,7 +33,7 @@ use super::waiters::WaitKey;
 /// ```
 #[derive(Clone)]
 pub struct Semaphore {
-    core: Rc<RefCell<SemCore>>,
+    core: Rc<SemCore>,
 }
 
 impl Semaphore {
@@ -47,8 +45,12 @@ impl Semaphore {
     /// assert_eq!(grove::sync::Semaphore::new(3).available(), 3);
     /// ```
     pub fn new(permits: usize) -> Semaphore {
+        Semaphore::with_bound(permits, None)
+    }
+
+    fn with_bound(permits: usize, max: Option<usize>) -> Semaphore {
         Semaphore {
-            core: Rc::new(SemCore::new(permits, None)),
+            core: Rc::new(SemCore::new(permits, max)),
         }
     }
 
@@ -73,8 +75,7 @@ impl Semaphore {
     /// count): none leaks.
     pub fn acquire(&self) -> Acquire {
         Acquire {
-            core: self.core.clone(),
-            key: None,
+            waiter: Acquiring::new(self.core.clone()),
         }
     }
 
@@ -89,7 +90,7 @@ impl Semaphore {
     /// # drop(permit);
     /// ```
     pub fn try_acquire(&self) -> Option<Permit> {
-        SemCore::try_acquire(&self.core).then(|| Permit::new(&self.core))
+        self.core.try_acquire().then(|| Permit::new(&self.core))
     }
 
     /// Adds a permit, handing it to the first waiter if there is one: the
@@ -103,7 +104,9 @@ impl Semaphore {
     /// assert_eq!(sem.available(), 1);
     /// ```
     pub fn release(&self) {
-        SemCore::release(&self.core).expect("an unbounded semaphore has no bound to exceed");
+        self.core
+            .release()
+            .expect("an unbounded semaphore has no bound to exceed");
     }
 
     /// How many permits are free.
@@ -114,7 +117,12 @@ impl Semaphore {
     /// assert_eq!(grove::sync::Semaphore::new(4).available(), 4);
     /// ```
     pub fn available(&self) -> usize {
-        SemCore::available(&self.core)
+        self.core.available()
+    }
+
+    /// Gives a permit back to a bounded semaphore.
+    fn release_bounded(&self) -> Result<(), OverRelease> {
+        self.core.release()
     }
 }
 
@@ -122,7 +130,7 @@ impl fmt::Debug for Semaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Semaphore")
             .field("available", &self.available())
-            .field("waiting", &SemCore::waiting(&self.core))
+            .field("waiting", &self.core.waiting())
             .finish()
     }
 }
@@ -144,9 +152,7 @@ impl fmt::Debug for Semaphore {
 /// });
 /// ```
 #[derive(Clone)]
-pub struct BoundedSemaphore {
-    core: Rc<RefCell<SemCore>>,
-}
+pub struct BoundedSemaphore(Semaphore);
 
 impl BoundedSemaphore {
     /// A semaphore with `permits` permits, never more.
@@ -157,9 +163,7 @@ impl BoundedSemaphore {
     /// assert_eq!(grove::sync::BoundedSemaphore::new(2).available(), 2);
     /// ```
     pub fn new(permits: usize) -> BoundedSemaphore {
-        BoundedSemaphore {
-            core: Rc::new(SemCore::new(permits, Some(permits))),
-        }
+        BoundedSemaphore(Semaphore::with_bound(permits, Some(permits)))
     }
 
     /// Waits for a permit.
@@ -178,10 +182,7 @@ impl BoundedSemaphore {
     ///
     /// As for [`Semaphore::acquire`]: no permit leaks.
     pub fn acquire(&self) -> Acquire {
-        Acquire {
-            core: self.core.clone(),
-            key: None,
-        }
+        self.0.acquire()
     }
 
     /// Takes a permit if one is free and nobody waits for one.
@@ -193,7 +194,7 @@ impl BoundedSemaphore {
     /// assert!(sem.try_acquire().is_some());
     /// ```
     pub fn try_acquire(&self) -> Option<Permit> {
-        SemCore::try_acquire(&self.core).then(|| Permit::new(&self.core))
+        self.0.try_acquire()
     }
 
     /// Gives a permit back.
@@ -209,7 +210,7 @@ impl BoundedSemaphore {
     /// assert_eq!(sem.release(), Ok(()));
     /// ```
     pub fn release(&self) -> Result<(), OverRelease> {
-        SemCore::release(&self.core)
+        self.0.release_bounded()
     }
 
     /// How many permits are free.
@@ -220,16 +221,13 @@ impl BoundedSemaphore {
     /// assert_eq!(grove::sync::BoundedSemaphore::new(5).available(), 5);
     /// ```
     pub fn available(&self) -> usize {
-        SemCore::available(&self.core)
+        self.0.available()
     }
 }
 
 impl fmt::Debug for BoundedSemaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BoundedSemaphore")
-            .field("available", &self.available())
-            .field("waiting", &SemCore::waiting(&self.core))
-            .finish()
+        f.debug_tuple("BoundedSemaphore").field(&self.0).finish()
     }
 }
 
@@ -246,13 +244,13 @@ impl fmt::Debug for BoundedSemaphore {
 /// ```
 #[must_use = "the permit is given back as soon as it is dropped"]
 pub struct Permit {
-    core: Rc<RefCell<SemCore>>,
+    core: Rc<SemCore>,
     /// Cleared by `forget`: the permit then stays taken when dropped.
     release: bool,
 }
 
 impl Permit {
-    fn new(core: &Rc<RefCell<SemCore>>) -> Permit {
+    fn new(core: &Rc<SemCore>) -> Permit {
         Permit {
             core: core.clone(),
             release: true,
@@ -278,7 +276,7 @@ impl Drop for Permit {
     fn drop(&mut self) {
         if self.release {
             // A permit that exists was taken, so giving it back stays in bounds.
-            let _ = SemCore::release(&self.core);
+            let _ = self.core.release();
         }
     }
 }
@@ -301,30 +299,16 @@ impl fmt::Debug for Permit {
 /// });
 /// ```
 #[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
 pub struct Acquire {
-    core: Rc<RefCell<SemCore>>,
-    key: Option<WaitKey>,
+    waiter: Acquiring<Rc<SemCore>>,
 }
 
 impl Future for Acquire {
     type Output = Permit;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Permit> {
-        let this = &mut *self;
-        SemCore::poll_acquire(&this.core, &mut this.key, cx).map(|()| Permit::new(&this.core))
-    }
-}
-
-impl Drop for Acquire {
-    fn drop(&mut self) {
-        if let Some(key) = self.key {
-            SemCore::cancel(&self.core, key);
-        }
-    }
-}
-
-impl fmt::Debug for Acquire {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Acquire").field("waiting", &self.key.is_some()).finish()
+        let waiter = &mut self.waiter;
+        poll_acquire(waiter, cx).map(|()| Permit::new(waiter.owner()))
     }
 }

@@ -6,6 +6,7 @@ use std::io;
 use std::sync::Mutex;
 
 use super::TaskId;
+use super::outcome::{Failure, Panic};
 
 /// A task was killed, it panicked, or it never ran because the runtime
 /// could not start what it needed (a thread for a blocking job).
@@ -33,12 +34,6 @@ enum Cause {
     Refused(io::Error),
 }
 
-/// Ends a task with a refusal rather than a panic: a task unwinds with
-/// this payload, and [`JoinError::panic`] turns it into
-/// [`Cause::Refused`]. Only grove raises it.
-#[cfg_attr(not(feature = "blocking"), allow(dead_code))]
-pub(crate) struct Refused(pub(crate) io::Error);
-
 impl JoinError {
     pub(crate) fn killed(id: TaskId) -> JoinError {
         JoinError {
@@ -47,12 +42,21 @@ impl JoinError {
         }
     }
 
-    pub(crate) fn panic(id: TaskId, payload: Box<dyn Any + Send + 'static>) -> JoinError {
-        let cause = match payload.downcast::<Refused>() {
-            Ok(refused) => Cause::Refused(refused.0),
-            Err(payload) => Cause::Panic(Mutex::new(payload)),
+    /// The error of task `id`, which ended with `failure`.
+    pub(crate) fn new(id: TaskId, failure: Failure) -> JoinError {
+        let cause = match failure {
+            Failure::Panic(payload) => Cause::Panic(Mutex::new(*payload)),
+            Failure::Refused(error) => Cause::Refused(error),
         };
         JoinError { id, cause }
+    }
+
+    /// The error of task `id`, which panicked with `payload`.
+    pub(crate) fn panic(id: TaskId, payload: Panic) -> JoinError {
+        JoinError {
+            id,
+            cause: Cause::Panic(Mutex::new(payload)),
+        }
     }
 
     /// Whether the task was killed.
@@ -213,12 +217,12 @@ mod tests {
     use std::error::Error as _;
     use std::io;
 
-    use super::{JoinError, Refused, TaskId};
+    use super::{Failure, JoinError, TaskId};
 
     #[test]
-    fn a_refusal_payload_becomes_a_refused_error_not_a_panic() {
+    fn a_refusal_is_its_own_kind_of_error_with_the_os_error_as_source() {
         let id = TaskId::next();
-        let err = JoinError::panic(id, Box::new(Refused(io::Error::other("no threads"))));
+        let err = JoinError::new(id, Failure::Refused(io::Error::other("no threads")));
         assert!(err.is_refused());
         assert!(!err.is_panic() && !err.is_killed());
         assert_eq!(err.source().unwrap().to_string(), "no threads");
@@ -227,8 +231,8 @@ mod tests {
     }
 
     #[test]
-    fn any_other_payload_stays_a_panic() {
-        let err = JoinError::panic(TaskId::next(), Box::new("boom"));
+    fn a_panic_keeps_its_payload() {
+        let err = JoinError::new(TaskId::next(), Failure::Panic(Box::new(Box::new("boom"))));
         assert!(err.is_panic() && !err.is_refused());
         assert!(err.source().is_none());
         assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");

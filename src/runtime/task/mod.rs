@@ -5,6 +5,7 @@ mod error;
 mod id;
 mod join;
 mod local;
+pub(crate) mod outcome;
 pub(crate) mod raw;
 pub(crate) mod registry;
 pub(crate) mod remote;
@@ -12,8 +13,6 @@ pub(crate) mod state;
 pub(crate) mod waker;
 
 pub use error::JoinError;
-#[cfg(feature = "blocking")]
-pub(crate) use error::Refused;
 pub use id::TaskId;
 pub use join::JoinHandle;
 pub(crate) use join::Killer;

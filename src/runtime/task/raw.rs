@@ -18,9 +18,7 @@
 //! for the future and output to be `!Send` while wakers are `Send + Sync`.
 
 use std::alloc::Layout;
-use std::any::Any;
 use std::cell::{Cell, UnsafeCell};
-use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
@@ -29,6 +27,7 @@ use std::sync::atomic::{AtomicU32, Ordering, fence};
 use std::task::{Context, Poll, Waker};
 
 use super::cache::{self, CellCache};
+use super::outcome::{Failure, Panic, TaskFuture};
 use super::state::{Start, State};
 use super::waker;
 use super::{JoinError, TaskId};
@@ -68,7 +67,7 @@ struct Vtable {
     poll: unsafe fn(RawTask, &mut Context<'_>) -> Poll<()>,
     /// Drops the future or the output in place, leaving the stage empty.
     drop_stage: unsafe fn(RawTask),
-    /// Moves the output into `*mut Option<Result<T, Panic>>`.
+    /// Moves the output into `*mut Option<Result<T, Failure>>`.
     take_output: unsafe fn(RawTask, *mut ()),
     /// The task's name, if it was given one.
     name: unsafe fn(RawTask) -> Option<NonNull<str>>,
@@ -76,22 +75,19 @@ struct Vtable {
     dealloc: unsafe fn(RawTask),
 }
 
-/// A caught panic's payload.
-pub(crate) type Panic = Box<dyn Any + Send + 'static>;
-
 /// What a task holds: the future while it runs, then its result, then
-/// nothing. The `FUTURE` and `OUTPUT` state bits say which field is live, so
-/// the stage needs no tag of its own; a panic is kept as its bare payload
-/// (the `JoinError` is made when it is taken). Both keep cells small.
-union Stage<F: Future> {
+/// nothing. The state says which field is live, so the stage needs no tag
+/// of its own; a failure is kept as it is (the `JoinError` is made when it
+/// is taken). Both keep cells small.
+union Stage<F: TaskFuture> {
     future: ManuallyDrop<F>,
-    output: ManuallyDrop<Result<F::Output, Panic>>,
+    output: ManuallyDrop<Result<F::Output, Failure>>,
 }
 
 /// The whole allocation. `repr(C)` keeps the header first, so a pointer to
 /// the cell is a pointer to its header.
 #[repr(C)]
-struct TaskCell<F: Future, N> {
+struct TaskCell<F: TaskFuture, N> {
     header: Header,
     name: N,
     stage: UnsafeCell<Stage<F>>,
@@ -137,7 +133,7 @@ impl RawTask {
         cache: Option<&CellCache>,
     ) -> RawTask
     where
-        F: Future + 'static,
+        F: TaskFuture,
         N: TaskName,
     {
         let layout = Layout::new::<TaskCell<F, N>>();
@@ -223,12 +219,12 @@ impl RawTask {
     /// # Panics
     /// If the stage holds no result (`OUTPUT` clear).
     pub(crate) unsafe fn take_output<T>(self) -> Result<T, JoinError> {
-        let mut out: Option<Result<T, Panic>> = None;
+        let mut out: Option<Result<T, Failure>> = None;
         // SAFETY: the caller guarantees `T` matches, so the vtable writes a
         // value of exactly this type.
         unsafe { (self.header().vtable.take_output)(self, &mut out as *mut _ as *mut ()) };
         out.expect("task output taken twice")
-            .map_err(|payload| JoinError::panic(self.id(), payload))
+            .map_err(|failure| JoinError::new(self.id(), failure))
     }
 
     pub(crate) fn slot(self) -> u32 {
@@ -341,7 +337,7 @@ impl RawTask {
 /// `&VtableOf::<F, N>::VTABLE` is a `'static` promoted reference.
 struct VtableOf<F, N>(std::marker::PhantomData<(F, N)>);
 
-impl<F: Future + 'static, N: TaskName> VtableOf<F, N> {
+impl<F: TaskFuture, N: TaskName> VtableOf<F, N> {
     const VTABLE: Vtable = Vtable {
         poll: poll::<F, N>,
         drop_stage: drop_stage::<F, N>,
@@ -351,7 +347,7 @@ impl<F: Future + 'static, N: TaskName> VtableOf<F, N> {
     };
 }
 
-fn vtable<F: Future + 'static, N: TaskName>() -> &'static Vtable {
+fn vtable<F: TaskFuture, N: TaskName>() -> &'static Vtable {
     &VtableOf::<F, N>::VTABLE
 }
 
@@ -359,7 +355,7 @@ fn vtable<F: Future + 'static, N: TaskName>() -> &'static Vtable {
 ///
 /// # Safety
 /// `task` must point to a `TaskCell<F, N>`.
-unsafe fn stage<F: Future, N>(task: RawTask) -> *mut Stage<F> {
+unsafe fn stage<F: TaskFuture, N>(task: RawTask) -> *mut Stage<F> {
     // SAFETY: the caller guarantees the cell's type; the cell is alive.
     unsafe { task.0.cast::<TaskCell<F, N>>().as_ref().stage.get() }
 }
@@ -369,7 +365,7 @@ unsafe fn stage<F: Future, N>(task: RawTask) -> *mut Stage<F> {
 ///
 /// # Safety
 /// The stage must hold the future (`FUTURE` set); runtime thread.
-unsafe fn drop_future<F: Future>(task: RawTask, stage: *mut Stage<F>) {
+unsafe fn drop_future<F: TaskFuture>(task: RawTask, stage: *mut Stage<F>) {
     task.state().take_future();
     // SAFETY: the stage held the future, so the future is live; it is dropped where
     // it lies, as `Pin` requires, and never touched again.
@@ -387,16 +383,16 @@ pub(crate) fn drop_payload(payload: Panic) {
     }
 }
 
-unsafe fn poll<F: Future, N>(task: RawTask, cx: &mut Context<'_>) -> Poll<()> {
+unsafe fn poll<F: TaskFuture, N>(task: RawTask, cx: &mut Context<'_>) -> Poll<()> {
     // SAFETY: the vtable is only built for `TaskCell<F, N>`.
     let stage = unsafe { stage::<F, N>(task) };
     // SAFETY: `FUTURE` is set (checked by `RawTask::poll`); the future lives
     // in the heap cell and is never moved until it is dropped.
     let future = unsafe { Pin::new_unchecked(&mut *(*stage).future) };
-    let result = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+    let result = match catch_unwind(AssertUnwindSafe(|| future.poll_task(cx))) {
         Ok(Poll::Pending) => return Poll::Pending,
-        Ok(Poll::Ready(value)) => Ok(value),
-        Err(payload) => Err(payload),
+        Ok(Poll::Ready(result)) => result,
+        Err(payload) => Err(Failure::Panic(Box::new(payload))),
     };
     // SAFETY: the future is still live; the output is written over the
     // dropped future without reading it.
@@ -408,7 +404,7 @@ unsafe fn poll<F: Future, N>(task: RawTask, cx: &mut Context<'_>) -> Poll<()> {
     Poll::Ready(())
 }
 
-unsafe fn drop_stage<F: Future, N>(task: RawTask) {
+unsafe fn drop_stage<F: TaskFuture, N>(task: RawTask) {
     // SAFETY: the vtable is only built for `TaskCell<F, N>`.
     let stage = unsafe { stage::<F, N>(task) };
     if task.state().has_future() {
@@ -424,24 +420,24 @@ unsafe fn drop_stage<F: Future, N>(task: RawTask) {
     }
 }
 
-unsafe fn take_output<F: Future, N>(task: RawTask, dst: *mut ()) {
+unsafe fn take_output<F: TaskFuture, N>(task: RawTask, dst: *mut ()) {
     assert!(task.state().take_output(), "a task's output was taken twice");
     // SAFETY: the vtable is only built for `TaskCell<F, N>`; the state said
     // the output is live, and marking it gone means it is read only once.
     let output = unsafe { ManuallyDrop::take(&mut (*stage::<F, N>(task)).output) };
-    let dst = dst as *mut Option<Result<F::Output, Panic>>;
+    let dst = dst as *mut Option<Result<F::Output, Failure>>;
     // SAFETY: the caller of `take_output` passes a slot of this type.
     unsafe { *dst = Some(output) };
 }
 
-unsafe fn name<F: Future, N: TaskName>(task: RawTask) -> Option<NonNull<str>> {
+unsafe fn name<F: TaskFuture, N: TaskName>(task: RawTask) -> Option<NonNull<str>> {
     // SAFETY: the vtable is only built for `TaskCell<F, N>`; the name is
     // immutable, so a shared borrow is fine on any thread.
     let cell = unsafe { task.0.cast::<TaskCell<F, N>>().as_ref() };
     cell.name.as_str().map(NonNull::from)
 }
 
-unsafe fn dealloc<F: Future, N>(task: RawTask) {
+unsafe fn dealloc<F: TaskFuture, N>(task: RawTask) {
     let runtime = task.header().runtime;
     let cell = task.0.cast::<TaskCell<F, N>>();
     // SAFETY: this is the last reference, and the cell was written in

@@ -13,6 +13,7 @@ use std::task::{Context, Poll, Waker};
 
 use pin_project_lite::pin_project;
 
+use super::outcome::Plain;
 use super::{JoinError, RawTask, TaskId};
 use crate::runtime::shared::Shared;
 
@@ -82,7 +83,7 @@ where
         future: Some(future),
         slot: slot.clone(),
     };
-    let task = RawTask::new(wrapper, (), (id, shared.id), false, None);
+    let task = RawTask::new(Plain(wrapper), (), (id, shared.id), false, None);
     if !shared.push(|inject| inject.spawns.push(task)) {
         // The runtime is gone. The cell was never shared, so this thread may
         // finish it: the wrapper is `Send`, and its drop reports a kill.

@@ -148,15 +148,16 @@ impl State {
     #[inline(always)]
     pub(crate) fn transition_to_running(&self) -> Start {
         let state = self.get() & !SCHEDULED;
-        let (state, start) = if state & FINISHED != 0 {
-            (state, Start::Done)
-        } else if state & KILLED != 0 {
-            (state, Start::Kill)
-        } else {
-            (state | RUNNING, Start::Poll)
-        };
+        if state & (FINISHED | KILLED) == 0 {
+            self.set(state | RUNNING);
+            return Start::Poll;
+        }
         self.set(state);
-        start
+        if state & FINISHED != 0 {
+            Start::Done
+        } else {
+            Start::Kill
+        }
     }
 
     /// Shutdown took the task out of the queue: whether it is unfinished,

@@ -5,9 +5,9 @@
 //! may carry a value both ways: a putter parks its item in its node for a
 //! getter to take, and a getter's node receives an item handed to it. When a
 //! node is *notified* it leaves the FIFO but stays in the arena until its
-//! future collects it. If the future is dropped first, [`WaitList::remove`]
-//! gives back whatever the node still holds, so that the primitive can pass
-//! it on: no item, permit or wake-up is lost to a cancelled wait.
+//! future collects it. If the future is dropped first, its `Waiter` (see
+//! `waiter.rs`) removes the node and passes on whatever it still holds: no
+//! item, permit or wake-up is lost to a cancelled wait.
 //!
 //! # Waking
 //!
@@ -29,7 +29,7 @@ use std::task::{Context, Poll, Waker};
 use crate::runtime::context::wake_here;
 
 /// Identifies one waiter in its list.
-pub(crate) type WaitKey = u32;
+pub(super) type WaitKey = u32;
 
 /// No node: the end of a line or of the free list.
 const NIL: u32 = u32::MAX;
@@ -103,7 +103,7 @@ impl<T> WaitList<T> {
 
     /// Joins the back of the line, carrying `value`.
     #[inline(always)]
-    pub(crate) fn push(&mut self, waker: &Waker, value: Option<T>) -> WaitKey {
+    pub(super) fn push(&mut self, waker: &Waker, value: Option<T>) -> WaitKey {
         let prev = self.tail;
         let key = if self.free == NIL {
             let key = u32::try_from(self.nodes.len())
@@ -143,7 +143,7 @@ impl<T> WaitList<T> {
     /// Polls the waiter `key`: `Ready` with its node's value once notified
     /// (the node is then gone), `Pending` with the waker updated otherwise.
     #[inline]
-    pub(crate) fn poll(&mut self, key: &mut Option<WaitKey>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+    pub(super) fn poll(&mut self, key: &mut Option<WaitKey>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let Some(k) = *key else { return Poll::Ready(None) };
         let node = &mut self.nodes[k as usize];
         debug_assert!(node.stage != Stage::Free, "polled a freed waiter");
@@ -157,24 +157,25 @@ impl<T> WaitList<T> {
         Poll::Pending
     }
 
-    /// Registers a new waiter in `key`, or polls the one already there.
-    #[inline]
-    pub(crate) fn poll_or_push(
-        &mut self,
-        key: &mut Option<WaitKey>,
-        cx: &mut Context<'_>,
-        value: impl FnOnce() -> Option<T>,
-    ) -> Poll<Option<T>> {
-        if key.is_some() {
-            return self.poll(key, cx);
+    /// Polls the waiter `key` as [`poll`](WaitList::poll) does, but leaves a
+    /// notified node in the arena, holding its notification until it is
+    /// removed: a waiter whose wait goes on after the notification (a
+    /// condition's waiter taking its lock back) can still pass it on.
+    pub(super) fn poll_notified(&mut self, key: WaitKey, cx: &mut Context<'_>) -> Poll<()> {
+        let node = &mut self.nodes[key as usize];
+        debug_assert!(node.stage != Stage::Free, "polled a freed waiter");
+        if node.stage == Stage::Notified {
+            return Poll::Ready(());
         }
-        *key = Some(self.push(cx.waker(), value()));
+        if !node.waker.will_wake(cx.waker()) {
+            node.waker = cx.waker().clone();
+        }
         Poll::Pending
     }
 
     /// Takes a waiter out, for a future dropped mid-wait. Returns whether it
     /// had been notified, and the value its node still held.
-    pub(crate) fn remove(&mut self, key: WaitKey) -> (bool, Option<T>) {
+    pub(super) fn remove(&mut self, key: WaitKey) -> (bool, Option<T>) {
         let stage = self.nodes[key as usize].stage;
         debug_assert!(stage != Stage::Free, "removed a freed waiter");
         let notified = stage == Stage::Notified;

@@ -9,6 +9,7 @@
 
 use std::collections::VecDeque;
 use std::io;
+use std::ops::{Deref, DerefMut};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -16,8 +17,8 @@ use std::task::{Context, Poll, Waker};
 use std::thread::{self, JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
-use super::error::SpawnError;
-use crate::sync::waiters::{WaitKey, WaitList, wake_all};
+use super::SpawnError;
+use crate::runtime::wait::{Line, Lock, WaitList, Waiter, wake_all};
 
 /// How long a thread that finished a job watches for the next one before
 /// it sleeps.
@@ -25,19 +26,33 @@ pub(crate) const SPIN: Duration = Duration::from_micros(50);
 
 /// A job as the threads see it: the caller's closure with its result
 /// channel, panics already caught.
-pub(super) type Job = Box<dyn FnOnce() + Send>;
+pub(crate) type Job = Box<dyn FnOnce() + Send>;
 
 /// A pool's settings, fixed when it is built.
 #[derive(Debug, Clone)]
-pub(super) struct Config {
-    pub(super) max_threads: usize,
-    pub(super) queue_limit: usize,
-    pub(super) idle_timeout: Duration,
-    pub(super) name: String,
-    pub(super) stack_size: Option<usize>,
+pub(crate) struct Config {
+    pub(crate) max_threads: usize,
+    pub(crate) queue_limit: usize,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) name: String,
+    pub(crate) stack_size: Option<usize>,
 }
 
-pub(super) struct Shared {
+impl Config {
+    /// At most `max_threads` threads and `queue_limit` queued jobs; idle
+    /// threads exit after 10 s.
+    pub(crate) fn new(max_threads: usize, queue_limit: usize) -> Config {
+        Config {
+            max_threads,
+            queue_limit,
+            idle_timeout: Duration::from_secs(10),
+            name: "grove-blocking".to_owned(),
+            stack_size: None,
+        }
+    }
+}
+
+pub(crate) struct Workers {
     state: Mutex<State>,
     /// The queue's length, readable without the lock by spinning threads.
     queued: AtomicUsize,
@@ -45,10 +60,10 @@ pub(super) struct Shared {
     unfinished: AtomicUsize,
     /// Idle threads wait here for a job, or for the pool to close.
     work: Condvar,
-    pub(super) config: Config,
+    pub(crate) config: Config,
 }
 
-struct State {
+pub(crate) struct State {
     /// Jobs not yet started, with their sequence numbers (increasing, so
     /// that a cancelled job is found by binary search).
     queue: VecDeque<(u64, Job)>,
@@ -76,16 +91,16 @@ struct State {
 }
 
 /// Where a job went.
-pub(super) enum Submit {
+pub(crate) enum Submit {
     /// Queued, under this sequence number.
     Queued(u64),
     /// The queue is full; the job is given back.
     Full(Job),
 }
 
-impl Shared {
-    pub(super) fn new(config: Config) -> Shared {
-        Shared {
+impl Workers {
+    pub(crate) fn new(config: Config) -> Workers {
+        Workers {
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 next_seq: 0,
@@ -110,7 +125,7 @@ impl Shared {
     /// Jobs run outside the lock and every panic they raise is caught, so
     /// a poisoned lock only means a panic in this file's own bookkeeping,
     /// after which the state is still consistent enough to shut down.
-    fn lock(&self) -> MutexGuard<'_, State> {
+    fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -120,8 +135,8 @@ impl Shared {
     /// # Errors
     /// If the pool is closed, or if it has no thread and the OS refuses to
     /// start one.
-    pub(super) fn submit(self: &Arc<Self>, job: Job) -> Result<Submit, SpawnError> {
-        let mut state = self.lock();
+    pub(crate) fn submit(self: &Arc<Self>, job: Job) -> Result<Submit, SpawnError> {
+        let mut state = self.state();
         if state.closed {
             return Err(SpawnError::Closed);
         }
@@ -156,7 +171,7 @@ impl Shared {
         }
         let shared = self.clone();
         let handle = builder.spawn(move || shared.work())?;
-        let mut state = self.lock();
+        let mut state = self.state();
         state.handles.push((handle.thread().id(), handle));
         Ok(())
     }
@@ -167,7 +182,7 @@ impl Shared {
     /// the jobs others queued meanwhile are dropped too: their tasks fail
     /// rather than wait forever.
     fn thread_refused(&self, seq: u64, error: io::Error) -> Result<Submit, SpawnError> {
-        let mut state = self.lock();
+        let mut state = self.state();
         state.threads -= 1;
         if state.started > 0 {
             return Ok(Submit::Queued(seq));
@@ -191,8 +206,8 @@ impl Shared {
 
     /// Takes back job `seq` if no thread has started it. Returns whether it
     /// was still queued.
-    pub(super) fn cancel(&self, seq: u64) -> bool {
-        let mut state = self.lock();
+    pub(crate) fn cancel(&self, seq: u64) -> bool {
+        let mut state = self.state();
         let Some(job) = take(&mut state.queue, seq) else {
             return false;
         };
@@ -208,58 +223,8 @@ impl Shared {
         true
     }
 
-    /// Waits for room in the queue, as waiter `key`. `Ready(Err)` once the
-    /// pool is closed.
-    pub(super) fn poll_room(&self, key: &mut Option<WaitKey>, cx: &mut Context<'_>) -> Poll<Result<(), SpawnError>> {
-        let mut state = self.lock();
-        if state.closed {
-            if let Some(key) = key.take() {
-                state.room.remove(key);
-            }
-            return Poll::Ready(Err(SpawnError::Closed));
-        }
-        match key {
-            Some(_) => state.room.poll(key, cx).map(|_| Ok(())),
-            None if state.queue.len() < self.config.queue_limit => Poll::Ready(Ok(())),
-            None => {
-                *key = Some(state.room.push(cx.waker(), None));
-                Poll::Pending
-            }
-        }
-    }
-
-    /// For a room waiter dropped mid-wait: if it had already been woken,
-    /// the wake-up passes to the next in line.
-    pub(super) fn cancel_room(&self, key: WaitKey) {
-        let mut state = self.lock();
-        let (notified, _) = state.room.remove(key);
-        let waker = if notified { state.made_room() } else { None };
-        drop(state);
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-    }
-
-    /// Waits until no job is queued or running, as waiter `key`.
-    pub(super) fn poll_drained(&self, key: &mut Option<WaitKey>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut state = self.lock();
-        if state.is_drained() {
-            if let Some(key) = key.take() {
-                state.drained.remove(key);
-            }
-            return Poll::Ready(());
-        }
-        state.drained.poll_or_push(key, cx, || None).map(drop)
-    }
-
-    pub(super) fn cancel_drained(&self, key: WaitKey) {
-        self.lock().drained.remove(key);
-    }
-
-    /// Refuses new jobs from now on; queued ones still run, and threads
-    /// exit once the queue is empty.
-    pub(super) fn close(&self) {
-        let mut state = self.lock();
+    pub(crate) fn close(&self) {
+        let mut state = self.state();
         state.closed = true;
         let wakers = state.room.notify_all();
         drop(state);
@@ -268,9 +233,9 @@ impl Shared {
     }
 
     /// Closes the pool and waits for every thread to exit.
-    pub(super) fn shut_down(&self) {
+    pub(crate) fn shut_down(&self) {
         self.close();
-        let handles = std::mem::take(&mut self.lock().handles);
+        let handles = std::mem::take(&mut self.state().handles);
         let me = thread::current().id();
         for (id, handle) in handles {
             // A pool dropped by one of its own jobs cannot join that thread.
@@ -282,8 +247,8 @@ impl Shared {
         }
     }
 
-    pub(super) fn counts(&self) -> Counts {
-        let state = self.lock();
+    pub(crate) fn counts(&self) -> Counts {
+        let state = self.state();
         Counts {
             threads: state.threads,
             busy: state.busy,
@@ -297,7 +262,7 @@ impl Shared {
     }
 
     /// Whether any job is queued or running.
-    pub(super) fn has_unfinished(&self) -> bool {
+    pub(crate) fn has_unfinished(&self) -> bool {
         self.unfinished.load(Ordering::Relaxed) > 0
     }
 
@@ -308,7 +273,7 @@ impl Shared {
     /// one within microseconds, and finding it this way saves the two
     /// system calls of a condition-variable wake-up on the round trip.
     fn work(&self) {
-        let mut state = self.lock();
+        let mut state = self.state();
         state.started += 1;
         let mut spun = true;
         loop {
@@ -324,14 +289,14 @@ impl Shared {
                 // The job catches its own panic; one here comes from dropping
                 // a result nobody waits for, and the hook has printed it.
                 let _ = catch_unwind(AssertUnwindSafe(job));
-                state = self.lock();
+                state = self.state();
                 state.busy -= 1;
                 self.publish(&state);
                 let wakers = state.drained_wakers();
                 if !wakers.is_empty() {
                     drop(state);
                     wake_all(wakers);
-                    state = self.lock();
+                    state = self.state();
                 }
                 continue;
             }
@@ -346,7 +311,7 @@ impl Shared {
                 while self.queued.load(Ordering::Relaxed) == 0 && Instant::now() < deadline {
                     std::hint::spin_loop();
                 }
-                state = self.lock();
+                state = self.state();
                 state.spinning -= 1;
                 continue;
             }
@@ -366,6 +331,77 @@ impl Shared {
         state.threads -= 1;
         state.started -= 1;
     }
+}
+
+impl Lock<State> for Workers {
+    fn lock(&self) -> impl DerefMut<Target = State> + '_ {
+        self.state()
+    }
+}
+
+/// Spawners waiting for room in a full queue. One dropped after it was
+/// told of room passes the news to the next.
+pub(crate) struct Room;
+
+impl Line for Room {
+    type State = State;
+    type Value = ();
+    const PASS_ON: bool = true;
+
+    fn list(state: &mut State) -> &mut WaitList<()> {
+        &mut state.room
+    }
+}
+
+/// Tasks waiting for the pool to drain, woken all at once.
+pub(crate) struct Drained;
+
+impl Line for Drained {
+    type State = State;
+    type Value = ();
+    const PASS_ON: bool = false;
+
+    fn list(state: &mut State) -> &mut WaitList<()> {
+        &mut state.drained
+    }
+}
+
+/// Waits for room in the queue: `Ready(Ok)` when a job may be submitted
+/// (it can still find the queue full, and wait again).
+///
+/// # Errors
+/// [`SpawnError::Closed`] once the pool is closed.
+pub(crate) fn poll_room<P>(waiter: &mut Waiter<P, Room>, cx: &mut Context<'_>) -> Poll<Result<(), SpawnError>>
+where
+    P: Deref<Target = Workers>,
+{
+    let limit = waiter.owner().config.queue_limit;
+    let (mut state, place) = waiter.lock();
+    if state.closed {
+        place.leave(&mut state.room);
+        return Poll::Ready(Err(SpawnError::Closed));
+    }
+    if place.is_waiting() {
+        return place.poll(&mut state.room, cx).map(|_| Ok(()));
+    }
+    if state.queue.len() < limit {
+        return Poll::Ready(Ok(()));
+    }
+    place.push(&mut state.room, cx.waker(), None);
+    Poll::Pending
+}
+
+/// Waits until no job is queued or running.
+pub(crate) fn poll_drained<P>(waiter: &mut Waiter<P, Drained>, cx: &mut Context<'_>) -> Poll<()>
+where
+    P: Deref<Target = Workers>,
+{
+    let (mut state, place) = waiter.lock();
+    if state.is_drained() {
+        place.leave(&mut state.drained);
+        return Poll::Ready(());
+    }
+    place.poll_or_push(&mut state.drained, cx).map(drop)
 }
 
 impl State {
@@ -410,8 +446,8 @@ fn reap(handles: &mut Vec<(ThreadId, JoinHandle<()>)>) {
 
 /// A snapshot of a pool's load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Counts {
-    pub(super) threads: usize,
-    pub(super) busy: usize,
-    pub(super) queued: usize,
+pub(crate) struct Counts {
+    pub(crate) threads: usize,
+    pub(crate) busy: usize,
+    pub(crate) queued: usize,
 }

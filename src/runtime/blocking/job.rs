@@ -1,0 +1,123 @@
+//! A job's two ends: the closure a pool thread runs, which sends its result
+//! (or its panic) down a oneshot channel, and the green task that waits on
+//! that channel and is the job's `JoinHandle`.
+//!
+//! The channel's sender wakes the task's waker from the pool thread; the
+//! waker reaches the loop through the runtime's inject queue and wakes the
+//! poller at once. A job the pool drops unrun, because the OS refused it a
+//! thread, ends its task with a refusal: an outcome of its own, not a panic.
+
+use std::future::Future;
+use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::thread;
+
+use futures::channel::oneshot;
+
+use super::workers::{Job, Workers};
+use crate::runtime::context;
+use crate::runtime::task::outcome::{Failure, TaskFuture};
+use crate::task::JoinHandle;
+
+/// The receiving end of a job's result.
+pub(crate) type Outcome<T> = oneshot::Receiver<thread::Result<T>>;
+
+/// Wraps `f` as a job for the pool's threads, with the channel its result
+/// comes back on.
+pub(crate) fn pack<F, T>(f: F) -> (Job, Outcome<T>)
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let (tx, rx) = oneshot::channel();
+    let job = Box::new(move || {
+        // Nobody waiting (the task was killed after the job started) means
+        // the result is dropped here, on the pool thread.
+        let _ = tx.send(catch_unwind(AssertUnwindSafe(f)));
+    });
+    (job, rx)
+}
+
+/// The task of job `seq`, queued in `workers`, which ends with its result.
+pub(crate) fn receive<T: Send + 'static>(workers: Arc<Workers>, seq: u64, outcome: Outcome<T>) -> JoinHandle<T> {
+    spawn(JobTask::Queued {
+        outcome,
+        queued: Queued {
+            workers,
+            seq: Some(seq),
+        },
+    })
+}
+
+/// A task that ends at once with the refusal `error`: the job never ran.
+pub(crate) fn refused<T: Send + 'static>(error: io::Error) -> JoinHandle<T> {
+    spawn(JobTask::<T>::Refused(Some(error)))
+}
+
+#[track_caller]
+fn spawn<T: Send + 'static>(task: JobTask<T>) -> JoinHandle<T> {
+    JoinHandle::new(context::with_core("grove::spawn_blocking", |core| {
+        core.spawn_task(task, ())
+    }))
+}
+
+/// The green task of a job.
+enum JobTask<T> {
+    /// Queued or running: waits for the result.
+    Queued { outcome: Outcome<T>, queued: Queued },
+    /// Refused a thread before it was queued.
+    Refused(Option<io::Error>),
+}
+
+// Neither the receiver nor the guard is pinned.
+impl<T> Unpin for JobTask<T> {}
+
+impl<T: Send + 'static> TaskFuture for JobTask<T> {
+    type Output = T;
+
+    fn poll_task(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, Failure>> {
+        let (outcome, queued) = match self.get_mut() {
+            JobTask::Queued { outcome, queued } => (outcome, queued),
+            JobTask::Refused(error) => {
+                let error = error.take().expect("a refused job task polled after it ended");
+                return Poll::Ready(Err(Failure::Refused(error)));
+            }
+        };
+        let result = std::task::ready!(Pin::new(outcome).poll(cx));
+        queued.started();
+        Poll::Ready(match result {
+            Ok(Ok(value)) => Ok(value),
+            // The payload is the job's own; the panic hook already printed
+            // it on the pool thread.
+            Ok(Err(payload)) => Err(Failure::Panic(Box::new(payload))),
+            // Only when no thread could be started for a queued job.
+            Err(oneshot::Canceled) => Err(Failure::Refused(io::Error::other(
+                "the thread pool dropped this job unrun: the OS refused its threads",
+            ))),
+        })
+    }
+}
+
+/// Takes a job out of the queue if its task ends before a thread took it
+/// (killed, or dropped with the runtime).
+struct Queued {
+    workers: Arc<Workers>,
+    seq: Option<u64>,
+}
+
+impl Queued {
+    fn started(&mut self) {
+        self.seq = None;
+    }
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        if let Some(seq) = self.seq {
+            self.workers.cancel(seq);
+        }
+    }
+}
