@@ -197,6 +197,7 @@ pub struct SwitchTo<'a, T> {
 impl<T> Future for SwitchTo<'_, T> {
     type Output = Result<T, Dead>;
 
+    // The hop path: see `runtime/wait/mod.rs`.
     #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, Dead>> {
         let this = &mut *self;

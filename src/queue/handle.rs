@@ -569,6 +569,7 @@ impl<T, O: Order<T>> Unpin for Put<'_, T, O> {}
 impl<T, O: Order<T>> Future for Put<'_, T, O> {
     type Output = Result<(), Closed<T>>;
 
+    // The hop path: see `runtime/wait/mod.rs`.
     #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
@@ -602,6 +603,7 @@ pub struct Get<'a, T, O: Order<T> = Fifo> {
 impl<T, O: Order<T>> Future for Get<'_, T, O> {
     type Output = Result<T, Closed>;
 
+    // The hop path: see `runtime/wait/mod.rs`.
     #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         state::poll_get(&mut self.waiter, cx)

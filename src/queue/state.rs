@@ -111,6 +111,7 @@ impl<T, O: Order<T>> State<T, O> {
 
     /// Puts `item` without waiting: to the first getter, or into the buffer
     /// if there is room. Gives it back if the queue is full or closed.
+    // The hop path: see `runtime/wait/mod.rs`.
     #[inline(always)]
     pub(crate) fn try_put(&mut self, item: T) -> Result<Option<Waker>, T> {
         if self.closed {
@@ -131,6 +132,7 @@ impl<T, O: Order<T>> State<T, O> {
 
     /// Takes an item without waiting, with the waker of a putter whose item
     /// moved in meanwhile.
+    // The hop path: see `runtime/wait/mod.rs`.
     #[inline(always)]
     pub(crate) fn try_get(&mut self) -> Option<(T, Option<Waker>)> {
         if let Some(item) = self.buf.pop() {
@@ -155,6 +157,7 @@ impl<T, O: Order<T>> State<T, O> {
 }
 
 /// Polls a get: takes an item if there is one, or waits in line for one.
+// The hop path: see `runtime/wait/mod.rs`.
 #[inline(always)]
 pub(crate) fn poll_get<P, T, O>(waiter: &mut Waiter<P, Getters<T, O>>, cx: &mut Context<'_>) -> Poll<Result<T, Closed>>
 where
@@ -185,6 +188,7 @@ where
 
 /// Polls a put of `item` (taken on the first poll): hands it over or puts
 /// it in if it can, or waits in line with it.
+// The hop path: see `runtime/wait/mod.rs`.
 #[inline(always)]
 pub(crate) fn poll_put<P, T, O>(
     item: &mut Option<T>,

@@ -21,6 +21,7 @@ thread_local! {
 }
 
 /// Runs `f` on the current runtime's core, if there is one.
+// The hop path: see `runtime/wait/mod.rs`.
 #[inline(always)]
 pub(crate) fn with_current<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
     let core = CURRENT.with(Cell::get);
@@ -36,7 +37,7 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
 /// or its `block_on` future; with `next`, ahead of the tasks already queued
 /// (a handoff). Returns `false`, doing nothing, for any other waker. The
 /// waker is only looked at, so no reference count changes hands.
-#[inline(always)]
+#[inline]
 pub(crate) fn wake_here(waker: &Waker, next: bool) -> bool {
     with_current(|core| core.wake_here(waker, next)) == Some(true)
 }

@@ -219,7 +219,7 @@ impl Core {
     }
 
     /// Runs one task until it returns `Pending`, finishes or is killed.
-    #[inline(always)]
+    #[inline]
     fn run_task(&self, task: RawTask) {
         match task.start() {
             Start::Poll => {}
@@ -292,7 +292,7 @@ impl Core {
     /// Schedules whoever `waker` wakes (to run next, with `next`), if it is
     /// a task of this runtime or its `block_on` future. Returns `false` for
     /// other wakers.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn wake_here(&self, waker: &Waker, next: bool) -> bool {
         match waker::task_of(waker) {
             Some(task) if self.is(task.header().runtime) => {

@@ -47,6 +47,7 @@ where
 {
     type Output = F::Output;
 
+    // The hop path: see `runtime/wait/mod.rs`.
     #[inline(always)]
     fn poll_task(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<F::Output, Failure>> {
         // SAFETY: `Plain` is a transparent wrapper that never moves its

@@ -289,6 +289,7 @@ impl RawTask {
 
     /// The run loop took the task from the queue: what to do with it. A
     /// task that finished while queued is let go here.
+    // The hop path: see `runtime/wait/mod.rs`.
     #[inline(always)]
     pub(crate) fn start(self) -> Start {
         let start = self.state().transition_to_running();

@@ -118,12 +118,12 @@ impl State {
         State(Cell::new(FUTURE | if handle { HANDLE } else { 0 }))
     }
 
-    #[inline(always)]
+    #[inline]
     fn get(&self) -> u32 {
         self.0.get()
     }
 
-    #[inline(always)]
+    #[inline]
     fn set(&self, bits: u32) {
         self.0.set(bits);
     }
@@ -134,7 +134,7 @@ impl State {
 
     /// A wake: whether the task must be queued now. Not if it is queued
     /// already or finished.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn transition_to_scheduled(&self) -> bool {
         let state = self.get();
         if state & (SCHEDULED | FINISHED) != 0 {
@@ -145,7 +145,7 @@ impl State {
     }
 
     /// The run loop took the task out of the queue to run it.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn transition_to_running(&self) -> Start {
         let state = self.get() & !SCHEDULED;
         if state & (FINISHED | KILLED) == 0 {
@@ -169,7 +169,7 @@ impl State {
     }
 
     /// The poll returned, `ready` or not.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn transition_to_idle(&self, ready: bool) -> EndPoll {
         let state = self.get() & !RUNNING;
         let (state, next) = if state & KILLED != 0 {

@@ -102,6 +102,7 @@ impl<T> WaitList<T> {
     }
 
     /// Joins the back of the line, carrying `value`.
+    // The hop path: see `runtime/wait/mod.rs`.
     #[inline(always)]
     pub(super) fn push(&mut self, waker: &Waker, value: Option<T>) -> WaitKey {
         let prev = self.tail;
@@ -188,6 +189,7 @@ impl<T> WaitList<T> {
     /// Notifies the first waiter, handing it `value` if given. Returns the
     /// waker left to wake (see the module docs), or gives `value` back if
     /// nobody waits.
+    // The hop path: see `runtime/wait/mod.rs`.
     #[inline(always)]
     pub(crate) fn notify_one(&mut self, value: Option<T>) -> Result<Option<Waker>, Option<T>> {
         if self.head == NIL {
@@ -203,6 +205,7 @@ impl<T> WaitList<T> {
 
     /// Notifies the first waiter and takes the value it carried (a parked
     /// putter's item), with the waker left to wake.
+    // The hop path: see `runtime/wait/mod.rs`.
     #[inline(always)]
     pub(crate) fn take_one(&mut self) -> Option<(T, Option<Waker>)> {
         if self.head == NIL {
@@ -277,6 +280,7 @@ impl<T> WaitList<T> {
 /// Wakes a notified node's task in place if it is one of the current
 /// runtime's; otherwise gives its waker away, for the caller to wake after
 /// releasing its borrow.
+// The hop path: see `runtime/wait/mod.rs`.
 #[inline(always)]
 fn wake<T>(node: &mut Node<T>, handoff: bool) -> Option<Waker> {
     if wake_here(&node.waker, handoff) {

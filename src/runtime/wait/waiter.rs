@@ -112,7 +112,7 @@ where
     }
 
     /// The state, locked, with this waiter's place.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn lock(&mut self) -> (impl DerefMut<Target = L::State> + '_, &mut Place) {
         (self.owner.lock(), &mut self.place)
     }
@@ -120,13 +120,13 @@ where
 
 impl Place {
     /// Whether the waiter is in line, or notified and not yet collected.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn is_waiting(&self) -> bool {
         self.0.is_some()
     }
 
     /// Joins the back of `list`, carrying `value`.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn push<T>(&mut self, list: &mut WaitList<T>, waker: &Waker, value: Option<T>) {
         debug_assert!(self.0.is_none(), "a waiter joined a line twice");
         self.0 = Some(list.push(waker, value));
@@ -135,7 +135,7 @@ impl Place {
     /// `Ready` with the node's value once notified (the waiter is then out
     /// of line); `Pending`, with the waker updated, while in line. A waiter
     /// not in line is `Ready(None)`.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn poll<T>(&mut self, list: &mut WaitList<T>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         list.poll(&mut self.0, cx)
     }
