@@ -176,3 +176,60 @@ fn handles_spawn_while_the_runtime_runs_and_drops() {
         assert_eq!(ok, ran.load(Ordering::Relaxed));
     }
 }
+
+/// Eight runtimes on eight threads, and eight threads that send to tasks of
+/// all of them: every wake finds its runtime (by id, with no process-wide
+/// lock), and every message arrives. Runtimes are dropped and made again
+/// between rounds, so stale ids meet reused slots.
+#[test]
+fn eight_runtimes_woken_from_eight_threads_all_make_progress() {
+    use futures::StreamExt;
+    use futures::channel::mpsc;
+
+    const RUNTIMES: usize = 8;
+    const SENDERS: usize = 8;
+    const TASKS: usize = 16;
+    const MESSAGES: usize = 200;
+    for _round in 0..5 {
+        let mut senders = Vec::new();
+        let mut runtimes = Vec::new();
+        for _ in 0..RUNTIMES {
+            let (txs, rxs): (Vec<_>, Vec<_>) = (0..TASKS).map(|_| mpsc::unbounded::<usize>()).unzip();
+            senders.push(txs);
+            runtimes.push(std::thread::spawn(move || {
+                grove::run(async move {
+                    let tasks: Vec<_> = rxs
+                        .into_iter()
+                        .map(|rx| grove::spawn(rx.fold(0, |n, _| async move { n + 1 })))
+                        .collect();
+                    grove::joinall(tasks)
+                        .await
+                        .into_iter()
+                        .map(Result::unwrap)
+                        .sum::<usize>()
+                })
+            }));
+        }
+        let senders = Arc::new(senders);
+        let threads: Vec<_> = (0..SENDERS)
+            .map(|_| {
+                let senders = senders.clone();
+                std::thread::spawn(move || {
+                    for m in 0..MESSAGES {
+                        for runtime in senders.iter() {
+                            runtime[m % TASKS].unbounded_send(m).unwrap();
+                        }
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        // Dropping the senders ends every task's stream.
+        drop(Arc::try_unwrap(senders).ok().expect("the sender threads are done"));
+        for runtime in runtimes {
+            assert_eq!(runtime.join().unwrap(), SENDERS * MESSAGES);
+        }
+    }
+}

@@ -9,7 +9,6 @@ use std::cell::{RefCell, RefMut};
 use std::future::Future;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 use std::task::{Context, Waker};
 use std::time::Duration;
 
@@ -18,7 +17,7 @@ use super::RuntimeId;
 use super::park::Parker;
 use super::reactor::Reactor;
 use super::scheduler::{Current, Runnable, Scheduler};
-use super::shared::Shared;
+use super::shared::Remote;
 use super::task::cache::CellCache;
 use super::task::outcome::{Plain, TaskFuture};
 use super::task::raw::drop_payload;
@@ -44,7 +43,7 @@ pub(crate) struct Core {
     /// mio's poller and the I/O slots.
     reactor: Reactor,
     /// What other threads reach: the inject queue and the poll's waker.
-    shared: Arc<Shared>,
+    remote: Remote,
     /// Task-local values, by task.
     locals: LocalStore,
     /// Memory of freed task cells, for the next spawns.
@@ -83,14 +82,14 @@ impl Core {
     #[cfg_attr(not(feature = "blocking"), allow(unused_variables))]
     pub(crate) fn new(builder: &Builder) -> io::Result<Core> {
         let (reactor, waker) = Reactor::new()?;
-        let shared = Shared::register(waker)?;
+        let remote = Remote::register(waker)?;
         Ok(Core {
-            id: shared.id,
+            id: remote.id(),
             scheduler: Scheduler::default(),
             registry: Registry::default(),
             timers: RefCell::new(Timers::new()),
             reactor,
-            shared,
+            remote,
             locals: LocalStore::default(),
             cells: CellCache::default(),
             parker: Parker::default(),
@@ -132,8 +131,8 @@ impl Core {
     }
 
     /// What other threads reach.
-    pub(crate) fn shared(&self) -> &Arc<Shared> {
-        &self.shared
+    pub(crate) fn remote(&self) -> Remote {
+        self.remote
     }
 
     /// The run queue.
@@ -269,7 +268,7 @@ impl Core {
 
     /// Takes what other threads sent: wakes and spawns.
     pub(crate) fn take_injected(&self) {
-        let inject = self.shared.take();
+        let inject = self.remote.take();
         for task in inject.wakes {
             self.scheduler.schedule(task);
             task.ref_dec();
@@ -329,7 +328,7 @@ impl Core {
     /// has not run yet, or was woken); task destructors may spawn or wake
     /// others, so it goes on until both are empty.
     pub(crate) fn shutdown(&self) {
-        let inject = self.shared.close();
+        let inject = self.remote.close();
         inject.wakes.into_iter().for_each(RawTask::ref_dec);
         inject.spawns.into_iter().for_each(|task| self.admit(task));
         loop {

@@ -1,11 +1,9 @@
 //! A handle to a runtime that other threads can use.
 
+use super::shared::Remote;
+use super::task::RemoteJoinHandle;
 use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
-
-use super::shared::Shared;
-use super::task::RemoteJoinHandle;
 
 /// Spawns `Send` futures onto a runtime from any thread.
 ///
@@ -25,12 +23,12 @@ use super::task::RemoteJoinHandle;
 /// ```
 #[derive(Clone)]
 pub struct Handle {
-    shared: Arc<Shared>,
+    remote: Remote,
 }
 
 impl Handle {
-    pub(super) fn new(shared: Arc<Shared>) -> Handle {
-        Handle { shared }
+    pub(super) fn new(remote: Remote) -> Handle {
+        Handle { remote }
     }
 
     /// Spawns `future` on the runtime, from any thread.
@@ -52,19 +50,19 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        super::task::remote::spawn(&self.shared, future)
+        super::task::remote::spawn(self.remote, future)
     }
 }
 
 impl Handle {
     /// Whether the runtime is gone, so that a spawn would be dropped.
     pub(crate) fn is_closed(&self) -> bool {
-        self.shared.is_closed()
+        self.remote.is_closed()
     }
 }
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Handle").field("runtime", &self.shared.id).finish()
+        f.debug_struct("Handle").field("runtime", &self.remote.id()).finish()
     }
 }

@@ -5,17 +5,15 @@
 use std::sync::Arc;
 use std::task::{Wake, Waker};
 
-use super::RuntimeId;
 use super::context;
 use super::core::Core;
 use super::scheduler::Current;
-use super::shared::Shared;
+use super::shared::Remote;
 use super::task::TaskId;
 
 /// Wakes the `block_on` future of one runtime.
 struct MainWaker {
-    runtime: RuntimeId,
-    shared: Arc<Shared>,
+    remote: Remote,
 }
 
 impl Wake for MainWaker {
@@ -24,9 +22,10 @@ impl Wake for MainWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        let here = context::with_current(|core| core.is(self.runtime).then(|| core.scheduler().schedule_main(false)));
+        let here =
+            context::with_current(|core| core.is(self.remote.id()).then(|| core.scheduler().schedule_main(false)));
         if here.flatten().is_none() {
-            self.shared.push(|inject| inject.main = true);
+            self.remote.push(|inject| inject.main = true);
         }
     }
 }
@@ -41,10 +40,7 @@ pub(super) struct MainTask<'a> {
 
 impl<'a> MainTask<'a> {
     pub(super) fn new(core: &'a Core) -> MainTask<'a> {
-        let waker = Waker::from(Arc::new(MainWaker {
-            runtime: core.id(),
-            shared: core.shared().clone(),
-        }));
+        let waker = Waker::from(Arc::new(MainWaker { remote: core.remote() }));
         core.set_main_waker(Some(waker.clone()));
         MainTask {
             core,

@@ -36,7 +36,7 @@ use self::core::{Core, Ran};
 use main_waker::MainTask;
 
 /// Identifies a runtime for the life of the process: never reused (see
-/// `Shared::register`).
+/// `shared.rs`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct RuntimeId(pub(crate) u32);
 
@@ -189,7 +189,7 @@ impl Runtime {
         let core = &*self.core;
         core.park(Some(max_wait));
         run_ready(core);
-        core.has_tasks() || core.shared().is_notified()
+        core.has_tasks() || core.remote().is_notified()
     }
 
     /// Runs tasks until none can go on without waiting for I/O or time.
@@ -236,7 +236,7 @@ impl Runtime {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn handle(&self) -> Handle {
-        Handle::new(self.core.shared().clone())
+        Handle::new(self.core.remote())
     }
 }
 

@@ -27,7 +27,7 @@ impl Parker {
     /// One wait of `core`'s loop, for at most `max_wait` (`None`: until
     /// something happens).
     pub(crate) fn park(&self, core: &Core, max_wait: Option<Duration>) {
-        if core.shared().is_notified() {
+        if core.remote().is_notified() {
             core.take_injected();
             self.wake_uncollected.set(true);
         }
@@ -50,7 +50,7 @@ impl Parker {
     fn poll_io(&self, core: &Core, timeout: Option<Duration>, woken: &mut Vec<Waker>) {
         let pointless = timeout == Some(Duration::ZERO)
             && core.reactor().len() == 0
-            && !core.shared().is_notified()
+            && !core.remote().is_notified()
             && !self.wake_uncollected.get();
         if pointless {
             return;
@@ -96,7 +96,7 @@ fn await_blocking_results(core: &Core, timeout: Option<Duration>) -> Option<Dura
         let start = Instant::now();
         let spin = timeout.map_or(SPIN, |t| t.min(SPIN));
         while start.elapsed() < spin {
-            if core.shared().is_notified() {
+            if core.remote().is_notified() {
                 return Some(Duration::ZERO);
             }
             std::hint::spin_loop();

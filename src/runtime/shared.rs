@@ -1,17 +1,43 @@
-//! The part of a runtime that other threads reach: the inject queue and the
-//! `mio::Waker` that interrupts the runtime's poll.
+//! The part of a runtime that other threads reach: its inject queue and the
+//! `mio::Waker` that interrupts its poll.
 //!
 //! Two things arrive here: wakes of tasks from other threads, and tasks
 //! spawned through a `Handle`. Pushers coalesce their wake-ups through
 //! `notified`: only the first push after the runtime last drained pays for
 //! the `eventfd` write.
+//!
+//! # Finding a runtime from any thread
+//!
+//! A task's waker carries only its runtime's 32-bit id (a pointer would
+//! cost the task header 8 bytes and a reference count). The id names a slot
+//! in a process-wide table and the slot's generation: the low 16 bits are
+//! the slot, the high 16 its generation. Slots live in chunks that are
+//! allocated once and never freed, so a lookup is two loads and no lock,
+//! and it stays valid whatever happens to the runtime. Each slot has its
+//! own mutex, which guards the inject queue and says which runtime holds
+//! the slot now: a waker that outlives its runtime finds another id there,
+//! or none, and its wake is dropped. Only creating and dropping a runtime
+//! take the table's lock.
+//!
+//! Ids are never reused, so that no stale waker or timer key can reach a
+//! later runtime: a slot whose generations are used up is retired. That
+//! gives a process 2^32 - 2^16 runtimes in all (hours of doing nothing
+//! else), and 65,536 at once.
 
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::RuntimeId;
 use super::task::RawTask;
+
+/// Bits of an id that name its slot.
+const SLOT_BITS: u32 = 16;
+/// Slots per chunk of the table.
+const CHUNK_LEN: usize = 256;
+/// Chunks in the table: enough for every slot an id can name.
+const CHUNKS: usize = (1 << SLOT_BITS) / CHUNK_LEN;
 
 /// Messages from other threads.
 #[derive(Default)]
@@ -19,21 +45,10 @@ pub(crate) struct Inject {
     /// Tasks to wake, each carrying one reference the runtime gives back.
     pub(crate) wakes: Vec<RawTask>,
     /// New tasks built on another thread, each holding the runtime side's
-    /// reference and no state bits yet.
+    /// reference and queued by no one yet.
     pub(crate) spawns: Vec<RawTask>,
     /// The `block_on` future was woken.
     pub(crate) main: bool,
-    /// The runtime is gone: nothing more may be pushed.
-    closed: bool,
-}
-
-/// State shared between a runtime and the threads that wake or spawn on it.
-pub(crate) struct Shared {
-    pub(crate) id: RuntimeId,
-    inject: Mutex<Inject>,
-    /// Set by the first push since the last drain; that push wakes the poll.
-    notified: AtomicBool,
-    waker: mio::Waker,
 }
 
 // SAFETY: the `RawTask`s in the queue are only dereferenced by the runtime's
@@ -41,94 +56,178 @@ pub(crate) struct Shared {
 // a spawned task's future is `Send` (`Handle::spawn` requires it).
 unsafe impl Send for Inject {}
 
-impl Inject {
-    /// Moves the messages out, leaving `closed` as it is.
-    fn take(&mut self) -> Inject {
-        Inject {
-            wakes: std::mem::take(&mut self.wakes),
-            spawns: std::mem::take(&mut self.spawns),
-            main: std::mem::take(&mut self.main),
-            closed: self.closed,
-        }
-    }
+/// What a slot's mutex guards.
+#[derive(Default)]
+struct Mailbox {
+    /// The runtime that holds the slot now, if any.
+    owner: Option<RuntimeId>,
+    inject: Inject,
+    /// Interrupts the owner's poll; dropped with the runtime's poller.
+    waker: Option<mio::Waker>,
 }
 
-/// Every live runtime's shared state, so a waker that carries only a
-/// runtime's id can find it from any thread.
-static RUNTIMES: Mutex<Vec<Arc<Shared>>> = Mutex::new(Vec::new());
-
-fn runtimes() -> MutexGuard<'static, Vec<Arc<Shared>>> {
-    // A panic while holding this lock cannot leave the Vec inconsistent.
-    RUNTIMES.lock().unwrap_or_else(PoisonError::into_inner)
+/// One slot of the table: lives as long as the process.
+#[derive(Default)]
+struct Slot {
+    mailbox: Mutex<Mailbox>,
+    /// Set by the first push since the owner last drained; that push wakes
+    /// the poll.
+    notified: AtomicBool,
 }
 
-impl Shared {
-    /// Creates the shared state under a fresh id and makes the runtime
-    /// findable by it.
-    ///
-    /// Ids are never reused: a waker or timer key that outlives its runtime
-    /// must never reach another one. They are 32 bits to keep task headers
-    /// small, so a process can create 2^32 - 1 runtimes in all (hours of
-    /// doing nothing else); past that, creating one is an error.
-    pub(crate) fn register(waker: mio::Waker) -> io::Result<Arc<Shared>> {
-        static NEXT: AtomicU32 = AtomicU32::new(1);
-        let id = NEXT
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |id| id.checked_add(1))
-            .map_err(|_| io::Error::other("grove: this process has used up its 2^32 runtime ids"))?;
-        let shared = Arc::new(Shared {
-            id: RuntimeId(id),
-            inject: Mutex::default(),
-            notified: AtomicBool::new(false),
-            waker,
-        });
-        runtimes().push(shared.clone());
-        Ok(shared)
-    }
+/// The table: chunks of slots, allocated on first use.
+static CHUNK_TABLE: [AtomicPtr<Slot>; CHUNKS] = [const { AtomicPtr::new(ptr::null_mut()) }; CHUNKS];
 
-    /// Closes the inject queue and forgets the runtime. Returns what was
-    /// still queued so the runtime can release it.
-    pub(crate) fn close(&self) -> Inject {
-        runtimes().retain(|s| s.id != self.id);
-        let mut inject = self.lock();
-        inject.closed = true;
-        inject.take()
-    }
+/// Which slots are free to claim. Taken only to create or drop a runtime.
+struct Claims {
+    /// Freed slots with the generation their next owner gets.
+    free: Vec<(u32, u32)>,
+    /// Slots below this have been handed out at least once.
+    used: u32,
+}
 
-    fn lock(&self) -> MutexGuard<'_, Inject> {
-        self.inject.lock().unwrap_or_else(PoisonError::into_inner)
-    }
+static CLAIMS: Mutex<Claims> = Mutex::new(Claims {
+    free: Vec::new(),
+    used: 0,
+});
 
-    /// Runs `push` on the queue and wakes the runtime. Returns `false`,
-    /// without running `push`, if the runtime is gone.
-    pub(crate) fn push(&self, push: impl FnOnce(&mut Inject)) -> bool {
-        {
-            let mut inject = self.lock();
-            if inject.closed {
-                return false;
+fn claims() -> MutexGuard<'static, Claims> {
+    // Every update under this lock is a single push, pop or increment.
+    CLAIMS.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The slot of runtime `id`: two loads, no lock.
+fn slot_of(id: RuntimeId) -> &'static Slot {
+    let index = (id.0 & ((1 << SLOT_BITS) - 1)) as usize;
+    let chunk = CHUNK_TABLE[index / CHUNK_LEN].load(Ordering::Acquire);
+    assert!(!chunk.is_null(), "runtime id {} names no slot", id.0);
+    // SAFETY: a non-null chunk pointer points to `CHUNK_LEN` initialized
+    // slots that are never freed (see `claim`), and the index is in range.
+    unsafe { &*chunk.add(index % CHUNK_LEN) }
+}
+
+/// Claims a free slot and returns the id of its next generation.
+fn claim() -> io::Result<RuntimeId> {
+    let mut claims = claims();
+    let (slot, generation) = match claims.free.pop() {
+        Some(free) => free,
+        None if claims.used < 1 << SLOT_BITS => {
+            let slot = claims.used;
+            let chunk = &CHUNK_TABLE[slot as usize / CHUNK_LEN];
+            if chunk.load(Ordering::Relaxed).is_null() {
+                let slots: Box<[Slot]> = (0..CHUNK_LEN).map(|_| Slot::default()).collect();
+                // Never freed: lookups from any thread may hold a slot of
+                // it at any time. Release publishes the initialized slots.
+                chunk.store(Box::leak(slots).as_mut_ptr(), Ordering::Release);
             }
-            push(&mut inject);
+            claims.used += 1;
+            (slot, 1)
         }
-        if !self.notified.swap(true, Ordering::AcqRel) {
-            // An error here means the eventfd is gone with the runtime.
-            let _ = self.waker.wake();
+        None => {
+            return Err(io::Error::other("grove: this process has used up its runtime ids"));
+        }
+    };
+    Ok(RuntimeId(generation << SLOT_BITS | slot))
+}
+
+/// Gives `id`'s slot back, for the next generation unless it was the last.
+fn release(id: RuntimeId) {
+    let (slot, generation) = (id.0 & ((1 << SLOT_BITS) - 1), id.0 >> SLOT_BITS);
+    if generation < u32::MAX >> SLOT_BITS {
+        claims().free.push((slot, generation + 1));
+    }
+}
+
+/// How other threads reach one runtime: its id and its slot.
+#[derive(Clone, Copy)]
+pub(crate) struct Remote {
+    id: RuntimeId,
+    slot: &'static Slot,
+}
+
+impl Remote {
+    /// Claims a slot for a new runtime whose poll `waker` interrupts.
+    ///
+    /// # Errors
+    /// If the process has used up its runtime ids (see the module docs).
+    pub(crate) fn register(waker: mio::Waker) -> io::Result<Remote> {
+        let id = claim()?;
+        let remote = Remote::find(id);
+        let mut mailbox = remote.lock();
+        mailbox.owner = Some(id);
+        mailbox.waker = Some(waker);
+        remote.slot.notified.store(false, Ordering::Relaxed);
+        drop(mailbox);
+        Ok(remote)
+    }
+
+    /// The way to runtime `id`, which may be gone.
+    pub(crate) fn find(id: RuntimeId) -> Remote {
+        Remote { id, slot: slot_of(id) }
+    }
+
+    /// The runtime's id.
+    pub(crate) fn id(self) -> RuntimeId {
+        self.id
+    }
+
+    fn lock(self) -> MutexGuard<'static, Mailbox> {
+        // Every update under this lock is complete before anything that
+        // could panic, so a poisoned mailbox is still consistent.
+        self.slot.mailbox.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `push` on the inject queue and wakes the runtime. Returns
+    /// `false`, without running `push`, if the runtime is gone.
+    pub(crate) fn push(self, push: impl FnOnce(&mut Inject)) -> bool {
+        let mut mailbox = self.lock();
+        if mailbox.owner != Some(self.id) {
+            return false;
+        }
+        push(&mut mailbox.inject);
+        if !self.slot.notified.swap(true, Ordering::AcqRel) {
+            if let Some(waker) = &mailbox.waker {
+                // An error means the eventfd is unusable; the runtime still
+                // finds the message at its next turn.
+                let _ = waker.wake();
+            }
         }
         true
     }
 
     /// Whether the runtime is gone: nothing pushed now would run.
-    pub(crate) fn is_closed(&self) -> bool {
-        self.lock().closed
+    pub(crate) fn is_closed(self) -> bool {
+        self.lock().owner != Some(self.id)
     }
 
-    /// Whether anything was pushed since the last `take`.
-    pub(crate) fn is_notified(&self) -> bool {
-        self.notified.load(Ordering::Acquire)
+    /// Whether anything was pushed since the last `take`. Runtime thread.
+    pub(crate) fn is_notified(self) -> bool {
+        self.slot.notified.load(Ordering::Acquire)
     }
 
     /// Takes everything queued. Runtime thread only.
-    pub(crate) fn take(&self) -> Inject {
-        self.notified.store(false, Ordering::Release);
-        self.lock().take()
+    pub(crate) fn take(self) -> Inject {
+        self.slot.notified.store(false, Ordering::Release);
+        std::mem::take(&mut self.lock().inject)
+    }
+
+    /// Closes the inject queue and gives the slot back. Returns what was
+    /// still queued, for the runtime to release. Runtime thread only.
+    pub(crate) fn close(self) -> Inject {
+        let mut mailbox = self.lock();
+        mailbox.owner = None;
+        let waker = mailbox.waker.take();
+        let inject = std::mem::take(&mut mailbox.inject);
+        drop(mailbox);
+        drop(waker);
+        release(self.id);
+        inject
+    }
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.id.fmt(f)
     }
 }
 
@@ -136,9 +235,37 @@ impl Shared {
 /// `task` carries a reference, which the runtime gives back once it has
 /// scheduled the task, or which is given back here if the runtime is gone.
 pub(crate) fn wake_remote(id: RuntimeId, task: RawTask) {
-    let shared = runtimes().iter().find(|s| s.id == id).cloned();
-    let queued = shared.is_some_and(|s| s.push(|inject| inject.wakes.push(task)));
-    if !queued {
+    if !Remote::find(id).push(|inject| inject.wakes.push(task)) {
         task.ref_dec();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn waker() -> mio::Waker {
+        let poll = mio::Poll::new().unwrap();
+        mio::Waker::new(poll.registry(), mio::Token(0)).unwrap()
+    }
+
+    #[test]
+    fn a_freed_slot_comes_back_with_a_new_generation_and_old_ids_find_it_closed() {
+        let first = Remote::register(waker()).unwrap();
+        assert!(!first.is_closed());
+        first.close();
+        assert!(first.is_closed());
+        let ids: Vec<_> = (0..4)
+            .map(|_| {
+                let next = Remote::register(waker()).unwrap();
+                assert_ne!(next.id(), first.id(), "ids are never reused");
+                assert!(first.is_closed() && !next.is_closed());
+                assert!(!first.push(|_| panic!("pushed to a gone runtime")));
+                next
+            })
+            .collect();
+        for remote in ids {
+            remote.close();
+        }
     }
 }

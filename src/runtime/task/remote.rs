@@ -15,7 +15,7 @@ use pin_project_lite::pin_project;
 
 use super::outcome::Plain;
 use super::{JoinError, RawTask, TaskId};
-use crate::runtime::shared::Shared;
+use crate::runtime::shared::Remote;
 
 /// What the task and its handle share.
 struct Slot<T> {
@@ -62,7 +62,7 @@ impl<T> Slot<T> {
 }
 
 /// Spawns `future` onto the runtime that `shared` belongs to.
-pub(crate) fn spawn<F>(shared: &Shared, future: F) -> RemoteJoinHandle<F::Output>
+pub(crate) fn spawn<F>(remote: Remote, future: F) -> RemoteJoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -79,12 +79,12 @@ where
         state: Mutex::new(state),
         id,
     });
-    let wrapper = Remote {
+    let wrapper = RemoteTask {
         future: Some(future),
         slot: slot.clone(),
     };
-    let task = RawTask::new(Plain(wrapper), (), (id, shared.id), false, None);
-    if !shared.push(|inject| inject.spawns.push(task)) {
+    let task = RawTask::new(Plain(wrapper), (), (id, remote.id()), false, None);
+    if !remote.push(|inject| inject.spawns.push(task)) {
         // The runtime is gone. The cell was never shared, so this thread may
         // finish it: the wrapper is `Send`, and its drop reports a kill.
         task.state().transition_to_finished(true);
@@ -96,13 +96,13 @@ where
 
 pin_project! {
     /// The future a remote task runs: the user's future, plus the report.
-    struct Remote<F: Future> {
+    struct RemoteTask<F: Future> {
         #[pin]
         future: Option<F>,
         slot: Arc<Slot<F::Output>>,
     }
 
-    impl<F: Future> PinnedDrop for Remote<F> {
+    impl<F: Future> PinnedDrop for RemoteTask<F> {
         fn drop(this: Pin<&mut Self>) {
             let mut this = this.project();
             // Killed (or the runtime dropped): drop the future first, so its
@@ -113,7 +113,7 @@ pin_project! {
     }
 }
 
-impl<F: Future> Future for Remote<F> {
+impl<F: Future> Future for RemoteTask<F> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
