@@ -14,8 +14,12 @@
 //! });
 //! ```
 
-mod bounded;
 pub mod group;
+mod imap;
+// The type is `Pool`, so its file is `pool.rs`.
+#[allow(clippy::module_inception)]
+mod pool;
 
-pub use bounded::{ImapUnordered, Pool};
 pub use group::Group;
+pub use imap::ImapUnordered;
+pub use pool::Pool;

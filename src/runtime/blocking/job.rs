@@ -19,8 +19,8 @@ use futures::channel::oneshot;
 
 use super::workers::{Job, Workers};
 use crate::runtime::context;
+use crate::runtime::task::JoinHandle;
 use crate::runtime::task::outcome::{Failure, TaskFuture};
-use crate::task::JoinHandle;
 
 /// The receiving end of a job's result.
 pub(crate) type Outcome<T> = oneshot::Receiver<thread::Result<T>>;

@@ -18,7 +18,7 @@ pub use error::SpawnError;
 pub(crate) use job::{Outcome, pack, receive, refused};
 pub(crate) use workers::{Config, Drained, Job, Room, SPIN, Submit, Workers, poll_drained, poll_room};
 
-use crate::task::JoinHandle;
+use crate::runtime::task::JoinHandle;
 
 /// The default number of threads of a runtime's own pool; see
 /// [`runtime::Builder::blocking_threads`](crate::runtime::Builder::blocking_threads).

@@ -1,0 +1,93 @@
+//! The stream of [`Pool::imap_unordered`](super::Pool::imap_unordered).
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures::Stream;
+use futures::stream::{FuturesUnordered, StreamExt};
+
+use super::Pool;
+use crate::sync::semaphore::Acquire;
+use crate::task::{JoinError, JoinHandle};
+
+/// The stream of [`Pool::imap_unordered`].
+///
+/// # Examples
+///
+/// ```
+/// use futures::StreamExt;
+///
+/// grove::run(async {
+///     let pool = grove::pool::Pool::new(2);
+///     let results = pool.imap_unordered(0..4, |n| async move { n });
+///     assert_eq!(results.count().await, 4);
+/// });
+/// ```
+#[must_use = "streams do nothing unless polled"]
+pub struct ImapUnordered<I: Iterator, F, T> {
+    pool: Pool,
+    items: std::iter::Fuse<I>,
+    /// The next item, taken from `items`, waiting for a slot.
+    next: Option<I::Item>,
+    f: F,
+    /// Waiting for a slot for `next`.
+    slot: Option<Acquire>,
+    running: FuturesUnordered<JoinHandle<T>>,
+}
+
+impl<I: Iterator, F, T> ImapUnordered<I, F, T> {
+    pub(super) fn new(pool: Pool, items: I, f: F) -> ImapUnordered<I, F, T> {
+        ImapUnordered {
+            pool,
+            items: items.fuse(),
+            next: None,
+            f,
+            slot: None,
+            running: FuturesUnordered::new(),
+        }
+    }
+}
+
+impl<I, F, Fut> Stream for ImapUnordered<I, F, Fut::Output>
+where
+    I: Iterator + Unpin,
+    I::Item: Unpin,
+    F: FnMut(I::Item) -> Fut + Unpin,
+    Fut: Future + 'static,
+    Fut::Output: 'static,
+{
+    type Item = Result<Fut::Output, JoinError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        // Start as many tasks as there are free slots.
+        loop {
+            if this.next.is_none() {
+                this.next = this.items.next();
+            }
+            let Some(_) = &this.next else { break };
+            let slot = this.slot.get_or_insert_with(|| this.pool.slots.acquire());
+            let Poll::Ready(permit) = Pin::new(slot).poll(cx) else {
+                break;
+            };
+            this.slot = None;
+            let item = this.next.take().expect("checked above");
+            let task = this.pool.spawn_with(permit, (this.f)(item));
+            this.running.push(task);
+        }
+        match this.running.poll_next_unpin(cx) {
+            Poll::Ready(None) if this.next.is_some() => Poll::Pending,
+            other => other,
+        }
+    }
+}
+
+impl<I: Iterator, F, T> fmt::Debug for ImapUnordered<I, F, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImapUnordered")
+            .field("running", &self.running.len())
+            .finish()
+    }
+}
