@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The wrk benchmark of examples/hello_http/: the same keep-alive "Hello,
 # world!" HTTP/1.1 server on grove, on tokio's current-thread runtime
-# (benches/http/hello_tokio.rs), as thread-per-connection on std::net
-# (benches/http/hello_threads.rs) and, when gevent can be installed, on
+# (examples/peers/hello_http_tokio.rs), as thread-per-connection on std::net
+# (examples/peers/hello_http_threads.rs) and, when gevent can be installed, on
 # gevent's StreamServer (benches/http/hello_gevent.py); then hyper 1.x
 # serving the same answer on grove (examples/hyper_server.rs) and on tokio
-# current_thread (benches/http/hyper_tokio.rs).
+# current_thread (examples/peers/hyper_server_tokio.rs).
 #
 # Each server runs alone on its own port of 127.0.0.1: a warm-up, then
 # `wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency`. The script prints a
@@ -68,7 +68,7 @@ fi
 
 # --- build -----------------------------------------------------------------
 cargo build --release --features hyper --example hello_http --example hello_http_tokio --example hello_http_threads \
-    --example hyper_server --example hyper_http_tokio
+    --example hyper_server --example hyper_server_tokio
 bin=target/release/examples
 
 # --- servers ---------------------------------------------------------------
@@ -78,7 +78,7 @@ servers=(
     "tokio current_thread|$bin/hello_http_tokio"
     "threads (std::net)|$bin/hello_http_threads"
     "hyper on grove|$bin/hyper_server"
-    "hyper on tokio current_thread|$bin/hyper_http_tokio"
+    "hyper on tokio current_thread|$bin/hyper_server_tokio"
 )
 if [ -n "$python" ]; then
     servers+=("gevent StreamServer|$python benches/http/hello_gevent.py")

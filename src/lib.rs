@@ -93,11 +93,13 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs, missing_debug_implementations, clippy::undocumented_unsafe_blocks)]
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
 pub mod compat;
-pub mod embedding;
+pub mod guide;
 pub mod io;
 pub mod net;
 pub mod pool;
@@ -109,6 +111,7 @@ pub mod task;
 pub mod time;
 
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub use blocking::spawn_blocking;
 pub use runtime::{Handle, Runtime, run};
 pub use task::{JoinError, JoinHandle, joinall, spawn, spawn_later, try_joinall, yield_now};

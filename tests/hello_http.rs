@@ -1,5 +1,5 @@
 //! The request handling shared by the `hello_http` servers (the example
-//! and its tokio and threads twins in `benches/http/`).
+//! and its tokio and threads twins in `examples/peers/`).
 
 #[path = "../examples/hello_http/conn.rs"]
 mod conn;

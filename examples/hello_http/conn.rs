@@ -1,6 +1,6 @@
 //! The protocol side of the `hello_http` servers: framing requests out of a
 //! connection's bytes and answering each with `Hello, world!`. The grove
-//! server and its tokio and thread-per-connection twins in `benches/http/`
+//! server and its tokio and thread-per-connection twins in `examples/peers/`
 //! all use it, so that the `wrk` benchmark compares their I/O and nothing
 //! else.
 

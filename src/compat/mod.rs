@@ -1,6 +1,6 @@
 //! grove as the executor of other crates: futures' spawner traits, and
 //! hyper's runtime traits (cargo feature `hyper`). See the
-//! [embedding chapter](crate::embedding) for the whole story.
+//! [embedding chapter](crate::guide::embedding) for the whole story.
 //!
 //! # Examples
 //!
@@ -25,6 +25,7 @@
 //! ```
 
 #[cfg(feature = "hyper")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
 pub mod hyper;
 mod spawn;
 

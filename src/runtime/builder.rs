@@ -71,6 +71,7 @@ impl Builder {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     #[cfg(feature = "blocking")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
     #[track_caller]
     pub fn blocking_threads(&mut self, threads: usize) -> &mut Builder {
         assert!(threads > 0, "the blocking pool needs at least one thread");

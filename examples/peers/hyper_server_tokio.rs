@@ -3,7 +3,7 @@
 //! current_thread runtime with a `LocalSet` (the service holds the same
 //! `!Send` counter) and hyper-util's `TokioIo`.
 //!
-//! Run it with `cargo run --release --features hyper --example hyper_http_tokio [ADDR]`
+//! Run it with `cargo run --release --features hyper --example hyper_server_tokio [ADDR]`
 //! (default 127.0.0.1:8080).
 
 use std::cell::Cell;
@@ -25,7 +25,7 @@ fn main() -> std::io::Result<()> {
     let local = tokio::task::LocalSet::new();
     local.block_on(&runtime, async {
         let listener = TcpListener::bind(addr.as_str()).await?;
-        eprintln!("hyper_http_tokio listening on http://{}", listener.local_addr()?);
+        eprintln!("hyper_server_tokio listening on http://{}", listener.local_addr()?);
         let served = Rc::new(Cell::new(0u64));
         loop {
             let (stream, _) = listener.accept().await?;

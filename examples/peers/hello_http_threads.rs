@@ -12,7 +12,7 @@
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 
-#[path = "../../examples/hello_http/conn.rs"]
+#[path = "../hello_http/conn.rs"]
 mod conn;
 
 use conn::Conn;

@@ -12,7 +12,7 @@
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-#[path = "../../examples/hello_http/conn.rs"]
+#[path = "../hello_http/conn.rs"]
 mod conn;
 
 use conn::Conn;

@@ -1,0 +1,10 @@
+//! Chapters that read across the API: how grove is built, and how to use it
+//! from code that was not written for it. Each is a module with no items.
+//!
+//! - [`design`]: the task cell, the run queue and handoffs, the one waiter
+//!   list, timers, the reactor and the blocking pool.
+//! - [`embedding`]: grove as the executor of libraries, of hyper, and of a
+//!   host event loop; what may cross threads.
+
+pub mod design;
+pub mod embedding;
