@@ -79,6 +79,13 @@
 //! - `blocking` (cargo feature, on by default): `spawn_blocking` and
 //!   `blocking::ThreadPool`, OS threads for blocking calls.
 //! - [`io::Async`]: any mio source as futures-io `AsyncRead`/`AsyncWrite`.
+//! - [`compat`]: futures' spawn traits, and hyper 1.x's runtime traits.
+//! - [`guide`]: chapters on how grove is built and how to embed it.
+//!
+//! # Cargo features
+//!
+//! - `blocking` (on by default): `spawn_blocking` and `blocking::ThreadPool`.
+//! - `hyper`: `compat::hyper`, hyper 1.x's executor, timer and I/O traits.
 //!
 //! Tasks may hold `!Send` state: a runtime and its tasks never leave the
 //! thread that created it. To use more cores, run one runtime per core.

@@ -215,7 +215,11 @@ fn main() {
 
     let svg = target_dir().join("tasks_vs_threads.svg");
     match draw_chart(&rows, &svg) {
-        Ok(()) => println!("\nChart: {}", svg.display()),
+        // Relative to the checkout, so that the report names no machine's paths.
+        Ok(()) => {
+            let shown = svg.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(&svg);
+            println!("\nChart: {}", shown.display());
+        }
         Err(e) => eprintln!("chart failed: {e}"),
     }
     println!("Total bench time: {:.1} s", begun.elapsed().as_secs_f64());
