@@ -1,5 +1,12 @@
 //! The thread-local link from free functions (`spawn`, `sleep`, wakers) to
 //! the runtime that lives on this thread.
+//!
+//! A runtime may be dropped while the thread's locals are being destroyed:
+//! kept in a user's `thread_local!` slot, it is dropped at thread exit, and
+//! possibly after `LIVE` is gone. So every access on a drop path survives
+//! that: `CURRENT` and `DRIVING` are `const` cells with no destructor, which
+//! stay usable to the end, and `LIVE` is reached with `try_with`, treating a
+//! destroyed list as empty.
 
 use std::cell::{Cell, RefCell};
 use std::ptr;
@@ -25,9 +32,10 @@ thread_local! {
 #[inline(always)]
 pub(crate) fn with_current<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
     let core = CURRENT.with(Cell::get);
-    // SAFETY: `CURRENT` only ever holds the address of a boxed `Core` in
-    // `LIVE`, whose `Runtime` is alive: `forget` takes a core out of both
-    // before it is freed, and guards only restore cores still in `LIVE`.
+    // SAFETY: `CURRENT` only ever holds the address of a boxed `Core` whose
+    // `Runtime` is alive: `forget` clears it of a core (and takes the core
+    // out of `LIVE`) before the core is freed, and guards only restore
+    // cores still in `LIVE` (none once `LIVE` is destroyed).
     // The runtime is `!Send`, so it cannot be freed on another thread, and
     // it cannot be dropped while one of its own methods is on the stack.
     (!core.is_null()).then(|| f(unsafe { &*core }))
@@ -68,7 +76,9 @@ pub(crate) fn enter(core: &Core) -> CurrentGuard {
 /// Records a new runtime on this thread, and makes it current if no
 /// runtime is.
 pub(crate) fn adopt(core: &Core) {
-    LIVE.with(|live| live.borrow_mut().push(core));
+    // During thread-local teardown the list is gone, and the runtime is
+    // current only until it is dropped.
+    let _ = LIVE.try_with(|live| live.borrow_mut().push(core));
     CURRENT.with(|c| {
         if c.get().is_null() {
             c.set(core);
@@ -79,11 +89,13 @@ pub(crate) fn adopt(core: &Core) {
 /// Forgets `core`, before it is freed: if it was current, the newest other
 /// runtime alive on this thread (if any) becomes current.
 pub(crate) fn forget(core: &Core) {
-    let newest = LIVE.with(|live| {
-        let mut live = live.borrow_mut();
-        live.retain(|&c| !ptr::eq(c, core));
-        live.last().copied().unwrap_or(ptr::null())
-    });
+    let newest = LIVE
+        .try_with(|live| {
+            let mut live = live.borrow_mut();
+            live.retain(|&c| !ptr::eq(c, core));
+            live.last().copied().unwrap_or(ptr::null())
+        })
+        .unwrap_or(ptr::null());
     CURRENT.with(|c| {
         if ptr::eq(c.get(), core) {
             c.set(newest);
@@ -98,14 +110,18 @@ pub(crate) struct CurrentGuard {
 
 impl Drop for CurrentGuard {
     fn drop(&mut self) {
-        let restore = LIVE.with(|live| {
-            let live = live.borrow();
-            if live.contains(&self.previous) {
-                self.previous
-            } else {
-                live.last().copied().unwrap_or(ptr::null())
-            }
-        });
+        // With the list destroyed (thread exit), no runtime can be shown to
+        // be alive: none is made current.
+        let restore = LIVE
+            .try_with(|live| {
+                let live = live.borrow();
+                if live.contains(&self.previous) {
+                    self.previous
+                } else {
+                    live.last().copied().unwrap_or(ptr::null())
+                }
+            })
+            .unwrap_or(ptr::null());
         CURRENT.with(|c| c.set(restore));
     }
 }
