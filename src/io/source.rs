@@ -10,6 +10,7 @@ use mio::event::Source;
 
 use crate::runtime::RuntimeId;
 use crate::runtime::context;
+use crate::runtime::coop;
 use crate::runtime::core::Core;
 use crate::runtime::reactor::{Direction, IoKey};
 
@@ -165,6 +166,9 @@ impl<S: Source> Async<S> {
         dir: Direction,
         mut op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
+        // Counts against the task's budget: a socket that is always ready
+        // (a fast peer) must not let one task hold the thread.
+        std::task::ready!(coop::poll_budget(cx));
         loop {
             if self
                 .with_reactor(|core| core.reactor().poll_ready(self.key, dir, cx))?
@@ -180,7 +184,10 @@ impl<S: Source> Async<S> {
                     self.with_reactor(|core| core.reactor().clear_ready(self.key, dir))?;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                result => return Poll::Ready(result),
+                result => {
+                    coop::spend();
+                    return Poll::Ready(result);
+                }
             }
         }
     }

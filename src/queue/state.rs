@@ -16,6 +16,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::error::Closed;
 use super::order::{Buffer, Order};
+use crate::runtime::coop;
 use crate::runtime::wait::{Line, WaitList, Waiter, wake_all};
 
 pub(crate) type Shared<T, O> = Rc<RefCell<State<T, O>>>;
@@ -157,6 +158,10 @@ impl<T, O: Order<T>> State<T, O> {
 }
 
 /// Polls a get: takes an item if there is one, or waits in line for one.
+///
+/// A get that completes without waiting counts against the task's budget
+/// (see `runtime/coop.rs`); one that collects an item handed to it while it
+/// waited does not, as its task was polled anew for it.
 // The hop path: see `runtime/wait/mod.rs`.
 #[inline(always)]
 pub(crate) fn poll_get<P, T, O>(waiter: &mut Waiter<P, Getters<T, O>>, cx: &mut Context<'_>) -> Poll<Result<T, Closed>>
@@ -174,9 +179,11 @@ where
             Poll::Ready(None) => {}
         }
     }
+    std::task::ready!(coop::poll_budget(cx));
     if let Some((item, waker)) = state.try_get() {
         drop(state);
         wake_all(waker);
+        coop::spend();
         return Poll::Ready(Ok(item));
     }
     if state.closed {
@@ -188,6 +195,11 @@ where
 
 /// Polls a put of `item` (taken on the first poll): hands it over or puts
 /// it in if it can, or waits in line with it.
+///
+/// A put that completes without waiting counts against the task's budget,
+/// as a get does. A put to a rendezvous's waiting getter is a handoff,
+/// which always happens: it spends a unit even when none is left, and the
+/// next operation yields.
 // The hop path: see `runtime/wait/mod.rs`.
 #[inline(always)]
 pub(crate) fn poll_put<P, T, O>(
@@ -206,6 +218,9 @@ where
             .poll(&mut state.putters, cx)
             .map(|refused| refused.map_or(Ok(()), |item| Err(Closed(item))));
     }
+    if !O::HANDOFF {
+        std::task::ready!(coop::poll_budget(cx));
+    }
     // `None`: polled again after it finished.
     let Some(value) = item.take() else {
         return Poll::Ready(Ok(()));
@@ -214,6 +229,11 @@ where
         Ok(waker) => {
             drop(state);
             wake_all(waker);
+            if O::HANDOFF {
+                coop::spend_anyway();
+            } else {
+                coop::spend();
+            }
             Poll::Ready(Ok(()))
         }
         Err(value) if state.closed => Poll::Ready(Err(Closed(value))),

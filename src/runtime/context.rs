@@ -50,6 +50,12 @@ pub(crate) fn wake_here(waker: &Waker, next: bool) -> bool {
     with_current(|core| core.wake_here(waker, next)) == Some(true)
 }
 
+/// As [`wake_here`], but the runnable is set aside until the loop's next
+/// look at I/O and timers.
+pub(crate) fn set_aside_here(waker: &Waker) -> bool {
+    with_current(|core| core.set_aside_here(waker)) == Some(true)
+}
+
 /// Runs `f` on the current runtime's core.
 ///
 /// # Panics
@@ -142,6 +148,11 @@ pub(crate) fn start_driving(what: &str) -> DrivingGuard {
         );
     }
     DrivingGuard(())
+}
+
+/// Whether some runtime's loop is running on this thread.
+pub(crate) fn is_driving() -> bool {
+    DRIVING.with(Cell::get)
 }
 
 /// Clears the driving mark.

@@ -12,11 +12,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::task::{Context, Waker};
 use std::time::Duration;
 
-use super::Builder;
 use super::RuntimeId;
 use super::park::Parker;
 use super::reactor::Reactor;
-use super::scheduler::{Current, Runnable, Scheduler};
+use super::scheduler::{Current, Runnable, Scheduler, Turn};
 use super::shared::Remote;
 use super::task::cache::CellCache;
 use super::task::outcome::{Plain, TaskFuture};
@@ -25,6 +24,7 @@ use super::task::registry::Registry;
 use super::task::state::{EndPoll, Start};
 use super::task::{LocalStore, RawTask, TaskId, TaskName, waker};
 use super::timers::Timers;
+use super::{Builder, coop};
 
 /// Tasks run between two checks of I/O, timers and the inject queue, so that
 /// a loop of `yield_now` cannot starve sockets or timers.
@@ -226,6 +226,7 @@ impl Core {
             Start::Done => return,
         }
         let waker = task.waker_ref();
+        coop::refill();
         let poll = self.as_current(task, || task.poll(&mut Context::from_waker(&waker)));
         match task.state().transition_to_idle(poll.is_ready()) {
             EndPoll::Wait => {}
@@ -277,8 +278,14 @@ impl Core {
             self.admit(task);
         }
         if inject.main {
-            self.scheduler.schedule_main(false);
+            self.scheduler.schedule_main(Turn::Back);
         }
+    }
+
+    /// Whether anything can run without waiting: a queued task, or one set
+    /// aside until the next look at I/O and timers.
+    pub(crate) fn has_ready(&self) -> bool {
+        self.scheduler.ready() > 0 || self.scheduler.has_set_aside()
     }
 
     /// Waits for I/O, timers or the inject queue, for at most `max_wait`
@@ -303,21 +310,44 @@ impl Core {
                 true
             }
             Some(_) => false,
-            None => self.wake_main_here(waker, next),
+            None => self.wake_main_here(waker, if next { Turn::Next } else { Turn::Back }),
+        }
+    }
+
+    /// As [`wake_here`](Core::wake_here), but sets the runnable aside until
+    /// the next look at I/O and timers: it spent its budget.
+    ///
+    /// With no socket registered, no timer armed and nothing sent from
+    /// another thread, there is nothing to look at: the runnable goes
+    /// straight to the back of the queue, sparing the loop a wait.
+    #[cold]
+    pub(crate) fn set_aside_here(&self, waker: &Waker) -> bool {
+        let nothing_to_see = self.reactor.len() == 0 && self.timers.borrow().len() == 0 && !self.remote.is_notified();
+        let turn = if nothing_to_see { Turn::Back } else { Turn::AfterEvents };
+        match waker::task_of(waker) {
+            Some(task) if self.is(task.header().runtime) => {
+                match turn {
+                    Turn::AfterEvents => self.scheduler.schedule_after_events(task),
+                    _ => self.scheduler.schedule(task),
+                }
+                true
+            }
+            Some(_) => false,
+            None => self.wake_main_here(waker, turn),
         }
     }
 
     /// The rarer half of [`wake_here`](Core::wake_here): `waker` is not a
     /// task waker, but it may be the `block_on` future's.
     #[inline(never)]
-    fn wake_main_here(&self, waker: &Waker, next: bool) -> bool {
+    fn wake_main_here(&self, waker: &Waker, turn: Turn) -> bool {
         let is_main = self
             .main_waker
             .borrow()
             .as_ref()
             .is_some_and(|main| main.will_wake(waker));
         if is_main {
-            self.scheduler.schedule_main(next);
+            self.scheduler.schedule_main(turn);
         }
         is_main
     }

@@ -29,7 +29,7 @@ impl Runtime {
     /// ```
     pub fn next_wakeup(&self) -> Option<Duration> {
         let core = &*self.core;
-        if core.scheduler().ready() > 0 || core.remote().is_notified() {
+        if core.has_ready() || core.remote().is_notified() {
             return Some(Duration::ZERO);
         }
         let deadline = core.timers().next_deadline()?;

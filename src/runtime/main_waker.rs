@@ -8,6 +8,7 @@ use std::task::{Wake, Waker};
 use super::context;
 use super::core::Core;
 use super::scheduler::Current;
+use super::scheduler::Turn;
 use super::shared::Remote;
 use super::task::TaskId;
 
@@ -22,8 +23,10 @@ impl Wake for MainWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        let here =
-            context::with_current(|core| core.is(self.remote.id()).then(|| core.scheduler().schedule_main(false)));
+        let here = context::with_current(|core| {
+            core.is(self.remote.id())
+                .then(|| core.scheduler().schedule_main(Turn::Back))
+        });
         if here.flatten().is_none() {
             self.remote.push(|inject| inject.main = true);
         }

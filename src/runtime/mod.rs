@@ -10,6 +10,7 @@
 pub(crate) mod blocking;
 mod builder;
 pub(crate) mod context;
+pub(crate) mod coop;
 pub(crate) mod core;
 mod handle;
 mod host;
@@ -131,12 +132,14 @@ impl Runtime {
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _driving = context::start_driving("Runtime::block_on");
+        let _budget = coop::driving();
         let _current = context::enter(&self.core);
         let core = &*self.core;
         let main = MainTask::new(core);
         let mut future = pin!(future);
         let mut output = None;
         let mut poll_main = || {
+            coop::refill();
             let poll = main.enter(|| future.as_mut().poll(&mut Context::from_waker(main.waker())));
             match poll {
                 Poll::Ready(value) => output = Some(value),
@@ -144,7 +147,7 @@ impl Runtime {
             }
             output.is_some()
         };
-        core.scheduler().schedule_main(false);
+        core.scheduler().schedule_main(scheduler::Turn::Back);
         loop {
             match core.run(usize::MAX, &mut poll_main) {
                 Ran::Main => break,
@@ -185,6 +188,7 @@ impl Runtime {
     #[track_caller]
     pub fn turn(&self, max_wait: Duration) -> bool {
         let _driving = context::start_driving("Runtime::turn");
+        let _budget = coop::driving();
         let _current = context::enter(&self.core);
         let core = &*self.core;
         core.park(Some(max_wait));
@@ -213,11 +217,12 @@ impl Runtime {
     #[track_caller]
     pub fn run_until_stalled(&self) {
         let _driving = context::start_driving("Runtime::run_until_stalled");
+        let _budget = coop::driving();
         let _current = context::enter(&self.core);
         let core = &*self.core;
         loop {
             core.park(Some(Duration::ZERO));
-            if core.scheduler().ready() == 0 {
+            if !core.has_ready() {
                 return;
             }
             run_ready(core);

@@ -43,6 +43,9 @@ impl Parker {
             core.timers().fire(Tick::now(), &mut woken);
         }
         woken.into_iter().for_each(Waker::wake);
+        // After what became ready meanwhile: the budget's point is that I/O
+        // and timers get their turn first.
+        core.scheduler().events_seen();
     }
 
     /// Polls the reactor, unless that could only cost a system call: a
@@ -70,7 +73,7 @@ impl Parker {
 /// the next timer, and at most `max_wait`. Also says whether a timer is
 /// armed.
 fn sleep_time(core: &Core, max_wait: Option<Duration>) -> (Option<Duration>, bool) {
-    let max_wait = if core.scheduler().ready() > 0 {
+    let max_wait = if core.has_ready() {
         Some(Duration::ZERO)
     } else {
         max_wait

@@ -1,11 +1,15 @@
-//! What runs next: a FIFO run queue plus a one-task handoff slot.
+//! What runs next: a FIFO run queue, a one-task handoff slot, and the tasks
+//! that wait for the loop's next look at I/O and timers.
 //!
-//! A wake appends the task to the queue. A *handoff* (used by `Channel` and
-//! `switch` when a value goes straight to a waiting task) puts the task in
-//! the slot instead, so it runs before anything queued: control passes to the
-//! partner as in greenlet. A run of handoffs is capped at [`HANDOFF_STREAK`],
-//! after which the partner goes to the back of the queue, so two tasks handing
-//! off to each other forever cannot starve the rest.
+//! A wake appends the task to the queue ([`Turn::Back`]). A *handoff* (used
+//! by `Channel` and `switch` when a value goes straight to a waiting task)
+//! puts the task in the slot instead ([`Turn::Next`]), so it runs before
+//! anything queued: control passes to the partner as in greenlet. A run of
+//! handoffs is capped at [`HANDOFF_STREAK`], after which the partner goes to
+//! the back of the queue, so two tasks handing off to each other forever
+//! cannot starve the rest. A task that spent its cooperative budget is set
+//! aside ([`Turn::AfterEvents`]) until the loop has polled I/O and fired
+//! timers (see `coop.rs`).
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -14,6 +18,17 @@ use super::task::{RawTask, TaskId};
 
 /// How many handoffs in a row may jump the queue.
 const HANDOFF_STREAK: u32 = 32;
+
+/// Where a woken runnable goes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Turn {
+    /// The back of the run queue: a wake.
+    Back,
+    /// The handoff slot, ahead of the queue: it runs next.
+    Next,
+    /// The back of the queue once the loop has looked at I/O and timers.
+    AfterEvents,
+}
 
 /// Something the scheduler can run.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -41,7 +56,10 @@ pub(crate) struct Scheduler {
     handoff: Cell<Option<Runnable>>,
     /// Handoffs taken in a row, bounded by `HANDOFF_STREAK`.
     streak: Cell<u32>,
-    /// Whether the `block_on` future is in the queue or the handoff slot.
+    /// Runnables set aside until the next look at I/O and timers.
+    after_events: RefCell<Vec<Runnable>>,
+    /// Whether the `block_on` future is in the queue, the handoff slot or
+    /// set aside.
     main_queued: Cell<bool>,
     /// The task (or `block_on` future) being polled.
     current: Cell<Option<Current>>,
@@ -64,15 +82,46 @@ impl Scheduler {
         }
     }
 
-    /// Queues the `block_on` future.
-    pub(crate) fn schedule_main(&self, next: bool) {
-        if !self.main_queued.replace(true) {
-            if next {
-                self.hand_off(Runnable::Main);
-            } else {
-                self.queue.borrow_mut().push_back(Runnable::Main);
-            }
+    /// Sets `task` aside until the next look at I/O and timers.
+    #[cold]
+    pub(crate) fn schedule_after_events(&self, task: RawTask) {
+        if task.state().transition_to_scheduled() {
+            self.set_aside(Runnable::Task(task));
         }
+    }
+
+    /// Queues the `block_on` future for `turn`.
+    pub(crate) fn schedule_main(&self, turn: Turn) {
+        if !self.main_queued.replace(true) {
+            self.put(Runnable::Main, turn);
+        }
+    }
+
+    #[inline]
+    fn put(&self, runnable: Runnable, turn: Turn) {
+        match turn {
+            Turn::Back => self.queue.borrow_mut().push_back(runnable),
+            Turn::Next => self.hand_off(runnable),
+            Turn::AfterEvents => self.set_aside(runnable),
+        }
+    }
+
+    fn set_aside(&self, runnable: Runnable) {
+        self.after_events.borrow_mut().push(runnable);
+    }
+
+    /// The loop has looked at I/O and timers: what was set aside joins the
+    /// back of the queue.
+    pub(crate) fn events_seen(&self) {
+        let mut set_aside = self.after_events.borrow_mut();
+        if !set_aside.is_empty() {
+            self.queue.borrow_mut().extend(set_aside.drain(..));
+        }
+    }
+
+    /// Whether anything is set aside for after the next look at events.
+    pub(crate) fn has_set_aside(&self) -> bool {
+        !self.after_events.borrow().is_empty()
     }
 
     #[inline]
@@ -140,11 +189,12 @@ impl Scheduler {
         }
     }
 
-    /// Empties the queue and slot, for shutdown.
+    /// Empties the queue, the slot and what is set aside, for shutdown.
     pub(crate) fn drain(&self) -> Vec<Runnable> {
         self.main_queued.set(false);
         let mut all: Vec<Runnable> = self.handoff.take().into_iter().collect();
         all.extend(self.queue.borrow_mut().drain(..));
+        all.append(&mut self.after_events.borrow_mut());
         all
     }
 }

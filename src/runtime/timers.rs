@@ -121,6 +121,11 @@ impl Timers {
     }
 
     /// Whether the timer has neither fired nor been cancelled.
+    /// How many timers are armed.
+    pub(crate) fn len(&self) -> usize {
+        self.armed
+    }
+
     pub(crate) fn is_armed(&self, key: TimerKey) -> bool {
         self.slots
             .get(key.slot as usize)

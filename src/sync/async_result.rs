@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 
 use std::marker::PhantomData;
 
+use crate::runtime::coop;
 use crate::runtime::wait::{Line, WaitList, Waiter, wake_all};
 
 /// A one-shot result that tasks wait for: some task [`set`](AsyncResult::set)s
@@ -207,6 +208,11 @@ impl<T: Clone, E: Clone> Future for Get<T, E> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, E>> {
         let (mut state, place) = self.waiter.lock();
         if let Some(value) = state.value.clone() {
+            if !place.is_waiting() {
+                // Completes without waiting: counts against the task's budget.
+                std::task::ready!(coop::poll_budget(cx));
+                coop::spend();
+            }
             place.leave(&mut state.waiters);
             drop(state);
             return Poll::Ready((*value).clone());

@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use crate::runtime::coop;
 use crate::runtime::wait::{Line, WaitList, Waiter, wake_all};
 
 /// A flag that tasks can wait for: `set` wakes every waiter, in the order
@@ -159,6 +160,9 @@ impl Future for Wait {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let (mut state, place) = self.waiter.lock();
         if !place.is_waiting() && state.set {
+            // Completes without waiting: counts against the task's budget.
+            std::task::ready!(coop::poll_budget(cx));
+            coop::spend();
             return Poll::Ready(());
         }
         place.poll_or_push(&mut state.waiters, cx).map(drop)

@@ -9,6 +9,7 @@ use std::ops::{Deref, DerefMut};
 use std::task::{Context, Poll};
 
 use super::error::OverRelease;
+use crate::runtime::coop;
 use crate::runtime::wait::{Line, Lock, WaitList, Waiter, wake_all};
 
 /// Permits and the waiters for them.
@@ -114,18 +115,21 @@ impl SemCore {
 }
 
 /// Takes a permit for `waiter`, or waits in line for one. `Ready` means
-/// the caller holds a permit.
+/// the caller holds a permit. Counts against the task's budget.
 pub(crate) fn poll_acquire<P>(waiter: &mut Acquiring<P>, cx: &mut Context<'_>) -> Poll<()>
 where
     P: Deref<Target = SemCore>,
 {
+    std::task::ready!(coop::poll_budget(cx));
     if !waiter.is_waiting() && waiter.owner().try_acquire() {
+        coop::spend();
         return Poll::Ready(());
     }
     let (mut sem, place) = waiter.lock();
     let poll = place.poll_or_push(&mut sem.waiters, cx);
     if poll.is_ready() {
         sem.handed -= 1;
+        coop::spend();
     }
     poll.map(drop)
 }

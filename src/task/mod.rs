@@ -19,6 +19,7 @@
 //! });
 //! ```
 
+mod budget;
 mod builder;
 mod current;
 mod handoff;
@@ -30,6 +31,7 @@ use std::future::Future;
 use std::time::Duration;
 
 pub use crate::runtime::task::{JoinError, JoinHandle, RemoteJoinHandle, TaskId};
+pub use budget::{ConsumeBudget, Unconstrained, consume_budget, unconstrained};
 pub use builder::Builder;
 pub use current::{Task, current, try_current};
 pub use handoff::wake_next;

@@ -7,12 +7,19 @@ use std::time::{Duration, Instant};
 
 use crate::runtime::RuntimeId;
 use crate::runtime::context;
+use crate::runtime::coop;
 use crate::runtime::timers::{Tick, TimerKey};
 
 /// Waits until `duration` has passed: gevent's `sleep`.
 ///
 /// The deadline is fixed when `sleep` is called. The task is woken at the
 /// deadline or later, never before.
+///
+/// `sleep(Duration::ZERO)` yields once, as gevent's `sleep(0)` does: the
+/// other ready tasks run, and I/O and timers are looked at, before this task
+/// goes on. So does any sleep whose deadline has passed by its first poll.
+/// Like every operation that can complete without waiting, a sleep counts
+/// against the task's cooperative budget (see [`task::unconstrained`](crate::task::unconstrained)).
 ///
 /// # Panics
 /// When polled with no grove runtime on the thread.
@@ -37,7 +44,8 @@ pub fn sleep(duration: Duration) -> Sleep {
     sleep_until(now.checked_add(duration).unwrap_or_else(far_future))
 }
 
-/// Waits until `deadline`.
+/// Waits until `deadline`. A deadline already past yields once, as
+/// [`sleep`] of zero does.
 ///
 /// # Panics
 /// When polled with no grove runtime on the thread.
@@ -60,7 +68,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
         deadline: Tick::of(deadline),
-        timer: None,
+        timer: Timer::Unarmed,
     }
 }
 
@@ -87,8 +95,20 @@ pub struct Sleep {
     /// Kept as a tick (8 bytes, not an `Instant`'s 16): a sleeping task's
     /// size is mostly its sleep.
     deadline: Tick,
-    /// The armed timer, and the runtime it is armed in.
-    timer: Option<(RuntimeId, TimerKey)>,
+    /// Where the sleep is with its timer.
+    timer: Timer,
+}
+
+/// A sleep's timer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Timer {
+    /// Not armed: not polled yet, fired, or reset.
+    Unarmed,
+    /// The deadline had passed at the first poll, which yielded once; the
+    /// next poll completes.
+    Yielded,
+    /// Armed in runtime `.0` under key `.1`.
+    Armed(RuntimeId, TimerKey),
 }
 
 impl Sleep {
@@ -125,7 +145,7 @@ impl Sleep {
     }
 
     fn disarm(&mut self) {
-        let Some((runtime, key)) = self.timer.take() else {
+        let Timer::Armed(runtime, key) = std::mem::replace(&mut self.timer, Timer::Unarmed) else {
             return;
         };
         // On another thread or runtime the timer cannot be reached; it then
@@ -137,15 +157,13 @@ impl Sleep {
             }
         });
     }
-}
 
-impl Future for Sleep {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
+    /// Polls the deadline alone, arming the timer on the way: `Ready` once
+    /// it has passed, with `true` if it had passed before the timer was
+    /// ever armed. No budget, no yield: `timeout` uses this.
+    pub(crate) fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
         context::with_core("grove::sleep", |core| {
-            if let Some((runtime, key)) = this.timer {
+            if let Timer::Armed(runtime, key) = self.timer {
                 if core.is(runtime) {
                     let mut timers = core.timers();
                     if timers.is_armed(key) {
@@ -153,17 +171,48 @@ impl Future for Sleep {
                         return Poll::Pending;
                     }
                     // Fired: the timers only fire at or after the deadline.
-                    this.timer = None;
-                    return Poll::Ready(());
+                    self.timer = Timer::Unarmed;
+                    return Poll::Ready(false);
                 }
             }
-            if Tick::now() >= this.deadline {
-                return Poll::Ready(());
+            if Tick::now() >= self.deadline {
+                return Poll::Ready(true);
             }
-            let key = core.timers().insert(this.deadline, cx.waker());
-            this.timer = Some((core.id(), key));
+            let key = core.timers().insert(self.deadline, cx.waker());
+            self.timer = Timer::Armed(core.id(), key);
             Poll::Pending
         })
+    }
+
+    /// Whether the armed timer has fired, so the deadline has passed.
+    pub(crate) fn has_fired(&self) -> bool {
+        let Timer::Armed(runtime, key) = self.timer else {
+            return false;
+        };
+        context::with_current(|core| core.is(runtime) && !core.timers().is_armed(key)) == Some(true)
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        std::task::ready!(coop::poll_budget(cx));
+        let this = &mut *self;
+        match this.poll_deadline(cx) {
+            Poll::Pending => Poll::Pending,
+            // gevent's `sleep(0)`: a deadline already past yields once.
+            Poll::Ready(true) if this.timer != Timer::Yielded => {
+                this.timer = Timer::Yielded;
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            Poll::Ready(_) => {
+                this.timer = Timer::Unarmed;
+                coop::spend();
+                Poll::Ready(())
+            }
+        }
     }
 }
 

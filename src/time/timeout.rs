@@ -15,8 +15,12 @@ use super::{Sleep, sleep};
 ///
 /// Gives `Ok` with the future's output if it finishes first, and
 /// `Err(Elapsed)` otherwise, in which case the future is dropped with the
-/// `Timeout`. The future is polled before the deadline is checked, so one
-/// that is ready wins even when the deadline has passed.
+/// `Timeout`. On the first poll the future is polled before the deadline is
+/// checked, so one that is ready at once wins even over a deadline already
+/// past; once the deadline's timer has fired, it is checked first, so a
+/// future that keeps working (yielding for its cooperative budget, say)
+/// is not polled again. The deadline is checked outside the task's budget:
+/// a future that spent it cannot keep its timeout from firing.
 ///
 /// # Examples
 ///
@@ -85,10 +89,13 @@ impl<F: Future> Future for Timeout<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
+        if this.sleep.has_fired() {
+            return Poll::Ready(Err(Elapsed(())));
+        }
         if let Poll::Ready(output) = this.future.poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        Pin::new(this.sleep).poll(cx).map(|()| Err(Elapsed(())))
+        this.sleep.poll_deadline(cx).map(|_| Err(Elapsed(())))
     }
 }
 

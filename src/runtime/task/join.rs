@@ -8,6 +8,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::state::Joined;
 use super::{JoinError, RawTask, TaskId, waker};
+use crate::runtime::coop;
 
 /// Owns the right to a task's result, and to kill it: gevent's `Greenlet`.
 ///
@@ -132,7 +133,13 @@ impl<T> Future for JoinHandle<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let raw = self.raw;
-        match raw.state().joined() {
+        let joined = raw.state().joined();
+        if joined != Joined::Pending {
+            // Completes without waiting: counts against the task's budget.
+            std::task::ready!(coop::poll_budget(cx));
+            coop::spend();
+        }
+        match joined {
             Joined::Pending => {
                 raw.set_join_waker(cx.waker());
                 Poll::Pending
