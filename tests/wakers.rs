@@ -234,3 +234,72 @@ fn eight_runtimes_woken_from_eight_threads_all_make_progress() {
         }
     }
 }
+
+/// Four threads wake 64 tasks as fast as they can, with `wake_by_ref` on
+/// wakers they keep. Repeated wakes of a task already queued from another
+/// thread are merged, so the loop is not buried under them: every task
+/// reaches its count of polls. (Unmerged, each wake was a reference and a
+/// push, and the inject queue grew faster than the loop could drain it.)
+#[test]
+fn a_wake_storm_from_four_threads_lets_every_task_make_progress() {
+    const TASKS: usize = 64;
+    const POLLS: usize = 20_000;
+    let board: Board = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let storm: Vec<_> = (0..4)
+        .map(|_| {
+            let (board, stop) = (board.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let wakers = loop {
+                    let board = board.lock().unwrap();
+                    if board.len() == TASKS {
+                        break board.clone();
+                    }
+                    drop(board);
+                    std::thread::yield_now();
+                };
+                let mut wakes = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    for waker in &wakers {
+                        waker.wake_by_ref();
+                    }
+                    wakes += TASKS as u64;
+                }
+                wakes
+            })
+        })
+        .collect();
+    let start = std::time::Instant::now();
+    let polls: Vec<usize> = grove::run(async {
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|_| {
+                let board = board.clone();
+                grove::spawn(async move {
+                    let mut polls = 0;
+                    poll_fn(|cx| {
+                        if polls == 0 {
+                            board.lock().unwrap().push(cx.waker().clone());
+                        }
+                        polls += 1;
+                        if polls == POLLS {
+                            Poll::Ready(polls)
+                        } else {
+                            Poll::Pending
+                        }
+                    })
+                    .await
+                })
+            })
+            .collect();
+        let done = grove::timeout(Duration::from_secs(60), grove::joinall(tasks)).await;
+        done.expect("the storm buried the loop")
+            .into_iter()
+            .map(Result::unwrap)
+            .collect()
+    });
+    let took = start.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let wakes: u64 = storm.into_iter().map(|t| t.join().unwrap()).sum();
+    assert!(polls.iter().all(|&p| p == POLLS));
+    eprintln!("{wakes} wakes for {} polls in {took:?}", TASKS * POLLS);
+}

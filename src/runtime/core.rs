@@ -271,6 +271,8 @@ impl Core {
     pub(crate) fn take_injected(&self) {
         let inject = self.remote.take();
         for task in inject.wakes {
+            // Before it can run: a wake from now on queues it again.
+            task.unqueue_remote();
             self.scheduler.schedule(task);
             task.ref_dec();
         }

@@ -7,6 +7,7 @@ mod join;
 mod local;
 pub(crate) mod outcome;
 pub(crate) mod raw;
+mod refs;
 pub(crate) mod registry;
 pub(crate) mod remote;
 pub(crate) mod state;

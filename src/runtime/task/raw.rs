@@ -23,11 +23,11 @@ use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::ptr::{self, NonNull};
-use std::sync::atomic::{AtomicU32, Ordering, fence};
 use std::task::{Context, Poll, Waker};
 
 use super::cache::{self, CellCache};
 use super::outcome::{Failure, Panic, TaskFuture};
+use super::refs::Refs;
 use super::state::{Start, State};
 use super::waker;
 use super::{JoinError, TaskId};
@@ -37,9 +37,9 @@ use crate::runtime::context;
 /// The part of a cell that does not depend on the future's type.
 #[repr(C)]
 pub(crate) struct Header {
-    /// References: one for the runtime side while any `KEEPS_CELL` bit is
-    /// set, plus one per waker.
-    refs: AtomicU32,
+    /// References: one for the runtime side while `State::is_unused` is
+    /// false, plus one per waker; and the bit that merges remote wakes.
+    refs: Refs,
     /// Lifecycle bits, changed only by the transitions of `state.rs`;
     /// runtime thread only.
     state: State,
@@ -145,7 +145,7 @@ impl RawTask {
         let (id, runtime) = ids;
         let value = TaskCell {
             header: Header {
-                refs: AtomicU32::new(1),
+                refs: Refs::new(),
                 state: State::new(handle),
                 vtable: vtable::<F, N>(),
                 runtime,
@@ -264,27 +264,29 @@ impl RawTask {
 
     /// Takes one more reference, for a new waker.
     pub(crate) fn ref_inc(self) {
-        // Relaxed is enough, as for `Arc::clone`: a new reference can only
-        // be made from an existing one, which already keeps the cell alive.
-        let old = self.header().refs.fetch_add(1, Ordering::Relaxed);
-        if old > i32::MAX as u32 {
-            // As `Arc` does: a leaked-waker loop must not wrap the count.
-            std::process::abort();
-        }
+        self.header().refs.inc();
     }
 
     /// Gives one reference back, freeing the cell with the last one.
     pub(crate) fn ref_dec(self) {
-        if self.header().refs.fetch_sub(1, Ordering::Release) != 1 {
-            return;
+        if self.header().refs.dec() {
+            // SAFETY: that was the last reference, and the future and output
+            // were dropped on the runtime's thread before the runtime side
+            // gave its reference up, so only memory is freed here.
+            unsafe { (self.header().vtable.dealloc)(self) }
         }
-        // Pairs with the Release above on other threads, as `Arc` does, so
-        // every use of the cell happens before it is freed.
-        fence(Ordering::Acquire);
-        // SAFETY: that was the last reference, and the future and output
-        // were dropped on the runtime's thread before the runtime side gave
-        // its reference up, so only memory is freed here.
-        unsafe { (self.header().vtable.dealloc)(self) }
+    }
+
+    /// For a wake from another thread: whether the task must be pushed to
+    /// its runtime's inject queue, with the reference just taken for it, or
+    /// is queued there already (see `refs.rs`).
+    pub(crate) fn queue_remote(self) -> bool {
+        self.header().refs.queue_remote()
+    }
+
+    /// The runtime took the task in from its inject queue.
+    pub(crate) fn unqueue_remote(self) {
+        self.header().refs.unqueue_remote();
     }
 
     /// The run loop took the task from the queue: what to do with it. A
@@ -323,9 +325,8 @@ impl RawTask {
             return;
         }
         // With no waker left, nobody else can take a reference any more, so
-        // the cell can be freed without an atomic write. Acquire pairs with
-        // the Release of wakers dropped on other threads.
-        if self.header().refs.load(Ordering::Acquire) == 1 {
+        // the cell can be freed without an atomic write.
+        if self.header().refs.is_only() {
             // SAFETY: the runtime side held the only reference.
             unsafe { (self.header().vtable.dealloc)(self) };
         } else {

@@ -44,8 +44,7 @@ pub(crate) fn waker(task: RawTask) -> Waker {
 pub(crate) fn wake_task(task: RawTask) {
     let runtime = task.header().runtime;
     let woken_here = context::with_current(|core| core.is(runtime).then(|| core.scheduler().schedule(task)).is_some());
-    if woken_here != Some(true) {
-        task.ref_inc();
+    if woken_here != Some(true) && task.queue_remote() {
         shared::wake_remote(runtime, task);
     }
 }
