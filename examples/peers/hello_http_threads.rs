@@ -9,8 +9,9 @@
 //! `cargo run --release --example hello_http_threads [ADDR]`; the address
 //! defaults to 127.0.0.1:8080.
 
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
+use std::time::{Duration, Instant};
 
 #[path = "../hello_http/conn.rs"]
 mod conn;
@@ -32,16 +33,27 @@ fn main() -> std::io::Result<()> {
 }
 
 /// Answers the requests of one connection, pipelined ones included, until
-/// the client closes it or asks to.
+/// the client closes it, asks to, sends what is refused, or is too slow.
 fn serve(mut stream: TcpStream) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
-    let mut conn = Conn::new();
+    let mut conn = Conn::new(Instant::now(), conn::HEAD_TIMEOUT);
     loop {
-        let n = stream.read(conn.spare())?;
+        let wait = conn.deadline().saturating_duration_since(Instant::now());
+        // A zero timeout means "none" to the OS: past the deadline, wait
+        // the least it allows.
+        stream.set_read_timeout(Some(wait.max(Duration::from_micros(1))))?;
+        let n = match stream.read(conn.spare()) {
+            Ok(n) => n,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                stream.write_all(conn.timed_out())?;
+                return stream.shutdown(Shutdown::Write);
+            }
+            Err(e) => return Err(e),
+        };
         if n == 0 {
             return Ok(());
         }
-        let (answers, close) = conn.received(n);
+        let (answers, close) = conn.received(n, Instant::now());
         stream.write_all(answers)?;
         if close {
             return stream.shutdown(Shutdown::Write);

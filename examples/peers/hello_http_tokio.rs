@@ -9,6 +9,8 @@
 //! `cargo run --release --example hello_http_tokio [ADDR]`; the address
 //! defaults to 127.0.0.1:8080.
 
+use std::time::Instant;
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -19,7 +21,10 @@ use conn::Conn;
 
 fn main() -> std::io::Result<()> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_io().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()?;
     // On a current-thread runtime, spawned tasks run on this thread, like
     // grove's, whenever `block_on` waits.
     runtime.block_on(async {
@@ -37,16 +42,21 @@ fn main() -> std::io::Result<()> {
 }
 
 /// Answers the requests of one connection, pipelined ones included, until
-/// the client closes it or asks to.
+/// the client closes it, asks to, sends what is refused, or is too slow.
 async fn serve(mut stream: TcpStream) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
-    let mut conn = Conn::new();
+    let mut conn = Conn::new(Instant::now(), conn::HEAD_TIMEOUT);
     loop {
-        let n = stream.read(conn.spare()).await?;
+        let wait = conn.deadline().saturating_duration_since(Instant::now());
+        let Ok(read) = tokio::time::timeout(wait, stream.read(conn.spare())).await else {
+            stream.write_all(conn.timed_out()).await?;
+            return stream.shutdown().await;
+        };
+        let n = read?;
         if n == 0 {
             return Ok(());
         }
-        let (answers, close) = conn.received(n);
+        let (answers, close) = conn.received(n, Instant::now());
         stream.write_all(answers).await?;
         if close {
             return stream.shutdown().await;
