@@ -152,3 +152,16 @@ fn regression_over_release_is_caught_while_a_permit_is_in_flight() {
         assert_eq!(sem.available(), 0, "still one permit, held by the waiter");
     });
 }
+
+#[test]
+fn regression_releasing_a_bounded_semaphore_by_hand_while_its_permit_is_held_is_an_over_release() {
+    // Found by the semaphore_ops fuzz target: the manual release succeeded,
+    // putting one permit more in circulation than the bound while the held
+    // permit was alive, and the permit's own release was then swallowed.
+    let sem = BoundedSemaphore::new(3);
+    let held = sem.try_acquire().unwrap();
+    assert!(sem.release().is_err(), "the held permit gives itself back");
+    assert_eq!(sem.available(), 2);
+    drop(held);
+    assert_eq!(sem.available(), 3);
+}

@@ -27,6 +27,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -65,7 +66,11 @@ pub(crate) struct RuntimeId(pub(crate) u32);
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct Runtime {
-    core: Box<Core>,
+    /// Behind an `Rc` (never cloned) rather than a `Box`: the thread-local
+    /// context keeps a pointer to the core, and moving a `Box` asserts that
+    /// it is the only way to its contents, which Miri's aliasing model
+    /// holds against that pointer.
+    core: Rc<Core>,
 }
 
 impl Runtime {
@@ -101,7 +106,7 @@ impl Runtime {
     }
 
     fn from_builder(builder: &Builder) -> io::Result<Runtime> {
-        let core = Box::new(Core::new(builder)?);
+        let core = Rc::new(Core::new(builder)?);
         context::adopt(&core);
         Ok(Runtime { core })
     }

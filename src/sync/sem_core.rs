@@ -23,6 +23,9 @@ pub(crate) struct Permits {
     handed: usize,
     /// The most permits there may be (`BoundedSemaphore`, locks).
     max: Option<usize>,
+    /// Permits taken and forgotten (`Permit::forget`): the ones a bounded
+    /// semaphore's `release` may give back.
+    forgotten: usize,
     waiters: WaitList<()>,
 }
 
@@ -62,6 +65,7 @@ impl SemCore {
             count: permits,
             handed: 0,
             max,
+            forgotten: 0,
             waiters: WaitList::default(),
         }))
     }
@@ -84,6 +88,24 @@ impl SemCore {
             return true;
         }
         false
+    }
+
+    /// A permit was taken for good: only a manual release gives it back.
+    pub(crate) fn forgot(&self) {
+        self.0.borrow_mut().forgotten += 1;
+    }
+
+    /// Gives back a permit that was forgotten.
+    ///
+    /// # Errors
+    /// If no permit is forgotten: the only permits out are held, and each
+    /// gives itself back when dropped.
+    pub(crate) fn release_forgotten(&self) -> Result<(), OverRelease> {
+        {
+            let mut sem = self.0.borrow_mut();
+            sem.forgotten = sem.forgotten.checked_sub(1).ok_or(OverRelease(()))?;
+        }
+        self.release()
     }
 
     /// Gives a permit back: to the first waiter, or to the count.

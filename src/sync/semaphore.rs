@@ -120,9 +120,9 @@ impl Semaphore {
         self.core.available()
     }
 
-    /// Gives a permit back to a bounded semaphore.
+    /// Gives a forgotten permit back to a bounded semaphore.
     fn release_bounded(&self) -> Result<(), OverRelease> {
-        self.core.release()
+        self.core.release_forgotten()
     }
 }
 
@@ -197,10 +197,13 @@ impl BoundedSemaphore {
         self.0.try_acquire()
     }
 
-    /// Gives a permit back.
+    /// Gives back a permit that was [`forget`](Permit::forget)-ten: the
+    /// manual release that pairs with it.
     ///
     /// # Errors
-    /// [`OverRelease`] if every permit is already free.
+    /// [`OverRelease`] if no permit is forgotten. A permit still held gives
+    /// itself back when dropped, so releasing it by hand as well would
+    /// count it twice: that is the over-release this type is for catching.
     ///
     /// # Examples
     ///
@@ -269,6 +272,7 @@ impl Permit {
     /// ```
     pub fn forget(mut self) {
         self.release = false;
+        self.core.forgot();
     }
 }
 

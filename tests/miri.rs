@@ -1,0 +1,164 @@
+//! The task cell's unsafe code, exercised for Miri (`.ci/run` runs this
+//! file under `cargo +nightly miri test`): cells made, polled, killed,
+//! joined and freed; wakers released on other threads; outputs kept past
+//! the runtime's drop; and the cell cache reused across size classes. The
+//! tests also run as ordinary tests; they are small, since Miri runs them
+//! about a thousand times slower.
+
+use std::cell::Cell;
+use std::future::poll_fn;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use std::task::{Poll, Waker};
+
+/// A future that waits once, leaving its waker on `board`.
+async fn wait_once(board: Arc<Mutex<Option<Waker>>>) {
+    let mut waited = false;
+    poll_fn(|cx| {
+        if waited {
+            return Poll::Ready(());
+        }
+        waited = true;
+        *board.lock().unwrap() = Some(cx.waker().clone());
+        Poll::Pending
+    })
+    .await
+}
+
+#[test]
+fn tasks_are_spawned_polled_killed_and_joined() {
+    let rt = grove::Runtime::new().unwrap();
+    let dropped = Rc::new(Cell::new(0));
+    rt.block_on(async {
+        struct Guard(Rc<Cell<u32>>);
+        impl Drop for Guard {
+            fn drop(&mut self) {
+                self.0.set(self.0.get() + 1);
+            }
+        }
+        let quick = grove::spawn(async { String::from("done") });
+        let never = {
+            let guard = Guard(dropped.clone());
+            grove::spawn(async move {
+                let _guard = guard;
+                std::future::pending::<()>().await
+            })
+        };
+        let unstarted = {
+            let guard = Guard(dropped.clone());
+            grove::spawn(async move { drop(guard) })
+        };
+        unstarted.kill();
+        grove::yield_now().await;
+        never.kill();
+        assert_eq!(quick.await.unwrap(), "done");
+        assert!(never.await.unwrap_err().is_killed());
+        assert!(unstarted.await.unwrap_err().is_killed());
+        let panicked = grove::spawn(async { panic!("inside a task") });
+        assert!(panicked.await.unwrap_err().is_panic());
+    });
+    assert_eq!(dropped.get(), 2, "both killed futures were dropped");
+}
+
+#[test]
+fn a_waker_released_on_another_thread_frees_the_cell_there() {
+    let board = Arc::new(Mutex::new(None));
+    let rt = grove::Runtime::new().unwrap();
+    let task = rt.block_on(async {
+        let task = grove::spawn(wait_once(board.clone()));
+        grove::yield_now().await;
+        task
+    });
+    let waker = board.lock().unwrap().take().unwrap();
+    // Woken and dropped on another thread: the wake crosses through the
+    // inject queue, and the waker's reference is given back there.
+    std::thread::spawn(move || waker.wake()).join().unwrap();
+    rt.block_on(task).unwrap();
+    // A waker outliving its runtime is given back on another thread too.
+    let task = rt.block_on(async {
+        let task = grove::spawn(wait_once(board.clone()));
+        grove::yield_now().await;
+        task
+    });
+    let waker = board.lock().unwrap().take().unwrap();
+    drop((task, rt));
+    std::thread::spawn(move || {
+        waker.wake_by_ref();
+        drop(waker);
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+fn an_output_outlives_the_runtime_in_its_handle() {
+    let rt = grove::Runtime::new().unwrap();
+    let task = grove::spawn(async { vec![1, 2, 3] });
+    rt.run_until_stalled();
+    drop(rt);
+    assert_eq!(futures::executor::block_on(task).unwrap(), [1, 2, 3]);
+}
+
+#[test]
+fn the_cell_cache_serves_cells_of_every_size_class() {
+    let rt = grove::Runtime::new().unwrap();
+    rt.block_on(async {
+        for round in 0..3 {
+            let mut tasks = Vec::new();
+            macro_rules! sized {
+                ($($n:literal)*) => {$(
+                    let payload = [round as u8; $n];
+                    tasks.push(grove::spawn(async move {
+                        grove::yield_now().await;
+                        payload.iter().map(|&b| b as usize).sum::<usize>()
+                    }));
+                )*};
+            }
+            sized!(1 8 24 40 64 100 200 300 500 700);
+            for task in tasks {
+                task.await.unwrap();
+            }
+        }
+    });
+}
+
+#[test]
+fn tasks_spawned_from_another_thread_run_and_report() {
+    let rt = grove::Runtime::new().unwrap();
+    let handle = rt.handle();
+    let task = std::thread::spawn(move || handle.spawn(async { 6 * 7 }))
+        .join()
+        .unwrap();
+    assert_eq!(rt.block_on(task).unwrap(), 42);
+    let handle = rt.handle();
+    drop(rt);
+    let late = handle.spawn(async { 1 });
+    assert!(futures::executor::block_on(late).unwrap_err().is_killed());
+}
+
+#[test]
+fn repeated_wakes_from_threads_merge_and_the_task_still_runs() {
+    let board = Arc::new(Mutex::new(None));
+    let rt = grove::Runtime::new().unwrap();
+    let task = rt.block_on(async {
+        let task = grove::spawn(wait_once(board.clone()));
+        grove::yield_now().await;
+        task
+    });
+    let waker = board.lock().unwrap().take().unwrap();
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let waker = waker.clone();
+            std::thread::spawn(move || {
+                for _ in 0..3 {
+                    waker.wake_by_ref();
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    drop(waker);
+    rt.block_on(task).unwrap();
+}
