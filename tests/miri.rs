@@ -64,22 +64,16 @@ fn tasks_are_spawned_polled_killed_and_joined() {
 fn a_waker_released_on_another_thread_frees_the_cell_there() {
     let board = Arc::new(Mutex::new(None));
     let rt = grove::Runtime::new().unwrap();
-    let task = rt.block_on(async {
-        let task = grove::spawn(wait_once(board.clone()));
-        grove::yield_now().await;
-        task
-    });
+    let task = grove::spawn(wait_once(board.clone()));
+    rt.run_until_stalled();
     let waker = board.lock().unwrap().take().unwrap();
     // Woken and dropped on another thread: the wake crosses through the
     // inject queue, and the waker's reference is given back there.
     std::thread::spawn(move || waker.wake()).join().unwrap();
     rt.block_on(task).unwrap();
     // A waker outliving its runtime is given back on another thread too.
-    let task = rt.block_on(async {
-        let task = grove::spawn(wait_once(board.clone()));
-        grove::yield_now().await;
-        task
-    });
+    let task = grove::spawn(wait_once(board.clone()));
+    rt.run_until_stalled();
     let waker = board.lock().unwrap().take().unwrap();
     drop((task, rt));
     std::thread::spawn(move || {
@@ -140,11 +134,8 @@ fn tasks_spawned_from_another_thread_run_and_report() {
 fn repeated_wakes_from_threads_merge_and_the_task_still_runs() {
     let board = Arc::new(Mutex::new(None));
     let rt = grove::Runtime::new().unwrap();
-    let task = rt.block_on(async {
-        let task = grove::spawn(wait_once(board.clone()));
-        grove::yield_now().await;
-        task
-    });
+    let task = grove::spawn(wait_once(board.clone()));
+    rt.run_until_stalled();
     let waker = board.lock().unwrap().take().unwrap();
     let threads: Vec<_> = (0..2)
         .map(|_| {
