@@ -14,7 +14,11 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 out="$root/target/instructions"
 
-command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
+if ! command -v valgrind >/dev/null; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq valgrind >/dev/null
+fi
 
 # Builds the probe in checkout $1, in target directory $2, and prints the
 # path of its binary. The two sides need target directories of their own:

@@ -52,8 +52,10 @@
 //! Every waiting future holds one `Waiter` (`runtime/wait/waiter.rs`):
 //! dropped in line, it leaves the line; dropped after it was notified but
 //! before it collected, it passes the notification (and the item or permit
-//! it carries) to the next waiter. That is what makes every waiting
-//! operation cancel-safe, and no primitive writes a `Drop` of its own.
+//! it carries) to the next waiter, where the primitive's line says so (a
+//! semaphore's, a getter's, a `Condition`'s; not an `Event`'s, which wakes
+//! everyone anyway). That is what makes every waiting operation
+//! cancel-safe, and no primitive writes a `Drop` of its own.
 //!
 //! A notified waiter that is a task of the current runtime is queued on the
 //! spot, under the primitive's borrow (queueing runs no user code), and its

@@ -243,7 +243,10 @@ impl<T, O: Order<T>> QueueOf<T, O> {
     ///
     /// No item is lost: if one was already handed to this get when it is
     /// dropped, it goes to the next waiting getter, or back to the front of
-    /// the queue.
+    /// the queue. Back in the queue, it is there even if the queue has
+    /// filled meanwhile (or is a `Channel`, with no room at all): such an
+    /// item may take a queue past its capacity until a get takes it, since
+    /// its put has already completed.
     pub fn get(&self) -> Get<'_, T, O> {
         Get {
             waiter: Waiter::new(&*self.shared),

@@ -22,7 +22,7 @@ use super::task::outcome::{Plain, TaskFuture};
 use super::task::raw::drop_payload;
 use super::task::registry::Registry;
 use super::task::state::{EndPoll, Start};
-use super::task::{LocalStore, RawTask, TaskId, TaskName, waker};
+use super::task::{JoinHandle, LocalStore, RawTask, TaskId, TaskName, waker};
 use super::timers::Timers;
 use super::{Builder, coop};
 
@@ -158,7 +158,7 @@ impl Core {
 
     /// Creates a task and queues it. It first runs at the scheduler's next
     /// turn, never inside this call.
-    pub(crate) fn spawn<F, N>(&self, future: F, name: N) -> RawTask
+    pub(crate) fn spawn<F, N>(&self, future: F, name: N) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
@@ -169,10 +169,11 @@ impl Core {
 
     /// [`spawn`](Core::spawn) for a task that may end with a failure of its
     /// own (a blocking job refused a thread).
-    pub(crate) fn spawn_task<F: TaskFuture, N: TaskName>(&self, task: F, name: N) -> RawTask {
+    pub(crate) fn spawn_task<F: TaskFuture, N: TaskName>(&self, task: F, name: N) -> JoinHandle<F::Output> {
         let task = RawTask::new(task, name, (TaskId::next(), self.id), true, Some(&self.cells));
         self.admit(task);
-        task
+        // The cell was made with a join handle in mind: this is it.
+        JoinHandle::new(task)
     }
 
     /// Counts a new task and queues it.
@@ -250,11 +251,12 @@ impl Core {
     /// books, drops its task-locals and wakes whoever joins it. Destructors
     /// run as the task.
     fn finish(&self, task: RawTask, killed: bool) {
-        if task.state().transition_to_finished(killed) {
+        let (finishing, drop_stage) = task.finish(killed);
+        if drop_stage {
             self.as_current(task, || task.drop_stage());
         }
         self.registry.finished();
-        let retire = task.state().transition_to_retiring();
+        let retire = finishing.retire();
         if retire.registered {
             self.registry.remove(task);
         }
@@ -264,7 +266,7 @@ impl Core {
         if let Some(waker) = task.take_join_waker() {
             contain(|| waker.wake());
         }
-        task.retired();
+        drop(finishing);
     }
 
     /// Takes what other threads sent: wakes and spawns.

@@ -73,11 +73,10 @@ impl Builder {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let raw = context::with_core("task::Builder::spawn", |core| match self.name {
+        context::with_core("task::Builder::spawn", |core| match self.name {
             Some(name) => core.spawn(future, name),
             None => core.spawn(future, ()),
-        });
-        JoinHandle::new(raw)
+        })
     }
 
     /// Spawns `future` to start after `delay`, like

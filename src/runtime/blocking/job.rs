@@ -59,9 +59,7 @@ pub(crate) fn refused<T: Send + 'static>(error: io::Error) -> JoinHandle<T> {
 
 #[track_caller]
 fn spawn<T: Send + 'static>(task: JobTask<T>) -> JoinHandle<T> {
-    JoinHandle::new(context::with_core("grove::spawn_blocking", |core| {
-        core.spawn_task(task, ())
-    }))
+    context::with_core("grove::spawn_blocking", |core| core.spawn_task(task, ()))
 }
 
 /// The green task of a job.

@@ -89,9 +89,9 @@ impl JoinError {
     }
 
     /// Whether the task never ran because the runtime could not start what
-    /// it needed: a [`spawn_blocking`](crate::spawn_blocking) job (or a
-    /// [`ThreadPool`](crate::blocking::ThreadPool) job queued meanwhile)
-    /// whose pool had no thread and was refused one by the OS. The OS's
+    /// it needed: a `spawn_blocking` job (or a `blocking::ThreadPool` job
+    /// queued meanwhile) whose pool had no thread and was refused one by
+    /// the OS. The OS's
     /// error is the error's [`source`](std::error::Error::source).
     ///
     /// # Examples

@@ -40,7 +40,8 @@ pub struct JoinHandle<T> {
 }
 
 impl<T> JoinHandle<T> {
-    pub(crate) fn new(raw: RawTask) -> JoinHandle<T> {
+    /// The handle of a cell made with one (see `Core::spawn_task`).
+    pub(in crate::runtime) fn new(raw: RawTask) -> JoinHandle<T> {
         JoinHandle {
             raw,
             _output: PhantomData,

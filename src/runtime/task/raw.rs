@@ -4,8 +4,9 @@
 //!
 //! # Ownership
 //!
-//! A cell is shared between the runtime side (the scheduler's queue, the list
-//! of live tasks, the `JoinHandle`) and any number of wakers. The runtime side
+//! A cell is shared between the runtime side (the scheduler's queue, the
+//! registry of waiting tasks, the `JoinHandle`, the runtime's work on a
+//! finishing task) and any number of wakers. The runtime side
 //! holds a single reference between all of them, kept while
 //! [`State::is_unused`] says some of them needs the cell; each waker holds
 //! one more. Only this module tree decides to let that reference go.
@@ -28,7 +29,7 @@ use std::task::{Context, Poll, Waker};
 use super::cache::{self, CellCache};
 use super::outcome::{Failure, Panic, TaskFuture};
 use super::refs::Refs;
-use super::state::{Start, State};
+use super::state::{Retire, Start, State};
 use super::waker;
 use super::{JoinError, TaskId};
 use crate::runtime::RuntimeId;
@@ -48,7 +49,7 @@ pub(crate) struct Header {
     /// The runtime that owns the task. Immutable, so any thread may read it:
     /// a waker used off the runtime's thread routes the wake through it.
     pub(crate) runtime: RuntimeId,
-    /// The task's index in the runtime's registry of live tasks.
+    /// The task's index in the runtime's registry of waiting tasks.
     slot: Cell<u32>,
     /// The task's id. Immutable.
     pub(crate) id: TaskId,
@@ -56,8 +57,8 @@ pub(crate) struct Header {
     join_waker: Cell<Option<Waker>>,
 }
 
-// The README's design notes quote this size; a field added here shows up in
-// every task's memory.
+// The design chapter (`src/guide/design.rs`) quotes this size; a field added
+// here shows up in every task's memory.
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(std::mem::size_of::<Header>() == 48);
 
@@ -311,8 +312,16 @@ impl RawTask {
         unfinished
     }
 
-    /// The runtime is done finishing the task (see `State::transition_to_finished`).
-    pub(crate) fn retired(self) {
+    /// The task ends, `killed` or not (see `State::transition_to_finished`):
+    /// returns the guard of the runtime's work on it, which keeps the cell
+    /// until it drops, and whether the stage must be dropped now.
+    pub(crate) fn finish(self, killed: bool) -> (Finishing, bool) {
+        let drop_stage = self.state().transition_to_finished(killed);
+        (Finishing(self), drop_stage)
+    }
+
+    /// The runtime is done finishing the task.
+    pub(super) fn retired(self) {
         self.state().transition_to_retired();
         self.release_if_unused();
     }
@@ -332,6 +341,24 @@ impl RawTask {
         } else {
             self.ref_dec();
         }
+    }
+}
+
+/// The runtime's work on a finished task (dropping what it left, taking it
+/// off the books, waking its joiner). The cell is kept while this lives,
+/// and let go, if nothing else holds it, when it drops.
+pub(crate) struct Finishing(RawTask);
+
+impl Finishing {
+    /// What the task still has for the runtime to clean up.
+    pub(crate) fn retire(&self) -> Retire {
+        self.0.state().transition_to_retiring()
+    }
+}
+
+impl Drop for Finishing {
+    fn drop(&mut self) {
+        self.0.retired();
     }
 }
 

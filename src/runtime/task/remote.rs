@@ -87,9 +87,9 @@ where
     if !remote.push(|inject| inject.spawns.push(task)) {
         // The runtime is gone. The cell was never shared, so this thread may
         // finish it: the wrapper is `Send`, and its drop reports a kill.
-        task.state().transition_to_finished(true);
+        let (finishing, _) = task.finish(true);
         task.drop_stage();
-        task.retired();
+        drop(finishing);
     }
     RemoteJoinHandle { slot }
 }

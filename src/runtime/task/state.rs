@@ -3,8 +3,10 @@
 //!
 //! The bits are private to this file. Each transition checks what it may
 //! assume, changes the bits once, and returns what the caller must do next;
-//! the callers (the run loop, the join handle, wakers) never test a bit
-//! themselves. Whether the cell may be freed is one question, [`is_unused`]:
+//! the callers (the run loop, the join handle, wakers) test no bit
+//! themselves, only named questions (`is_finished`, `joined`). Outside of
+//! `runtime/task/`, only the transitions that cannot free the cell or
+//! touch the stage are visible; the others are wrapped by `RawTask`. Whether the cell may be freed is one question, [`is_unused`]:
 //! the runtime side holds a single reference between the run queue, the
 //! registry of waiting tasks, the join handle and the runtime's own work on
 //! a finishing task, and lets it go only when none of them needs the cell.
@@ -114,7 +116,7 @@ pub(crate) struct State(Cell<u32>);
 
 impl State {
     /// A new task holding its future, with a join handle if `handle`.
-    pub(crate) fn new(handle: bool) -> State {
+    pub(super) fn new(handle: bool) -> State {
         State(Cell::new(FUTURE | if handle { HANDLE } else { 0 }))
     }
 
@@ -146,7 +148,7 @@ impl State {
 
     /// The run loop took the task out of the queue to run it.
     #[inline]
-    pub(crate) fn transition_to_running(&self) -> Start {
+    pub(super) fn transition_to_running(&self) -> Start {
         let state = self.get() & !SCHEDULED;
         if state & (FINISHED | KILLED) == 0 {
             self.set(state | RUNNING);
@@ -162,7 +164,7 @@ impl State {
 
     /// Shutdown took the task out of the queue: whether it is unfinished,
     /// and so must be killed.
-    pub(crate) fn transition_to_dequeued(&self) -> bool {
+    pub(super) fn transition_to_dequeued(&self) -> bool {
         let state = self.get() & !SCHEDULED;
         self.set(state);
         state & FINISHED == 0
@@ -190,7 +192,7 @@ impl State {
     /// will take. The task is [`RETIRING`] until [`transition_to_retired`].
     ///
     /// [`transition_to_retired`]: State::transition_to_retired
-    pub(crate) fn transition_to_finished(&self, killed: bool) -> bool {
+    pub(super) fn transition_to_finished(&self, killed: bool) -> bool {
         let state = self.get();
         debug_assert!(state & FINISHED == 0, "a task finished twice");
         let killed_bit = if killed { KILLED } else { 0 };
@@ -200,7 +202,7 @@ impl State {
 
     /// The runtime cleans up after a finished task: what is left to do.
     /// Takes it out of the registry's books.
-    pub(crate) fn transition_to_retiring(&self) -> Retire {
+    pub(super) fn transition_to_retiring(&self) -> Retire {
         let state = self.get();
         debug_assert!(state & RETIRING != 0);
         self.set(state & !(REGISTERED | HAS_LOCALS));
@@ -211,13 +213,13 @@ impl State {
     }
 
     /// The runtime is done with a finished task.
-    pub(crate) fn transition_to_retired(&self) {
+    pub(super) fn transition_to_retired(&self) {
         self.set(self.get() & !RETIRING);
     }
 
     /// A kill was asked for: whether the task must be scheduled, so that the
     /// run loop drops it. Not if it finished or was killed already.
-    pub(crate) fn transition_to_killed(&self) -> bool {
+    pub(super) fn transition_to_killed(&self) -> bool {
         let state = self.get();
         if state & (FINISHED | KILLED) != 0 {
             return false;
@@ -227,12 +229,12 @@ impl State {
     }
 
     /// The join handle is gone.
-    pub(crate) fn drop_join_handle(&self) {
+    pub(super) fn drop_join_handle(&self) {
         self.set(self.get() & !HANDLE);
     }
 
     /// What the join handle can take.
-    pub(crate) fn joined(&self) -> Joined {
+    pub(super) fn joined(&self) -> Joined {
         let state = self.get();
         if state & FINISHED == 0 {
             Joined::Pending
@@ -256,29 +258,29 @@ impl State {
     }
 
     /// Whether the stage holds the future.
-    pub(crate) fn has_future(&self) -> bool {
+    pub(super) fn has_future(&self) -> bool {
         self.has(FUTURE)
     }
 
     /// Whether the stage holds a result.
-    pub(crate) fn has_output(&self) -> bool {
+    pub(super) fn has_output(&self) -> bool {
         self.has(OUTPUT)
     }
 
     /// The future is about to be dropped (or replaced by its result).
-    pub(crate) fn take_future(&self) {
+    pub(super) fn take_future(&self) {
         debug_assert!(self.has(FUTURE));
         self.set(self.get() & !FUTURE);
     }
 
     /// The result has replaced the future.
-    pub(crate) fn put_output(&self) {
+    pub(super) fn put_output(&self) {
         debug_assert!(!self.has(FUTURE | OUTPUT));
         self.set(self.get() | OUTPUT);
     }
 
     /// The result is about to be moved out or dropped: whether there was one.
-    pub(crate) fn take_output(&self) -> bool {
+    pub(super) fn take_output(&self) -> bool {
         let state = self.get();
         self.set(state & !OUTPUT);
         state & OUTPUT != 0
@@ -286,7 +288,7 @@ impl State {
 
     /// Whether nothing on the runtime side needs the cell any more. Then the
     /// task is finished and its stage empty.
-    pub(crate) fn is_unused(&self) -> bool {
+    pub(super) fn is_unused(&self) -> bool {
         let state = self.get();
         let unused = state & KEEPS_CELL == 0;
         debug_assert!(!unused || (state & FINISHED != 0 && state & FUTURE == 0));

@@ -5,8 +5,9 @@
 //! A primitive describes each of its lines once, as a [`Line`]: where the
 //! list sits in its state, and whether a notification that a dropped
 //! waiter never collected goes on to the next waiter (a permit, an item, a
-//! wake-up for room) or is dropped with it (a wake-up sent to all, a
-//! putter's refused item). No primitive writes a `Drop` of its own.
+//! wake-up for room, a `Condition`'s notification) or is dropped with it
+//! (an event's or a join's wake-up, sent to all anyway; a putter's refused
+//! item). No primitive writes a `Drop` of its own.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -65,8 +66,10 @@ impl<S> Lock<S> for Mutex<S> {
 /// Dropped while in line, it leaves the line; dropped after it was
 /// notified but before it collected the notification, it passes the
 /// notification on (see [`Line::PASS_ON`]). Either way nothing handed to
-/// it is lost, and whatever it still held is dropped after the state is
-/// released, so destructors never run under a primitive's borrow.
+/// it is lost, and a value it still held is dropped after the state is
+/// released, so the value's destructor never runs under a primitive's
+/// borrow. (A waker the list replaces is dropped under it: dropping a
+/// waker is expected to be cheap and not to re-enter its primitive.)
 pub(crate) struct Waiter<P, L>
 where
     P: Deref,
