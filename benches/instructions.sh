@@ -24,8 +24,15 @@ fi
 # path of its binary. The two sides need target directories of their own:
 # their binaries would otherwise get the same name.
 build() {
-    (cd "$1" && CARGO_TARGET_DIR=$2 cargo bench --bench instructions --no-run --message-format=json 2>/dev/null) |
-        sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1
+    local bin
+    bin=$( (cd "$1" && CARGO_TARGET_DIR=$2 cargo bench --bench instructions --no-run --message-format=json 2>"$2.log") |
+        sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
+    if [ -z "$bin" ]; then
+        echo "building the probe in $1 failed:" >&2
+        tail -n 30 "$2.log" >&2
+        exit 1
+    fi
+    echo "$bin"
 }
 
 # Prints "workload instructions-per-unit" for the probe binary $1.
@@ -41,7 +48,7 @@ count() {
 }
 
 if [ $# -eq 0 ]; then
-    here=$(build "$root" "$out/here")
+    here=$(build "$root" "$out/here") || exit 1
     echo "instructions per unit at $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with uncommitted changes)')"
     count "$here" | column -t
     exit 0
@@ -54,8 +61,8 @@ trap 'git worktree remove --force "$tree"' EXIT
 cp benches/instructions.rs "$tree/benches/instructions.rs"
 grep -q 'name = "instructions"' "$tree/Cargo.toml" ||
     printf '\n[[bench]]\nname = "instructions"\nharness = false\n' >>"$tree/Cargo.toml"
-there=$(build "$tree" "$out/base")
-here=$(build "$root" "$out/here")
+there=$(build "$tree" "$out/base") || exit 1
+here=$(build "$root" "$out/here") || exit 1
 
 echo "instructions per unit: $(git rev-parse --short "$base") against $(git rev-parse --short HEAD)$(git diff --quiet || echo '+changes')"
 join <(count "$there") <(count "$here") |

@@ -198,6 +198,9 @@ impl Core {
     /// completed.
     #[inline]
     pub(crate) fn run(&self, limit: usize, mut main: impl FnMut() -> bool) -> Ran {
+        // Read once: the tasks' code in between could change it as far as
+        // the compiler can tell, and it would reload it every time.
+        let event_interval = self.event_interval;
         let mut since_events = 0;
         for _ in 0..limit {
             match self.scheduler.next() {
@@ -210,7 +213,7 @@ impl Core {
                 None => return Ran::Empty,
             }
             since_events += 1;
-            if since_events == self.event_interval {
+            if since_events == event_interval {
                 self.park(Some(Duration::ZERO));
                 since_events = 0;
             }
@@ -249,7 +252,9 @@ impl Core {
     /// Ends a task that returned or was `killed`: drops what nobody will
     /// take (its future, or a result with no join handle), takes it off the
     /// books, drops its task-locals and wakes whoever joins it. Destructors
-    /// run as the task.
+    /// run as the task. Kept out of `run_task`, whose every other call is
+    /// on the path of each poll.
+    #[inline(never)]
     fn finish(&self, task: RawTask, killed: bool) {
         let (finishing, drop_stage) = task.finish(killed);
         if drop_stage {

@@ -28,7 +28,7 @@ impl Runtime {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn next_wakeup(&self) -> Option<Duration> {
-        let core = &*self.core;
+        let core = self.core();
         if core.has_ready() || core.remote().is_notified() {
             return Some(Duration::ZERO);
         }
@@ -52,7 +52,7 @@ impl Runtime {
 /// ```
 impl AsRawFd for Runtime {
     fn as_raw_fd(&self) -> RawFd {
-        self.core.reactor().raw_fd()
+        self.core().reactor().raw_fd()
     }
 }
 
