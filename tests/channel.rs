@@ -115,3 +115,124 @@ fn a_channel_that_outlives_its_runtime_serves_the_next_runtimes_getter() {
         });
     }
 }
+
+/// gevent's `TestChannel.test_send` (src/gevent/tests/test__queue.py): a put
+/// to a waiting getter switches to it, and comes back after it.
+#[test]
+fn gevent_test_send_a_put_switches_to_the_getter_and_back() {
+    grove::run(async {
+        let (channel, log) = (Channel::new(), Log::default());
+        let (c, l) = (channel.clone(), log.clone());
+        let getter = grove::spawn(async move {
+            while let Ok(item) = c.get().await {
+                l.push(item);
+            }
+        });
+        grove::yield_now().await; // the getter waits
+        log.push("sending");
+        channel.put("hello").await.unwrap();
+        log.push("sent hello");
+        channel.put("world").await.unwrap();
+        log.push("sent world");
+        assert_eq!(log.take(), ["sending", "hello", "sent hello", "world", "sent world"]);
+        channel.close();
+        getter.await.unwrap();
+    });
+}
+
+/// gevent's `TestChannel.test_wait`: the getter is the main task, the putter
+/// a spawned one; after the second get, `sleep(0)` lets the putter finish.
+#[test]
+fn gevent_test_wait_the_putter_resumes_when_the_getter_yields() {
+    grove::run(async {
+        let (channel, log) = (Channel::new(), Log::default());
+        let (c, l) = (channel.clone(), log.clone());
+        let putter = grove::spawn(async move {
+            l.push("sending hello");
+            c.put("hello").await.unwrap();
+            l.push("sending world");
+            c.put("world").await.unwrap();
+            l.push("sent world");
+        });
+        log.push("waiting");
+        let hello = channel.get().await.unwrap();
+        log.push(hello);
+        let world = channel.get().await.unwrap();
+        log.push(world);
+        let events = ["waiting", "sending hello", "hello", "sending world", "world"];
+        assert_eq!(log.take(), events);
+        grove::sleep(Duration::ZERO).await;
+        assert_eq!(log.take(), ["sent world"]);
+        putter.await.unwrap();
+    });
+}
+
+/// The putter comes back ahead of tasks that were ready before the put:
+/// control goes there and back, as greenlet's does (stricter than gevent,
+/// whose putter waits its turn behind them).
+#[test]
+fn the_putter_resumes_right_after_the_getter_ahead_of_other_ready_tasks() {
+    grove::run(async {
+        let (channel, log) = (Channel::new(), Log::default());
+        let (c, l) = (channel.clone(), log.clone());
+        let getter = grove::spawn(async move {
+            l.push(format!("got {}", c.get().await.unwrap()));
+            grove::yield_now().await;
+            l.push("getter again");
+        });
+        grove::yield_now().await; // the getter waits
+        let l = log.clone();
+        let bystander = grove::spawn(async move { l.push("bystander") });
+        channel.put(1).await.unwrap();
+        log.push("putter back");
+        grove::joinall([getter, bystander]).await;
+        assert_eq!(log.take(), ["got 1", "putter back", "bystander", "getter again"]);
+    });
+}
+
+#[test]
+fn a_putter_that_waited_runs_next_once_its_item_is_taken() {
+    grove::run(async {
+        let (channel, log) = (Channel::new(), Log::default());
+        let (c, l) = (channel.clone(), log.clone());
+        let putter = grove::spawn(async move {
+            c.put(7).await.unwrap();
+            l.push("put done");
+        });
+        grove::yield_now().await; // the putter waits with its item
+        let l = log.clone();
+        let bystander = grove::spawn(async move { l.push("bystander") });
+        assert_eq!(channel.get().await, Ok(7));
+        grove::yield_now().await;
+        assert_eq!(log.take(), ["put done", "bystander"]);
+        grove::joinall([putter, bystander]).await;
+    });
+}
+
+/// A put to a getter that waits but is queued already (woken by something
+/// else it also waits on) cannot hand control to it: the putter then runs
+/// after it, from the queue. It used to be left suspended for good.
+#[test]
+fn regression_a_put_to_a_getter_already_queued_still_comes_back() {
+    // On a thread of its own, watched: the putter used to be left
+    // suspended, and the loop to spin on it.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = grove::Runtime::new().unwrap();
+        let channel = Channel::new();
+        let c = channel.clone();
+        let getter = grove::spawn(async move {
+            // Waits on the channel and, in the same poll, queues itself again.
+            futures::join!(c.get(), grove::yield_now()).0
+        });
+        // Runs right after the getter's first poll, while it is queued.
+        let putter = grove::spawn(async move { channel.put("x").await });
+        rt.run_until_stalled();
+        let done = putter.is_finished();
+        tx.send((done, rt.block_on(getter).unwrap(), rt.block_on(putter).unwrap())).unwrap();
+    });
+    let (done, got, put) = rx.recv_timeout(Duration::from_secs(30)).expect("the putter never came back");
+    assert!(done);
+    assert_eq!(got, Ok("x"));
+    assert_eq!(put, Ok(()));
+}

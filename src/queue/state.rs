@@ -16,7 +16,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::error::Closed;
 use super::order::{Buffer, Order};
-use crate::runtime::coop;
+use crate::runtime::{context, coop};
 use crate::runtime::wait::{Line, WaitList, Waiter, wake_all};
 
 pub(crate) type Shared<T, O> = Rc<RefCell<State<T, O>>>;
@@ -28,7 +28,8 @@ pub(crate) struct State<T, O: Order<T>> {
     /// Tasks waiting for an item; an item may be handed to their node. For a
     /// rendezvous, the getter served runs next (a handoff).
     pub(crate) getters: WaitList<T>,
-    /// Tasks waiting for room; each node carries the item to put.
+    /// Tasks waiting for room; each node carries the item to put. For a
+    /// rendezvous, the putter whose item is taken runs next.
     pub(crate) putters: WaitList<T>,
     pub(crate) closed: bool,
     /// Items put and not yet marked done (`task_done`).
@@ -94,7 +95,9 @@ impl<T, O: Order<T>> State<T, O> {
             buf: O::Buffer::default(),
             capacity,
             getters: WaitList::new(O::HANDOFF),
-            putters: WaitList::default(),
+            // A rendezvous's putter whose item a getter takes runs next as
+            // well: control passes both ways.
+            putters: WaitList::new(O::HANDOFF),
             closed: false,
             unfinished: 0,
             joiners: WaitList::default(),
@@ -197,9 +200,11 @@ where
 /// it in if it can, or waits in line with it.
 ///
 /// A put that completes without waiting counts against the task's budget,
-/// as a get does. A put to a rendezvous's waiting getter is a handoff,
-/// which always happens: it spends a unit even when none is left, and the
-/// next operation yields.
+/// as a get does. A put to a rendezvous's waiting getter is a switch, as in
+/// greenlet: the getter runs next, and the putter is suspended until the
+/// getter's poll is over (it waited or yielded), then runs next in turn;
+/// the put completes on that poll. It always happens, spending a unit of
+/// the budget even when none is left.
 // The hop path: see `runtime/wait/mod.rs`.
 #[inline(always)]
 pub(crate) fn poll_put<P, T, O>(
@@ -228,13 +233,20 @@ where
     match state.try_put(value) {
         Ok(waker) => {
             drop(state);
-            wake_all(waker);
-            if O::HANDOFF {
-                coop::spend_anyway();
-            } else {
+            if !O::HANDOFF {
                 coop::spend();
+                return Poll::Ready(Ok(()));
             }
-            Poll::Ready(Ok(()))
+            coop::spend_anyway();
+            // A getter of this runtime was scheduled to run next: switch to
+            // it. Another executor's getter is woken, and the put is done.
+            match waker {
+                None if context::switch_back_here(cx.waker()) => Poll::Pending,
+                waker => {
+                    wake_all(waker);
+                    Poll::Ready(Ok(()))
+                }
+            }
         }
         Err(value) if state.closed => Poll::Ready(Err(Closed(value))),
         Err(value) => {

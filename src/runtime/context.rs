@@ -50,6 +50,12 @@ pub(crate) fn wake_here(waker: &Waker, next: bool) -> bool {
     with_current(|core| core.wake_here(waker, next)) == Some(true)
 }
 
+/// For the runnable behind `waker`, which just handed off: has it run again
+/// right after its partner. Returns `false` for any other waker.
+pub(crate) fn switch_back_here(waker: &Waker) -> bool {
+    with_current(|core| core.switch_back_here(waker)) == Some(true)
+}
+
 /// As [`wake_here`], but the runnable is set aside until the loop's next
 /// look at I/O and timers.
 pub(crate) fn set_aside_here(waker: &Waker) -> bool {

@@ -323,6 +323,20 @@ impl Core {
         }
     }
 
+    /// For a runnable that just handed off: has it run again right after its
+    /// partner (see `scheduler.rs`). Returns `false`, doing nothing, if
+    /// `waker` is not one of this runtime's tasks or its `block_on` future.
+    pub(crate) fn switch_back_here(&self, waker: &Waker) -> bool {
+        match waker::task_of(waker) {
+            Some(task) if self.is(task.header().runtime) => {
+                self.scheduler.schedule_back(task);
+                true
+            }
+            Some(_) => false,
+            None => self.wake_main_here(waker, Turn::SwitchBack),
+        }
+    }
+
     /// As [`wake_here`](Core::wake_here), but sets the runnable aside until
     /// the next look at I/O and timers: it spent its budget.
     ///

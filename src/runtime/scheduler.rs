@@ -7,7 +7,12 @@
 //! anything queued: control passes to the partner as in greenlet. A run of
 //! handoffs is capped at [`HANDOFF_STREAK`], after which the partner goes to
 //! the back of the queue, so two tasks handing off to each other forever
-//! cannot starve the rest. A task that spent its cooperative budget is set
+//! cannot starve the rest.
+//!
+//! A *switch* is a handoff there and back, as greenlet's: a `Channel` put
+//! to a waiting getter suspends the putter ([`Turn::SwitchBack`]), and once
+//! the getter's poll is over (it waited, yielded or ended) the putter takes
+//! the handoff slot in turn, so it runs next again. A task that spent its cooperative budget is set
 //! aside ([`Turn::AfterEvents`]) until the loop has polled I/O and fired
 //! timers (see `coop.rs`).
 
@@ -28,6 +33,9 @@ pub(crate) enum Turn {
     Next,
     /// The back of the queue once the loop has looked at I/O and timers.
     AfterEvents,
+    /// The handoff slot, once the runnable just handed off to has been
+    /// polled: the return leg of a switch.
+    SwitchBack,
 }
 
 /// Something the scheduler can run.
@@ -54,6 +62,9 @@ pub(crate) struct Scheduler {
     queue: RefCell<VecDeque<Runnable>>,
     /// The runnable that goes before the queue, set by a handoff.
     handoff: Cell<Option<Runnable>>,
+    /// The runnable that switched to the one in the handoff slot, and takes
+    /// the slot once that one has been taken out to run.
+    back: Cell<Option<Runnable>>,
     /// Handoffs taken in a row, bounded by `HANDOFF_STREAK`.
     streak: Cell<u32>,
     /// Runnables set aside until the next look at I/O and timers.
@@ -82,6 +93,27 @@ impl Scheduler {
         }
     }
 
+    /// Has `task`, which just handed off, run again right after the
+    /// runnable it handed off to (see the module docs).
+    pub(crate) fn schedule_back(&self, task: RawTask) {
+        if task.state().transition_to_scheduled() {
+            self.set_back(Runnable::Task(task));
+        }
+    }
+
+    fn set_back(&self, runnable: Runnable) {
+        if !self.handoff_is_set() {
+            // The partner is not in the handoff slot (it was queued already,
+            // so the handoff could not move it): it runs before whatever is
+            // queued after it now.
+            self.queue.borrow_mut().push_back(runnable);
+        } else if let Some(earlier) = self.back.replace(Some(runnable)) {
+            // A second switch before the first partner ran: the earlier
+            // one still runs ahead of the queue.
+            self.bump(earlier);
+        }
+    }
+
     /// Sets `task` aside until the next look at I/O and timers.
     #[cold]
     pub(crate) fn schedule_after_events(&self, task: RawTask) {
@@ -103,6 +135,7 @@ impl Scheduler {
             Turn::Back => self.queue.borrow_mut().push_back(runnable),
             Turn::Next => self.hand_off(runnable),
             Turn::AfterEvents => self.set_aside(runnable),
+            Turn::SwitchBack => self.set_back(runnable),
         }
     }
 
@@ -139,17 +172,20 @@ impl Scheduler {
         self.queue.borrow_mut().push_front(runnable);
     }
 
-    /// Takes the next runnable, handoff slot first.
+    /// Takes the next runnable, handoff slot first. A runnable waiting to be
+    /// switched back to takes the slot as its partner leaves it.
     #[inline]
     pub(crate) fn next(&self) -> Option<Runnable> {
         let runnable = match self.handoff.take() {
             Some(next) if self.streak.get() < HANDOFF_STREAK => {
                 self.streak.set(self.streak.get() + 1);
+                self.handoff.set(self.back.take());
                 Some(next)
             }
             Some(next) => {
                 let mut queue = self.queue.borrow_mut();
                 queue.push_back(next);
+                queue.extend(self.back.take());
                 self.streak.set(0);
                 queue.pop_front()
             }
@@ -166,7 +202,9 @@ impl Scheduler {
 
     /// How many runnables wait.
     pub(crate) fn ready(&self) -> usize {
-        self.queue.borrow().len() + usize::from(self.handoff_is_set())
+        let back = self.back.take();
+        self.back.set(back);
+        self.queue.borrow().len() + usize::from(self.handoff_is_set()) + usize::from(back.is_some())
     }
 
     fn handoff_is_set(&self) -> bool {
@@ -192,7 +230,7 @@ impl Scheduler {
     /// Empties the queue, the slot and what is set aside, for shutdown.
     pub(crate) fn drain(&self) -> Vec<Runnable> {
         self.main_queued.set(false);
-        let mut all: Vec<Runnable> = self.handoff.take().into_iter().collect();
+        let mut all: Vec<Runnable> = self.handoff.take().into_iter().chain(self.back.take()).collect();
         all.extend(self.queue.borrow_mut().drain(..));
         all.append(&mut self.after_events.borrow_mut());
         all
