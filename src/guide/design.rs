@@ -33,9 +33,12 @@
 //! A wake appends the task to the run queue. A *handoff*
 //! ([`task::wake_next`](crate::task::wake_next), a `Channel` put to a
 //! waiting getter, a `switch`) puts it in a one-task slot that runs before
-//! the queue: control passes to the partner, as in greenlet. A run of 32
-//! handoffs in a row ends with the partner sent to the back of the queue,
-//! so two tasks handing off forever cannot starve the rest. I/O, timers and
+//! the queue: control passes to the partner, as in greenlet. A `Channel`
+//! put is a switch, there and back: the putter waits beside the slot and
+//! takes it as soon as its partner has been taken out to run, so it runs
+//! right after the partner's poll. A run of 32 handoffs in a row ends with
+//! the partner sent to the back of the queue, so two tasks handing off
+//! forever cannot starve the rest. I/O, timers and
 //! other threads' messages are looked at every 64 tasks
 //! ([`Builder::event_interval`](crate::runtime::Builder::event_interval))
 //! and whenever the queue is empty.

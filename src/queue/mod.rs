@@ -84,9 +84,16 @@ pub type PriorityQueue<T> = QueueOf<T, Priority>;
 
 /// gevent's `Channel`: a rendezvous with no room for items. A `put` finishes
 /// only once a getter has the item, and `try_put` succeeds only if a getter
-/// is waiting. The put hands the item straight to the first waiting getter,
-/// which runs next, before other queued tasks (see
-/// [`task::wake_next`](crate::task::wake_next)).
+/// is waiting.
+///
+/// A put to a waiting getter is a switch, as greenlet's: it hands the item
+/// straight to the first waiting getter, which runs next, before other
+/// ready tasks (see [`task::wake_next`](crate::task::wake_next)); the putter
+/// is suspended until the getter waits again, yields or ends, and then runs
+/// next in turn. Control goes there and back. gevent's putter instead waits
+/// behind the tasks that were ready before the put; grove's order is the
+/// stricter one. A putter that found no getter waits with its item, and
+/// once a getter takes it, runs next as well.
 ///
 /// Same API as [`Queue`] (see [`QueueOf`]). If a getter that was handed an item is dropped
 /// before taking it, the item goes to the next getter: nothing is lost.
