@@ -229,9 +229,12 @@ fn regression_a_put_to_a_getter_already_queued_still_comes_back() {
         let putter = grove::spawn(async move { channel.put("x").await });
         rt.run_until_stalled();
         let done = putter.is_finished();
-        tx.send((done, rt.block_on(getter).unwrap(), rt.block_on(putter).unwrap())).unwrap();
+        tx.send((done, rt.block_on(getter).unwrap(), rt.block_on(putter).unwrap()))
+            .unwrap();
     });
-    let (done, got, put) = rx.recv_timeout(Duration::from_secs(30)).expect("the putter never came back");
+    let (done, got, put) = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the putter never came back");
     assert!(done);
     assert_eq!(got, Ok("x"));
     assert_eq!(put, Ok(()));

@@ -189,7 +189,10 @@ fn a_channel_handoff_happens_even_with_the_budget_spent() {
         // The put to the waiting getter still hands its item over in this
         // poll, and switches to the getter: it is not deferred for a budget.
         let mut put = std::pin::pin!(channel.put("handed"));
-        assert!(futures::poll!(put.as_mut()).is_pending(), "the put switches to the getter");
+        assert!(
+            futures::poll!(put.as_mut()).is_pending(),
+            "the put switches to the getter"
+        );
         assert_eq!(channel.len(), 0, "the item is with the getter, not deferred");
         assert_eq!(getter.await.unwrap(), "handed");
         put.await.unwrap();

@@ -5,6 +5,9 @@
 //!   list, timers, the reactor and the blocking pool.
 //! - [`embedding`]: grove as the executor of libraries, of hyper, and of a
 //!   host event loop; what may cross threads.
+//! - [`waiting`]: waiting on many tasks, and on the first of many futures
+//!   with `select!`, and what a losing branch costs.
 
 pub mod design;
 pub mod embedding;
+pub mod waiting;

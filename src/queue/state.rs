@@ -16,8 +16,8 @@ use std::task::{Context, Poll, Waker};
 
 use super::error::Closed;
 use super::order::{Buffer, Order};
-use crate::runtime::{context, coop};
 use crate::runtime::wait::{Line, WaitList, Waiter, wake_all};
+use crate::runtime::{context, coop};
 
 pub(crate) type Shared<T, O> = Rc<RefCell<State<T, O>>>;
 

@@ -25,6 +25,7 @@ mod current;
 mod handoff;
 mod joinall;
 mod local;
+mod many;
 mod yield_now;
 
 use std::future::Future;
@@ -37,6 +38,7 @@ pub use current::{Task, current, try_current};
 pub use handoff::wake_next;
 pub use joinall::{JoinAll, TryJoinAll, joinall, try_joinall};
 pub use local::LocalKey;
+pub use many::{AsCompleted, Wait, as_completed, killall, wait};
 pub use yield_now::{YieldNow, yield_now};
 
 /// Spawns `future` as a new task on the current thread's runtime, and

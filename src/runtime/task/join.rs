@@ -129,28 +129,46 @@ impl<T> JoinHandle<T> {
 // The output lives in the task's cell, never inline in the handle.
 impl<T> Unpin for JoinHandle<T> {}
 
+impl<T> JoinHandle<T> {
+    /// `Ready` once the task has finished, leaving its result in the
+    /// handle; `Pending` with `cx`'s waker kept to wake on the end. For
+    /// waits on many handles that take results only at the end.
+    pub(crate) fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.raw.state().is_finished() {
+            return Poll::Ready(());
+        }
+        self.raw.set_join_waker(cx.waker());
+        Poll::Pending
+    }
+
+    /// The result of a task that has finished (see [`poll_finished`]),
+    /// taken out of the handle.
+    ///
+    /// # Panics
+    /// If the task is still running, or its result was taken already.
+    ///
+    /// [`poll_finished`]: JoinHandle::poll_finished
+    pub(crate) fn take_result(&mut self) -> Result<T, JoinError> {
+        match self.raw.state().joined() {
+            // SAFETY: `T` is the output type of the future this handle was
+            // created for.
+            Joined::Output => unsafe { self.raw.take_output::<T>() },
+            Joined::Killed => Err(JoinError::killed(self.raw.id())),
+            Joined::Pending => panic!("the result of a running task was taken"),
+            Joined::Taken => panic!("a JoinHandle was polled again after it returned the task's result"),
+        }
+    }
+}
+
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let raw = self.raw;
-        let joined = raw.state().joined();
-        if joined != Joined::Pending {
-            // Completes without waiting: counts against the task's budget.
-            std::task::ready!(coop::poll_budget(cx));
-            coop::spend();
-        }
-        match joined {
-            Joined::Pending => {
-                raw.set_join_waker(cx.waker());
-                Poll::Pending
-            }
-            // SAFETY: `T` is the output type of the future this handle was
-            // created for.
-            Joined::Output => Poll::Ready(unsafe { raw.take_output::<T>() }),
-            Joined::Killed => Poll::Ready(Err(JoinError::killed(raw.id()))),
-            Joined::Taken => panic!("a JoinHandle was polled again after it returned the task's result"),
-        }
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        std::task::ready!(self.poll_finished(cx));
+        // Completes without waiting: counts against the task's budget.
+        std::task::ready!(coop::poll_budget(cx));
+        coop::spend();
+        Poll::Ready(self.take_result())
     }
 }
 
