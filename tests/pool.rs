@@ -146,3 +146,147 @@ fn a_group_join_dropped_while_waiting_changes_nothing() {
         assert!(group.is_empty());
     });
 }
+
+#[test]
+fn join_next_gives_owned_results_in_finish_order() {
+    grove::run(async {
+        let group = Group::with_results();
+        let gates: Vec<_> = (0..4).map(|_| grove::sync::Event::new()).collect();
+        let mut ids = Vec::new();
+        for (i, gate) in gates.iter().enumerate() {
+            let gate = gate.clone();
+            let task = grove::spawn(async move {
+                gate.wait().await;
+                i
+            });
+            ids.push(task.id());
+            group.add(task);
+        }
+        assert_eq!(group.len(), 4);
+        let mut order = Vec::new();
+        for i in [3, 1, 0, 2] {
+            gates[i].set();
+            let (id, result) = group.join_next().await.unwrap();
+            assert_eq!(id, ids[i]);
+            order.push(result.unwrap());
+        }
+        assert_eq!(order, [3, 1, 0, 2]);
+        assert!(group.join_next().await.is_none(), "nothing owned is left");
+        assert!(group.is_empty());
+    });
+}
+
+#[test]
+fn a_result_whose_join_next_was_dropped_waits_for_the_next_one() {
+    grove::run(async {
+        let group = Group::with_results();
+        let gate = grove::sync::Event::new();
+        let g = gate.clone();
+        group.add(grove::spawn(async move { g.wait().await }));
+        assert!(
+            grove::timeout(Duration::from_millis(5), group.join_next())
+                .await
+                .is_err()
+        );
+        gate.set();
+        assert!(group.join_next().await.unwrap().1.is_ok());
+    });
+}
+
+#[test]
+fn discard_and_killone_act_on_one_member() {
+    grove::run(async {
+        let group = Group::with_results();
+        let a = grove::spawn(std::future::pending::<u8>());
+        let b = grove::spawn(std::future::pending::<u8>());
+        let (a_id, b_id) = (a.id(), b.id());
+        group.add(a);
+        group.add(b);
+        assert!(group.killone(a_id));
+        let (id, result) = group.join_next().await.unwrap();
+        assert_eq!(id, a_id);
+        assert!(result.unwrap_err().is_killed());
+        assert!(group.discard(b_id));
+        assert!(!group.discard(b_id), "not a member any more");
+        assert!(!group.killone(b_id));
+        assert!(group.is_empty());
+        assert!(
+            group.join_next().await.is_none(),
+            "a discarded task's result is not the group's"
+        );
+    });
+}
+
+#[test]
+fn dropping_a_scoped_group_kills_its_tasks_and_a_plain_one_detaches_them() {
+    grove::run(async {
+        let scoped = Group::scoped();
+        let killed = scoped.spawn(std::future::pending::<()>());
+        drop(scoped.clone());
+        assert!(!killed.is_finished(), "a clone's drop is not the last");
+        drop(scoped);
+        assert!(killed.await.unwrap_err().is_killed());
+        let plain = Group::new();
+        let detached = plain.spawn(async {
+            grove::yield_now().await;
+            "ran on"
+        });
+        drop(plain);
+        assert_eq!(detached.await.unwrap(), "ran on");
+    });
+}
+
+/// Counts live tasks of a tree: each task holds a token that counts itself.
+struct Alive(std::rc::Rc<std::cell::Cell<i32>>);
+
+impl Alive {
+    fn new(count: &std::rc::Rc<std::cell::Cell<i32>>) -> Alive {
+        count.set(count.get() + 1);
+        Alive(count.clone())
+    }
+}
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() - 1);
+    }
+}
+
+#[test]
+fn killing_the_root_of_a_three_level_tree_of_scoped_groups_stops_every_task() {
+    grove::run(async {
+        let alive = std::rc::Rc::new(std::cell::Cell::new(0));
+        let count = alive.clone();
+        let root = grove::spawn(async move {
+            let _me = Alive::new(&count);
+            let children = Group::scoped();
+            for _ in 0..3 {
+                let count = count.clone();
+                children.spawn(async move {
+                    let _me = Alive::new(&count);
+                    let grandchildren = Group::scoped();
+                    for _ in 0..3 {
+                        let count = count.clone();
+                        grandchildren.spawn(async move {
+                            let _me = Alive::new(&count);
+                            std::future::pending::<()>().await
+                        });
+                    }
+                    std::future::pending::<()>().await
+                });
+            }
+            std::future::pending::<()>().await
+        });
+        for _ in 0..3 {
+            grove::yield_now().await;
+        }
+        assert_eq!(alive.get(), 1 + 3 + 9, "the whole tree runs");
+        root.kill();
+        assert!(root.await.unwrap_err().is_killed());
+        // Each level's kill reaches the next when its tasks are dropped.
+        for _ in 0..5 {
+            grove::yield_now().await;
+        }
+        assert_eq!(alive.get(), 0, "a task of the tree outlived the kill");
+    });
+}

@@ -16,6 +16,7 @@
 
 pub mod group;
 mod imap;
+mod members;
 // The type is `Pool`, so its file is `pool.rs`.
 #[allow(clippy::module_inception)]
 mod pool;

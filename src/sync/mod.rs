@@ -1,6 +1,7 @@
 //! gevent's synchronization primitives for green tasks: [`Event`],
 //! [`AsyncResult`], [`Semaphore`], [`BoundedSemaphore`], [`Lock`],
-//! [`RLock`] and [`Condition`].
+//! [`RLock`] and [`Condition`]; and [`CancelToken`], a cancellation signal
+//! that fans out to child tokens.
 //!
 //! They are all built on one FIFO waiter list, so waiters are served in the
 //! order they arrived, and every waiting operation is cancel-safe: dropping
@@ -30,6 +31,7 @@
 //! ```
 
 pub mod async_result;
+pub mod cancel;
 mod condition;
 mod error;
 pub mod event;
@@ -39,6 +41,7 @@ mod sem_core;
 pub mod semaphore;
 
 pub use async_result::AsyncResult;
+pub use cancel::CancelToken;
 pub use condition::Condition;
 pub use error::{NotOwner, OverRelease};
 pub use event::Event;
