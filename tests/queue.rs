@@ -266,3 +266,72 @@ fn a_join_dropped_while_waiting_changes_nothing() {
         );
     });
 }
+
+#[test]
+fn peek_wait_waits_for_an_item_and_leaves_it() {
+    grove::run(async {
+        let queue: Queue<String> = Queue::new();
+        let q = queue.clone();
+        let peeker = grove::spawn(async move { q.peek_wait().await });
+        grove::yield_now().await;
+        assert!(!peeker.is_finished(), "nothing to peek at yet");
+        queue.try_put("first".to_owned()).unwrap();
+        assert_eq!(peeker.await.unwrap().unwrap(), "first");
+        assert_eq!(queue.len(), 1, "the item is still there");
+        // A parked putter's item of a Channel is peeked at too.
+        let channel = grove::queue::Channel::new();
+        let c = channel.clone();
+        let putter = grove::spawn(async move { c.put(9).await });
+        assert_eq!(channel.peek_wait().await, Ok(9));
+        assert_eq!(channel.get().await, Ok(9));
+        putter.await.unwrap().unwrap();
+    });
+}
+
+#[test]
+fn peek_wait_ends_with_closed_and_loses_nothing_when_dropped() {
+    grove::run(async {
+        let queue: Queue<u8> = Queue::new();
+        assert!(
+            grove::timeout(Duration::from_millis(5), queue.peek_wait())
+                .await
+                .is_err()
+        );
+        queue.try_put(1).unwrap();
+        assert_eq!(queue.peek_wait().await, Ok(1));
+        assert_eq!(queue.try_get(), Ok(1));
+        let q = queue.clone();
+        let peeker = grove::spawn(async move { q.peek_wait().await });
+        grove::yield_now().await;
+        queue.close();
+        assert!(peeker.await.unwrap().is_err(), "closed and empty");
+    });
+}
+
+#[test]
+fn close_now_drops_the_items_counts_them_done_and_refuses_everyone() {
+    grove::run(async {
+        let dropped = util::DropCounter::default();
+        let queue = Queue::bounded(2);
+        queue.try_put(dropped.token()).unwrap();
+        queue.try_put(dropped.token()).unwrap();
+        let q = queue.clone();
+        let putter = grove::spawn(async move { q.put(util::DropCounter::default().token()).await.is_err() });
+        let q = queue.clone();
+        let joiner = grove::spawn(async move { q.join().await });
+        grove::yield_now().await;
+        assert_eq!(queue.unfinished_tasks(), 2);
+        queue.close_now();
+        assert_eq!(dropped.dropped(), 2, "the queued items were dropped");
+        assert_eq!(queue.unfinished_tasks(), 0);
+        joiner.await.unwrap();
+        assert!(putter.await.unwrap(), "the waiting putter got its item back");
+        assert!(queue.get().await.is_err());
+        let getters_queue: Queue<u8> = Queue::new();
+        let q = getters_queue.clone();
+        let getter = grove::spawn(async move { q.get().await });
+        grove::yield_now().await;
+        getters_queue.close_now();
+        assert!(getter.await.unwrap().is_err());
+    });
+}

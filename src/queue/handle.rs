@@ -1,16 +1,15 @@
 //! The queue handle, the same for every order.
 
-use std::cell::RefCell;
 use std::fmt;
-use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures::{Sink, Stream};
 
 use super::error::{Closed, Empty, Full, TaskDoneError};
-use super::order::{Buffer, Fifo, Lifo, Order, Priority, Rendezvous};
-use super::state::{self, Getters, Joiners, Putters, Shared, State};
+use super::futures::{Get, Join, PeekWait, Put};
+use super::order::{Fifo, Lifo, Order, Priority, Rendezvous};
+use super::state::{self, Getters, Putters, Shared, State};
 use crate::runtime::wait::{Waiter, wake_all};
 
 /// A queue of items between tasks, served in order `O`: gevent's `Queue`,
@@ -308,8 +307,39 @@ impl<T, O: Order<T>> QueueOf<T, O> {
     where
         T: Clone,
     {
-        let state = self.shared.borrow();
-        state.buf.peek().or_else(|| state.putters.first_value()).cloned()
+        self.shared.borrow().first().cloned()
+    }
+
+    /// Waits until the queue has an item, and returns a copy of the one the
+    /// next get would take, leaving it there: gevent's `peek(block=True)`.
+    /// The item's `Clone` must not use this queue.
+    ///
+    /// # Errors
+    /// [`Closed`] once the queue is closed and empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let queue = grove::queue::Queue::new();
+    ///     let q = queue.clone();
+    ///     let putter = grove::spawn(async move { q.put("next").await });
+    ///     assert_eq!(queue.peek_wait().await, Ok("next"));
+    ///     assert_eq!(queue.get().await, Ok("next"), "still there for a get");
+    ///     putter.await.unwrap().unwrap();
+    /// });
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// A peek takes nothing, so dropping it loses nothing.
+    pub fn peek_wait(&self) -> PeekWait<'_, T, O>
+    where
+        T: Clone,
+    {
+        PeekWait {
+            waiter: Waiter::new(&*self.shared),
+        }
     }
 
     /// How many items are in the queue (not counting those that waiting
@@ -435,7 +465,48 @@ impl<T, O: Order<T>> QueueOf<T, O> {
     /// assert_eq!(queue.try_get(), Ok(1));
     /// ```
     pub fn close(&self) {
-        state::close(&self.shared);
+        state::close(&self.shared, false);
+    }
+
+    /// Closes the queue at once, as gevent's `shutdown(immediate=True)`:
+    /// the items in it are dropped (and counted as done, so that
+    /// [`join`](QueueOf::join) returns), waiting getters get [`Closed`],
+    /// and waiting putters get [`Closed`] with their items back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let queue = grove::queue::Queue::new();
+    ///     queue.try_put(1).unwrap();
+    ///     queue.try_put(2).unwrap();
+    ///     queue.close_now();
+    ///     assert!(queue.is_empty());
+    ///     assert_eq!(queue.unfinished_tasks(), 0);
+    ///     queue.join().await;
+    ///     assert!(queue.get().await.is_err());
+    /// });
+    /// ```
+    pub fn close_now(&self) {
+        state::close(&self.shared, true);
+    }
+
+    /// How many items were put and not yet marked done with
+    /// [`task_done`](QueueOf::task_done): what [`join`](QueueOf::join)
+    /// waits for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = grove::queue::Queue::new();
+    /// queue.try_put('a').unwrap();
+    /// queue.try_get().unwrap();
+    /// assert_eq!(queue.unfinished_tasks(), 1);
+    /// queue.task_done().unwrap();
+    /// assert_eq!(queue.unfinished_tasks(), 0);
+    /// ```
+    pub fn unfinished_tasks(&self) -> usize {
+        self.shared.borrow().unfinished
     }
 
     /// Whether the queue has been closed.
@@ -546,109 +617,5 @@ impl<T, O: Order<T>> Sink<T> for QueueOf<T, O> {
         let flushed = std::task::ready!(self.as_mut().poll_flush(cx));
         self.close();
         Poll::Ready(flushed)
-    }
-}
-
-/// The future of [`QueueOf::put`].
-///
-/// # Examples
-///
-/// ```
-/// grove::run(async {
-///     let queue = grove::queue::Queue::new();
-///     let put: grove::queue::Put<'_, i32> = queue.put(1);
-///     put.await.unwrap();
-/// });
-/// ```
-#[must_use = "futures do nothing unless awaited"]
-pub struct Put<'a, T, O: Order<T> = Fifo> {
-    item: Option<T>,
-    waiter: Waiter<&'a RefCell<State<T, O>>, Putters<T, O>>,
-}
-
-// Nothing in it is pinned.
-impl<T, O: Order<T>> Unpin for Put<'_, T, O> {}
-
-impl<T, O: Order<T>> Future for Put<'_, T, O> {
-    type Output = Result<(), Closed<T>>;
-
-    // The hop path: see `runtime/wait/mod.rs`.
-    #[inline(always)]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        state::poll_put(&mut this.item, &mut this.waiter, cx)
-    }
-}
-
-impl<T, O: Order<T>> fmt::Debug for Put<'_, T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Put").field(&self.waiter).finish()
-    }
-}
-
-/// The future of [`QueueOf::get`].
-///
-/// # Examples
-///
-/// ```
-/// grove::run(async {
-///     let queue = grove::queue::Queue::new();
-///     queue.try_put(4).unwrap();
-///     let get: grove::queue::Get<'_, i32> = queue.get();
-///     assert_eq!(get.await, Ok(4));
-/// });
-/// ```
-#[must_use = "futures do nothing unless awaited"]
-pub struct Get<'a, T, O: Order<T> = Fifo> {
-    waiter: Waiter<&'a RefCell<State<T, O>>, Getters<T, O>>,
-}
-
-impl<T, O: Order<T>> Future for Get<'_, T, O> {
-    type Output = Result<T, Closed>;
-
-    // The hop path: see `runtime/wait/mod.rs`.
-    #[inline(always)]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        state::poll_get(&mut self.waiter, cx)
-    }
-}
-
-impl<T, O: Order<T>> fmt::Debug for Get<'_, T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Get").field(&self.waiter).finish()
-    }
-}
-
-/// The future of [`QueueOf::join`].
-///
-/// # Examples
-///
-/// ```
-/// grove::run(async {
-///     let queue: grove::queue::Queue<()> = grove::queue::Queue::new();
-///     let join: grove::queue::Join<'_, ()> = queue.join();
-///     join.await; // nothing unfinished
-/// });
-/// ```
-#[must_use = "futures do nothing unless awaited"]
-pub struct Join<'a, T, O: Order<T> = Fifo> {
-    waiter: Waiter<&'a RefCell<State<T, O>>, Joiners<T, O>>,
-}
-
-impl<T, O: Order<T>> Future for Join<'_, T, O> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let (mut state, place) = self.waiter.lock();
-        if !place.is_waiting() && state.unfinished == 0 {
-            return Poll::Ready(());
-        }
-        place.poll_or_push(&mut state.joiners, cx).map(drop)
-    }
-}
-
-impl<T, O: Order<T>> fmt::Debug for Join<'_, T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Join").field(&self.waiter).finish()
     }
 }

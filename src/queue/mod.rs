@@ -27,12 +27,14 @@
 //! ```
 
 mod error;
+mod futures;
 mod handle;
 mod order;
 mod state;
 
 pub use error::{Closed, Empty, Full, TaskDoneError};
-pub use handle::{Get, Join, Put, QueueOf};
+pub use futures::{Get, Join, PeekWait, Put};
+pub use handle::QueueOf;
 pub use order::{Fifo, Lifo, Order, Priority, Rendezvous};
 
 /// A first-in, first-out queue: gevent's `Queue` (and `JoinableQueue`).

@@ -36,6 +36,9 @@ pub(crate) struct State<T, O: Order<T>> {
     pub(crate) unfinished: usize,
     /// Tasks waiting for `unfinished` to reach zero.
     pub(crate) joiners: WaitList<()>,
+    /// Tasks waiting for an item to peek at, woken all at once when one
+    /// shows (in the buffer, or in a parked putter's node).
+    pub(crate) peekers: WaitList<()>,
     _order: PhantomData<O>,
 }
 
@@ -56,6 +59,7 @@ impl<T, O: Order<T>> Line for Getters<T, O> {
     fn unclaimed(state: &mut State<T, O>, item: Option<T>) -> Option<T> {
         if let Some(item) = item {
             state.buf.unpop(item);
+            state.item_shown();
         }
         None
     }
@@ -72,6 +76,19 @@ impl<T, O: Order<T>> Line for Putters<T, O> {
 
     fn list(state: &mut State<T, O>) -> &mut WaitList<T> {
         &mut state.putters
+    }
+}
+
+/// The tasks waiting for an item to peek at, woken all at once.
+pub(crate) struct Peekers<T, O>(PhantomData<(T, O)>);
+
+impl<T, O: Order<T>> Line for Peekers<T, O> {
+    type State = State<T, O>;
+    type Value = ();
+    const PASS_ON: bool = false;
+
+    fn list(state: &mut State<T, O>) -> &mut WaitList<()> {
+        &mut state.peekers
     }
 }
 
@@ -101,6 +118,7 @@ impl<T, O: Order<T>> State<T, O> {
             closed: false,
             unfinished: 0,
             joiners: WaitList::default(),
+            peekers: WaitList::default(),
             _order: PhantomData,
         }))
     }
@@ -131,7 +149,32 @@ impl<T, O: Order<T>> State<T, O> {
         }
         self.buf.push(item);
         self.unfinished += 1;
+        self.item_shown();
         Ok(None)
+    }
+
+    /// An item became visible to `peek`: wakes the tasks waiting to peek.
+    /// Kept out of the way of puts when nobody peeks.
+    #[inline]
+    pub(crate) fn item_shown(&mut self) {
+        if !self.peekers.is_empty() {
+            self.wake_peekers();
+        }
+    }
+
+    /// Peekers of this runtime are queued in place, like every waiter. A
+    /// peeker of another executor is woken here, under the queue's borrow
+    /// (unlike the other lines' wakers, which wait for it to be released):
+    /// a waker that polled the queue from inside `wake` would find it
+    /// borrowed. Executors' wakers queue a task rather than poll it.
+    #[cold]
+    fn wake_peekers(&mut self) {
+        wake_all(self.peekers.notify_all());
+    }
+
+    /// The item the next get would take, borrowed.
+    pub(crate) fn first(&self) -> Option<&T> {
+        self.buf.peek().or_else(|| self.putters.first_value())
     }
 
     /// Takes an item without waiting, with the waker of a putter whose item
@@ -251,20 +294,57 @@ where
         Err(value) if state.closed => Poll::Ready(Err(Closed(value))),
         Err(value) => {
             place.push(&mut state.putters, cx.waker(), Some(value));
+            state.item_shown();
             Poll::Pending
         }
     }
 }
 
 /// Closes the queue: waiting getters (of an empty queue) get `Closed`, and
-/// waiting putters get their items back.
-pub(crate) fn close<T, O: Order<T>>(shared: &Shared<T, O>) {
+/// waiting putters get their items back. With `now`, the items in the
+/// queue are dropped too, and counted as done.
+pub(crate) fn close<T, O: Order<T>>(shared: &Shared<T, O>, now: bool) {
+    let mut dropped = Vec::new();
     let wakers = {
         let mut state = shared.borrow_mut();
         state.closed = true;
+        if now {
+            while let Some(item) = state.buf.pop() {
+                dropped.push(item);
+            }
+            state.unfinished = state.unfinished.saturating_sub(dropped.len());
+        }
         let mut wakers = state.getters.notify_all();
         wakers.extend(state.putters.notify_all());
+        wakers.extend(state.peekers.notify_all());
+        if state.unfinished == 0 {
+            wakers.extend(state.joiners.notify_all());
+        }
         wakers
     };
+    // Outside the borrow: an item's destructor may use the queue.
+    drop(dropped);
     wake_all(wakers);
+}
+
+/// Polls a peek: a copy of the next item once there is one, `Closed` once
+/// the queue is closed and empty.
+pub(crate) fn poll_peek<P, T, O>(waiter: &mut Waiter<P, Peekers<T, O>>, cx: &mut Context<'_>) -> Poll<Result<T, Closed>>
+where
+    P: Deref<Target = RefCell<State<T, O>>>,
+    O: Order<T>,
+    T: Clone,
+{
+    let (mut state, place) = waiter.lock();
+    if place.is_waiting() && place.poll(&mut state.peekers, cx).is_pending() {
+        return Poll::Pending;
+    }
+    if let Some(item) = state.first() {
+        return Poll::Ready(Ok(item.clone()));
+    }
+    if state.closed {
+        return Poll::Ready(Err(Closed(())));
+    }
+    place.push(&mut state.peekers, cx.waker(), None);
+    Poll::Pending
 }

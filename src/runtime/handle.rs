@@ -1,5 +1,6 @@
 //! A handle to a runtime that other threads can use.
 
+use super::context;
 use super::shared::Remote;
 use super::task::RemoteJoinHandle;
 use std::fmt;
@@ -29,6 +30,39 @@ pub struct Handle {
 impl Handle {
     pub(super) fn new(remote: Remote) -> Handle {
         Handle { remote }
+    }
+
+    /// The handle of the runtime running on this thread: code running on a
+    /// runtime gets the handle to give to another thread.
+    ///
+    /// # Panics
+    /// If there is no grove runtime on this thread; see
+    /// [`try_current`](Handle::try_current).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let handle = grove::Handle::current();
+    ///     let task = std::thread::spawn(move || handle.spawn(async { 2 })).join().unwrap();
+    ///     assert_eq!(task.await.unwrap(), 2);
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn current() -> Handle {
+        context::with_core("Handle::current", |core| Handle::new(core.remote()))
+    }
+
+    /// The handle of the runtime on this thread, or `None` if there is none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(grove::Handle::try_current().is_none());
+    /// grove::run(async { assert!(grove::Handle::try_current().is_some()) });
+    /// ```
+    pub fn try_current() -> Option<Handle> {
+        context::with_current(|core| Handle::new(core.remote()))
     }
 
     /// Spawns `future` on the runtime, from any thread.

@@ -108,6 +108,47 @@ impl Condition {
         guard
     }
 
+    /// Waits until `predicate` holds for the value the lock guards: checks
+    /// it, and while it fails, [`wait`](Condition::wait)s and checks again.
+    /// Returns the guard, with the predicate true. Python's `wait_for`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use grove::sync::{Condition, Lock};
+    ///
+    /// grove::run(async {
+    ///     let (count, cond) = (Lock::new(0), Condition::new());
+    ///     let (c, n) = (count.clone(), cond.clone());
+    ///     let counter = grove::spawn(async move {
+    ///         for _ in 0..3 {
+    ///             *c.lock().await += 1;
+    ///             n.notify_all();
+    ///             grove::yield_now().await;
+    ///         }
+    ///     });
+    ///     let guard = cond.wait_for(count.lock().await, |n| *n == 3).await;
+    ///     assert_eq!(*guard, 3);
+    ///     drop(guard);
+    ///     counter.await.unwrap();
+    /// });
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`wait`](Condition::wait): a notification that reached the
+    /// dropped future passes on to the next waiter.
+    pub async fn wait_for<'a, T>(
+        &self,
+        mut guard: LockGuard<'a, T>,
+        mut predicate: impl FnMut(&T) -> bool,
+    ) -> LockGuard<'a, T> {
+        while !predicate(&guard) {
+            guard = self.wait(guard).await;
+        }
+        guard
+    }
+
     /// Wakes up to `n` waiters, first come first woken.
     ///
     /// # Examples
