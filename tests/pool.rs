@@ -290,3 +290,50 @@ fn killing_the_root_of_a_three_level_tree_of_scoped_groups_stops_every_task() {
         assert_eq!(alive.get(), 0, "a task of the tree outlived the kill");
     });
 }
+
+#[test]
+fn imap_yields_in_input_order_and_never_holds_more_than_the_pool_size() {
+    use futures::StreamExt;
+    grove::run(async {
+        let pool = Pool::new(3);
+        let started = std::rc::Rc::new(std::cell::Cell::new(0usize));
+        let s = started.clone();
+        let mut results = pool.imap(0..20u64, move |i| {
+            s.set(s.get() + 1);
+            async move {
+                // Later items finish first within each window.
+                grove::sleep(Duration::from_millis(20 - i)).await;
+                i
+            }
+        });
+        let mut yielded = 0;
+        while let Some(result) = results.next().await {
+            assert_eq!(result.unwrap(), yielded as u64, "out of input order");
+            yielded += 1;
+            let held = started.get() - yielded;
+            assert!(held <= 3, "{held} results started and not yet yielded");
+        }
+        assert_eq!(yielded, 20);
+    });
+}
+
+#[test]
+fn apply_wait_available_and_is_full() {
+    grove::run(async {
+        let pool = Pool::new(1);
+        assert_eq!(pool.apply(async { 5 }).await.unwrap(), 5);
+        let gate = grove::sync::Event::new();
+        let g = gate.clone();
+        let busy = pool.spawn(async move { g.wait().await }).await;
+        assert!(pool.is_full());
+        let p = pool.clone();
+        let waiter = grove::spawn(async move { p.wait_available().await });
+        grove::yield_now().await;
+        assert!(!waiter.is_finished(), "no slot is free");
+        gate.set();
+        waiter.await.unwrap();
+        busy.await.unwrap();
+        assert!(!pool.is_full());
+        assert!(pool.apply(async { panic!("inside") }).await.unwrap_err().is_panic());
+    });
+}

@@ -1,5 +1,7 @@
-//! The stream of [`Pool::imap_unordered`](super::Pool::imap_unordered).
+//! The streams of [`Pool::imap`](super::Pool::imap) and
+//! [`Pool::imap_unordered`](super::Pool::imap_unordered).
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -89,5 +91,91 @@ impl<I: Iterator, F, T> fmt::Debug for ImapUnordered<I, F, T> {
         f.debug_struct("ImapUnordered")
             .field("running", &self.running.len())
             .finish()
+    }
+}
+
+/// The stream of [`Pool::imap`]: results in input order.
+///
+/// # Examples
+///
+/// ```
+/// use futures::StreamExt;
+///
+/// grove::run(async {
+///     let pool = grove::pool::Pool::new(2);
+///     let results = pool.imap(0..4, |n| async move { n });
+///     let values: Vec<i32> = results.map(Result::unwrap).collect().await;
+///     assert_eq!(values, [0, 1, 2, 3]);
+/// });
+/// ```
+#[must_use = "streams do nothing unless polled"]
+pub struct Imap<I: Iterator, F, T> {
+    pool: Pool,
+    items: std::iter::Fuse<I>,
+    /// The next item, taken from `items`, waiting for a slot.
+    next: Option<I::Item>,
+    f: F,
+    /// Waiting for a slot for `next`.
+    slot: Option<Acquire>,
+    /// Started and not yet yielded, in input order: at most the pool's
+    /// size, finished ones included.
+    window: VecDeque<JoinHandle<T>>,
+}
+
+impl<I: Iterator, F, T> Imap<I, F, T> {
+    pub(super) fn new(pool: Pool, items: I, f: F) -> Imap<I, F, T> {
+        Imap {
+            pool,
+            items: items.fuse(),
+            next: None,
+            f,
+            slot: None,
+            window: VecDeque::new(),
+        }
+    }
+}
+
+impl<I, F, Fut> Stream for Imap<I, F, Fut::Output>
+where
+    I: Iterator + Unpin,
+    I::Item: Unpin,
+    F: FnMut(I::Item) -> Fut + Unpin,
+    Fut: Future + 'static,
+    Fut::Output: 'static,
+{
+    type Item = Result<Fut::Output, JoinError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        // Start items while the window has room and the pool a slot.
+        while this.window.len() < this.pool.size() {
+            if this.next.is_none() {
+                this.next = this.items.next();
+            }
+            let Some(_) = &this.next else { break };
+            let slot = this.slot.get_or_insert_with(|| this.pool.slots.acquire());
+            let Poll::Ready(permit) = Pin::new(slot).poll(cx) else {
+                break;
+            };
+            this.slot = None;
+            let item = this.next.take().expect("checked above");
+            this.window.push_back(this.pool.spawn_with(permit, (this.f)(item)));
+        }
+        let Some(front) = this.window.front_mut() else {
+            return if this.next.is_none() {
+                Poll::Ready(None)
+            } else {
+                Poll::Pending
+            };
+        };
+        let result = std::task::ready!(Pin::new(front).poll(cx));
+        this.window.pop_front();
+        Poll::Ready(Some(result))
+    }
+}
+
+impl<I: Iterator, F, T> fmt::Debug for Imap<I, F, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Imap").field("in_flight", &self.window.len()).finish()
     }
 }

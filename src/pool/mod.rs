@@ -22,5 +22,5 @@ mod members;
 mod pool;
 
 pub use group::Group;
-pub use imap::ImapUnordered;
+pub use imap::{Imap, ImapUnordered};
 pub use pool::Pool;

@@ -3,8 +3,8 @@
 use std::fmt;
 use std::future::Future;
 
-use super::ImapUnordered;
 use super::group::{Group, Join};
+use super::{Imap, ImapUnordered};
 use crate::sync::{Permit, Semaphore};
 use crate::task::{JoinError, JoinHandle};
 
@@ -210,6 +210,120 @@ impl Pool {
         Fut::Output: 'static,
     {
         ImapUnordered::new(self.clone(), items.into_iter(), f)
+    }
+
+    /// Runs `f` on every item, at most `size` at a time, and yields the
+    /// results in input order: Python's `Pool.imap`. It is lazy: an item is
+    /// taken and started only when a slot is free, and a result that is done
+    /// but not yet yielded (a later item finished before an earlier one)
+    /// still counts against the `size` in flight, so the stream holds at
+    /// most `size` results at any time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    /// use std::time::Duration;
+    ///
+    /// grove::run(async {
+    ///     let pool = grove::pool::Pool::new(3);
+    ///     let done: Vec<u64> = pool
+    ///         .imap([30, 10, 20], |ms| async move {
+    ///             grove::sleep(Duration::from_millis(ms)).await;
+    ///             ms
+    ///         })
+    ///         .map(Result::unwrap)
+    ///         .collect()
+    ///         .await;
+    ///     assert_eq!(done, [30, 10, 20], "in input order");
+    /// });
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the stream stops starting new tasks; those already started
+    /// go on, detached, in the pool.
+    pub fn imap<I, F, Fut>(&self, items: I, f: F) -> Imap<I::IntoIter, F, Fut::Output>
+    where
+        I: IntoIterator,
+        F: FnMut(I::Item) -> Fut,
+        Fut: Future + 'static,
+        Fut::Output: 'static,
+    {
+        Imap::new(self.clone(), items.into_iter(), f)
+    }
+
+    /// Runs `future` in the pool, waiting for a slot first, and returns its
+    /// result: Python's `Pool.apply`.
+    ///
+    /// # Errors
+    /// The task's [`JoinError`] if it panicked or was killed.
+    ///
+    /// # Panics
+    /// If there is no grove runtime on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let pool = grove::pool::Pool::new(2);
+    ///     assert_eq!(pool.apply(async { 6 * 7 }).await.unwrap(), 42);
+    /// });
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropped while waiting for a slot, nothing runs. Dropped after, the
+    /// task goes on, detached, and its result is lost.
+    pub async fn apply<F>(&self, future: F) -> Result<F::Output, JoinError>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.spawn(future).await.await
+    }
+
+    /// Waits until a slot is free, without taking it: gevent's
+    /// `wait_available`. A spawn right after does not wait (unless another
+    /// task took the slot in between).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let pool = grove::pool::Pool::new(1);
+    ///     let busy = pool.spawn(grove::yield_now()).await;
+    ///     assert!(pool.is_full());
+    ///     pool.wait_available().await;
+    ///     assert!(!pool.is_full());
+    ///     busy.await.unwrap();
+    /// });
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future takes no slot, and passes on a slot that was
+    /// about to reach it.
+    pub async fn wait_available(&self) {
+        drop(self.slots.acquire().await);
+    }
+
+    /// Whether every slot is taken, so that a spawn would wait: gevent's
+    /// `full`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let pool = grove::pool::Pool::new(1);
+    ///     assert!(!pool.is_full());
+    ///     let task = pool.spawn(async {}).await;
+    ///     assert!(pool.is_full());
+    ///     task.await.unwrap();
+    /// });
+    /// ```
+    pub fn is_full(&self) -> bool {
+        self.free_count() == 0
     }
 
     /// Kills every task of the pool.
