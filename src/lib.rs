@@ -60,24 +60,39 @@
 //! # What is here
 //!
 //! - [`run`] and [`Runtime`]: the loop, one per thread, built on mio.
-//!   [`Handle`] spawns onto it from other threads.
+//!   [`Handle`] spawns onto it from other threads; `Handle::current` gets
+//!   one from inside.
 //! - [`spawn`], [`spawn_later`], [`JoinHandle`] (await, `kill`, `id`,
 //!   `name`), [`joinall`] and [`try_joinall`], [`yield_now`], task names and
 //!   [`task_local!`]: gevent's greenlets.
+//! - Waiting on many: [`task::wait`] (the first `count` to finish),
+//!   [`task::as_completed`] (gevent's `iwait`) and [`task::killall`]; the
+//!   [`guide::waiting`] chapter shows `select!` across any futures.
+//! - Fairness: every task has a budget of operations per turn, so one busy
+//!   task cannot hold the thread; [`task::unconstrained`] opts out and
+//!   [`task::consume_budget`] charges a loop of one's own.
 //! - [`sleep`], [`sleep_until`], [`timeout`], [`interval`]: time.
 //! - [`sync`]: [`Event`](sync::Event), [`AsyncResult`](sync::AsyncResult),
 //!   [`Semaphore`](sync::Semaphore), [`BoundedSemaphore`](sync::BoundedSemaphore),
-//!   [`Lock`](sync::Lock), [`RLock`](sync::RLock), [`Condition`](sync::Condition).
+//!   [`Lock`](sync::Lock), [`RLock`](sync::RLock), [`Condition`](sync::Condition)
+//!   (with `wait_for`), and [`CancelToken`](sync::CancelToken), cancellation
+//!   that fans out to child tokens.
 //! - [`queue`]: [`Queue`](queue::Queue), [`LifoQueue`](queue::LifoQueue),
-//!   [`PriorityQueue`](queue::PriorityQueue) (joinable, closable) and the
-//!   rendezvous [`Channel`](queue::Channel).
+//!   [`PriorityQueue`](queue::PriorityQueue) (joinable, closable at once or
+//!   after the last item, `peek_wait`) and the rendezvous
+//!   [`Channel`](queue::Channel), whose `put` switches to the getter and
+//!   back.
 //! - [`switch`]: greenlet-style switching between two tasks.
-//! - [`pool`]: [`Group`](pool::Group) and [`Pool`](pool::Pool) (bounded
-//!   concurrency, `map`, `imap_unordered`).
+//! - [`pool`]: [`Group`](pool::Group), which owns its tasks (`join_next`,
+//!   `add`, `discard`, `killone`; a scoped group kills them when dropped,
+//!   so a killed tree of tasks stops as one), and [`Pool`](pool::Pool)
+//!   (bounded concurrency, `map`, `imap`, `imap_unordered`, `apply`,
+//!   `wait_available`).
 //! - [`net`]: [`TcpListener`](net::TcpListener), [`TcpStream`](net::TcpStream)
 //!   and [`UdpSocket`](net::UdpSocket) over the same reactor.
 //! - `blocking` (cargo feature, on by default): `spawn_blocking` and
-//!   `blocking::ThreadPool`, OS threads for blocking calls.
+//!   `blocking::ThreadPool`, OS threads for blocking calls, with Python's
+//!   `map`, `imap`, `imap_unordered`, `close`, `join` and `terminate`.
 //! - [`io::Async`]: any mio source as futures-io `AsyncRead`/`AsyncWrite`.
 //! - [`compat`]: futures' spawn traits, and hyper 1.x's runtime traits.
 //! - [`guide`]: chapters on how grove is built and how to embed it.

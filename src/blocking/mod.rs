@@ -5,7 +5,8 @@
 //! a C library or a long computation would stall every other task.
 //! [`spawn_blocking`] runs such a call on the runtime's own pool of threads
 //! and gives back a [`JoinHandle`] to await; a [`ThreadPool`] is a pool of
-//! one's own, with `map`, `imap_unordered`, `close` and `join`.
+//! one's own, with Python's `map`, `imap`, `imap_unordered`, `close`,
+//! `join`, `terminate`, and a `resize` of its own.
 //!
 //! A finished job wakes its task from the pool thread; the wake-up reaches
 //! the runtime through its poller at once, with no polling on a timer.
@@ -38,7 +39,7 @@ mod pool;
 
 pub use builder::Builder;
 pub use error::Error;
-pub use imap::ImapUnordered;
+pub use imap::{Imap, ImapUnordered};
 pub use pool::{Join, Spawn, ThreadPool};
 
 pub use crate::runtime::blocking::SpawnError;

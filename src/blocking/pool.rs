@@ -28,7 +28,8 @@ use crate::task::JoinHandle;
 /// [`spawn`](ThreadPool::spawn) waits until a thread takes one.
 ///
 /// Dropping the pool closes it, lets queued and running jobs finish, and
-/// joins its threads, blocking the caller meanwhile. Killing a job's task
+/// joins its threads, blocking the caller meanwhile;
+/// [`terminate`](ThreadPool::terminate) first drops the queued ones. Killing a job's task
 /// first takes the job out of the queue. In a task, await
 /// [`join`](ThreadPool::join) before dropping a pool that may still have
 /// work, so that the drop does not stall the other tasks.
@@ -167,6 +168,51 @@ impl ThreadPool {
     }
 
     /// Runs `f` on every item, at most [`max_threads`](ThreadPool::max_threads)
+    /// at once, and yields the results in the order of the items, each as
+    /// soon as it and those before it are ready: Python's `imap`.
+    ///
+    /// Items are taken from the iterator only as the stream is polled, and
+    /// at most twice `max_threads` jobs are out at once, finished ones not
+    /// yet yielded included, so an endless iterator is fine.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the stream, or a `next()` on it, loses no result that was
+    /// already yielded. Dropping the stream kills the tasks of its jobs:
+    /// those still queued leave the queue and never run, those running
+    /// finish and their results are dropped, and items not yet handed to
+    /// the pool are never taken from the iterator.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures::StreamExt;
+    ///
+    /// grove::run(async {
+    ///     let pool = grove::blocking::ThreadPool::new(4);
+    ///     // The later items finish first; the stream still yields in order.
+    ///     let mut slept = pool.imap([30u64, 20, 10, 0], |ms| {
+    ///         std::thread::sleep(std::time::Duration::from_millis(ms));
+    ///         ms
+    ///     });
+    ///     let mut order = Vec::new();
+    ///     while let Some(ms) = slept.next().await {
+    ///         order.push(ms.unwrap());
+    ///     }
+    ///     assert_eq!(order, [30, 20, 10, 0]);
+    /// });
+    /// ```
+    pub fn imap<I, F, T>(&self, items: I, f: F) -> super::Imap<'_, I::IntoIter, F, T>
+    where
+        I: IntoIterator,
+        I::Item: Send + 'static,
+        F: Fn(I::Item) -> T + Send + Sync + 'static,
+        T: Send + 'static,
+    {
+        super::Imap::new(self, items.into_iter(), Arc::new(f))
+    }
+
+    /// Runs `f` on every item, at most [`max_threads`](ThreadPool::max_threads)
     /// at once, and yields each result as soon as it is ready.
     ///
     /// # Cancel safety
@@ -221,6 +267,69 @@ impl ThreadPool {
         self.workers.close();
     }
 
+    /// Stops the pool at once, as far as threads can be stopped: new jobs
+    /// are refused, as after [`close`](ThreadPool::close), and every queued
+    /// job is dropped unrun. Jobs already running finish, since a thread
+    /// cannot be interrupted, and their results are dropped. The tasks of
+    /// both end [killed](crate::JoinError::is_killed);
+    /// [`join`](ThreadPool::join) then waits for the running jobs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    ///
+    /// grove::run(async {
+    ///     let pool = grove::blocking::ThreadPool::new(1);
+    ///     let (started_tx, started) = mpsc::channel();
+    ///     let (release, released) = mpsc::channel::<()>();
+    ///     let running = pool
+    ///         .spawn(move || {
+    ///             started_tx.send(()).unwrap();
+    ///             released.recv().unwrap();
+    ///             "finished"
+    ///         })
+    ///         .await
+    ///         .unwrap();
+    ///     let queued = pool.spawn(|| "never runs").await.unwrap();
+    ///     grove::spawn_blocking(move || started.recv()).await.unwrap().unwrap();
+    ///
+    ///     pool.terminate();
+    ///     release.send(()).unwrap();
+    ///     assert!(queued.await.unwrap_err().is_killed());
+    ///     assert!(running.await.unwrap_err().is_killed());
+    ///     pool.join().await;
+    /// });
+    /// ```
+    pub fn terminate(&self) {
+        self.workers.terminate();
+    }
+
+    /// Changes the most threads the pool runs at once. Growing starts
+    /// threads for jobs already waiting in the queue; shrinking lets the
+    /// threads above the new maximum finish their current jobs, then exit.
+    ///
+    /// # Errors
+    /// [`SpawnError::Thread`] if the OS refuses a thread started for a
+    /// queued job. The new maximum stays set, and the job waits for a
+    /// thread the pool already has.
+    ///
+    /// # Panics
+    /// If `max_threads` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let pool = grove::blocking::ThreadPool::new(2);
+    /// pool.resize(8).unwrap();
+    /// assert_eq!(pool.max_threads(), 8);
+    /// ```
+    #[track_caller]
+    pub fn resize(&self, max_threads: usize) -> Result<(), SpawnError> {
+        assert!(max_threads > 0, "a thread pool needs at least one thread");
+        self.workers.resize(max_threads).map_err(SpawnError::Thread)
+    }
+
     /// Waits until no job is queued or running.
     ///
     /// # Cancel safety
@@ -249,7 +358,8 @@ impl ThreadPool {
         }
     }
 
-    /// The most threads this pool runs at once.
+    /// The most threads this pool runs at once, as built or last
+    /// [resized](ThreadPool::resize).
     ///
     /// # Examples
     ///
@@ -257,7 +367,7 @@ impl ThreadPool {
     /// assert_eq!(grove::blocking::ThreadPool::new(6).max_threads(), 6);
     /// ```
     pub fn max_threads(&self) -> usize {
-        self.workers.config.max_threads
+        self.workers.max_threads()
     }
 
     /// How many threads are alive now, idle or busy.
@@ -314,7 +424,7 @@ impl fmt::Debug for ThreadPool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let counts = self.workers.counts();
         f.debug_struct("ThreadPool")
-            .field("max_threads", &self.workers.config.max_threads)
+            .field("max_threads", &self.workers.max_threads())
             .field("threads", &counts.threads)
             .field("busy", &counts.busy)
             .field("queued", &counts.queued)

@@ -6,6 +6,8 @@
 //! waker reaches the loop through the runtime's inject queue and wakes the
 //! poller at once. A job the pool drops unrun, because the OS refused it a
 //! thread, ends its task with a refusal: an outcome of its own, not a panic.
+//! A job dropped by a terminated pool, unrun or with its result, ends its
+//! task killed.
 
 use std::future::Future;
 use std::io;
@@ -17,7 +19,7 @@ use std::thread;
 
 use futures::channel::oneshot;
 
-use super::workers::{Job, Workers};
+use super::workers::{Job, Terminated, Workers};
 use crate::runtime::context;
 use crate::runtime::task::JoinHandle;
 use crate::runtime::task::outcome::{Failure, TaskFuture};
@@ -33,10 +35,14 @@ where
     T: Send + 'static,
 {
     let (tx, rx) = oneshot::channel();
-    let job = Box::new(move || {
-        // Nobody waiting (the task was killed after the job started) means
-        // the result is dropped here, on the pool thread.
-        let _ = tx.send(catch_unwind(AssertUnwindSafe(f)));
+    let job = Box::new(move |terminated: &Terminated| {
+        let result = catch_unwind(AssertUnwindSafe(f));
+        // Nobody waiting (the task was killed after the job started) or a
+        // terminated pool means the result is dropped here, on the pool
+        // thread.
+        if !terminated.is_set() {
+            let _ = tx.send(result);
+        }
     });
     (job, rx)
 }
@@ -91,6 +97,7 @@ impl<T: Send + 'static> TaskFuture for JobTask<T> {
             // The payload is the job's own; the panic hook already printed
             // it on the pool thread.
             Ok(Err(payload)) => Err(Failure::Panic(Box::new(payload))),
+            Err(oneshot::Canceled) if queued.workers.is_terminated() => Err(Failure::Killed),
             // Only when no thread could be started for a queued job.
             Err(oneshot::Canceled) => Err(Failure::Refused(io::Error::other(
                 "the thread pool dropped this job unrun: the OS refused its threads",

@@ -5,13 +5,14 @@
 //! One mutex guards it all. A job goes to an idle thread through the
 //! condition variable; when none is idle and the pool is below its maximum,
 //! the submitter starts a thread. An idle thread that waits longer than the
-//! idle timeout exits.
+//! idle timeout exits, and so does one above the maximum after a
+//! [`resize`](Workers::resize) down.
 
 use std::collections::VecDeque;
 use std::io;
 use std::ops::{Deref, DerefMut};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::thread::{self, JoinHandle, ThreadId};
@@ -25,10 +26,22 @@ use crate::runtime::wait::{Line, Lock, WaitList, Waiter, wake_all};
 pub(crate) const SPIN: Duration = Duration::from_micros(50);
 
 /// A job as the threads see it: the caller's closure with its result
-/// channel, panics already caught.
-pub(crate) type Job = Box<dyn FnOnce() + Send>;
+/// channel, panics already caught. It is told whether the pool was
+/// terminated meanwhile, in which case it drops its result.
+pub(crate) type Job = Box<dyn FnOnce(&Terminated) + Send>;
 
-/// A pool's settings, fixed when it is built.
+/// Set once by [`Workers::terminate`]; jobs still running then drop their
+/// results.
+#[derive(Debug, Default)]
+pub(crate) struct Terminated(AtomicBool);
+
+impl Terminated {
+    pub(crate) fn is_set(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// A pool's settings, as it is built (`max_threads` can change later).
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     pub(crate) max_threads: usize,
@@ -60,6 +73,7 @@ pub(crate) struct Workers {
     unfinished: AtomicUsize,
     /// Idle threads wait here for a job, or for the pool to close.
     work: Condvar,
+    terminated: Terminated,
     pub(crate) config: Config,
 }
 
@@ -68,6 +82,9 @@ pub(crate) struct State {
     /// that a cancelled job is found by binary search).
     queue: VecDeque<(u64, Job)>,
     next_seq: u64,
+    /// The most threads alive at once, but for those above it after a
+    /// resize down, which exit as soon as they are between jobs.
+    max_threads: usize,
     /// Threads alive, counting those being started.
     threads: usize,
     /// Threads that have started running jobs.
@@ -104,6 +121,7 @@ impl Workers {
             state: Mutex::new(State {
                 queue: VecDeque::new(),
                 next_seq: 0,
+                max_threads: config.max_threads,
                 threads: 0,
                 started: 0,
                 idle: 0,
@@ -118,6 +136,7 @@ impl Workers {
             queued: AtomicUsize::new(0),
             unfinished: AtomicUsize::new(0),
             work: Condvar::new(),
+            terminated: Terminated::default(),
             config,
         }
     }
@@ -153,7 +172,7 @@ impl Workers {
             state.notified += 1;
             drop(state);
             self.work.notify_one();
-        } else if state.threads < self.config.max_threads {
+        } else if state.threads < state.max_threads {
             state.threads += 1;
             reap(&mut state.handles);
             drop(state);
@@ -162,6 +181,37 @@ impl Workers {
             }
         }
         Ok(Submit::Queued(seq))
+    }
+
+    /// Changes the most threads alive at once. Growing starts threads for
+    /// jobs already queued; shrinking lets the threads above the new
+    /// maximum finish their jobs, then exit.
+    ///
+    /// # Errors
+    /// The OS's refusal of a thread started for a queued job; the pool
+    /// keeps the threads it has, and the job waits for one of them.
+    pub(crate) fn resize(self: &Arc<Self>, max_threads: usize) -> io::Result<()> {
+        let mut state = self.state();
+        state.max_threads = max_threads;
+        let ready = state.idle.saturating_sub(state.notified) + state.spinning;
+        let waiting = state.queue.len().saturating_sub(ready);
+        let start = waiting.min(max_threads.saturating_sub(state.threads));
+        state.threads += start;
+        drop(state);
+        // Idle threads above the maximum wake to exit.
+        self.work.notify_all();
+        for started in 0..start {
+            if let Err(error) = self.start_thread() {
+                self.state().threads -= start - started;
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
+
+    /// The most threads alive at once, as last set.
+    pub(crate) fn max_threads(&self) -> usize {
+        self.state().max_threads
     }
 
     fn start_thread(self: &Arc<Self>) -> io::Result<()> {
@@ -232,6 +282,28 @@ impl Workers {
         wake_all(wakers);
     }
 
+    /// Closes the pool and drops every queued job, whose tasks end killed.
+    /// Jobs running now finish, and drop their results.
+    pub(crate) fn terminate(&self) {
+        self.terminated.0.store(true, Ordering::Release);
+        let mut state = self.state();
+        state.closed = true;
+        let jobs: Vec<_> = state.queue.drain(..).collect();
+        self.publish(&state);
+        let mut wakers = state.room.notify_all();
+        wakers.extend(state.drained_wakers());
+        drop(state);
+        self.work.notify_all();
+        // Dropping a job drops its result channel, which wakes its task.
+        drop(jobs);
+        wake_all(wakers);
+    }
+
+    /// Whether [`terminate`](Workers::terminate) was called.
+    pub(crate) fn is_terminated(&self) -> bool {
+        self.terminated.is_set()
+    }
+
     /// Closes the pool and waits for every thread to exit.
     pub(crate) fn shut_down(&self) {
         self.close();
@@ -277,6 +349,15 @@ impl Workers {
         state.started += 1;
         let mut spun = true;
         loop {
+            if state.threads > state.max_threads {
+                // Above the maximum after a resize down. The wake-up this
+                // thread may have taken goes to another, for a queued job.
+                if !state.queue.is_empty() && state.idle > state.notified {
+                    state.notified += 1;
+                    self.work.notify_one();
+                }
+                break;
+            }
             if let Some((_, job)) = state.queue.pop_front() {
                 spun = false;
                 state.busy += 1;
@@ -288,7 +369,7 @@ impl Workers {
                 }
                 // The job catches its own panic; one here comes from dropping
                 // a result nobody waits for, and the hook has printed it.
-                let _ = catch_unwind(AssertUnwindSafe(job));
+                let _ = catch_unwind(AssertUnwindSafe(|| job(&self.terminated)));
                 state = self.state();
                 state.busy -= 1;
                 self.publish(&state);

@@ -47,6 +47,7 @@ impl JoinError {
         let cause = match failure {
             Failure::Panic(payload) => Cause::Panic(Mutex::new(*payload)),
             Failure::Refused(error) => Cause::Refused(error),
+            Failure::Killed => Cause::Killed,
         };
         JoinError { id, cause }
     }

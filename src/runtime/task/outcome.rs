@@ -1,8 +1,9 @@
 //! What a task's cell runs, and what it can end with besides a value.
 //!
 //! A task ends with its future's value, or with a [`Failure`]: a panic
-//! (caught by the runtime) or a refusal (the runtime could not start what
-//! the task needed: a blocking job's thread). Both are explicit outcomes
+//! (caught by the runtime), a refusal (the runtime could not start what
+//! the task needed: a blocking job's thread), or a kill the task reports
+//! itself (a job of a terminated pool). Each is an explicit outcome
 //! stored in the task, from which the join handle makes its `JoinError`.
 
 use std::any::Any;
@@ -14,7 +15,8 @@ use std::task::{Context, Poll};
 /// A caught panic's payload.
 pub(crate) type Panic = Box<dyn Any + Send + 'static>;
 
-/// Why a task ended without a value (a kill leaves no outcome at all).
+/// Why a task ended without a value (a kill through its handle leaves no
+/// outcome at all).
 pub(crate) enum Failure {
     /// It panicked. Boxed once more, so that a failure takes two words,
     /// as a bare payload would: stages stay as small as before.
@@ -23,6 +25,10 @@ pub(crate) enum Failure {
     /// blocking pool refuses.
     #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
     Refused(io::Error),
+    /// It was stopped from outside by other means than a kill: a blocking
+    /// job whose pool was terminated. Its join handle reports a kill.
+    #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
+    Killed,
 }
 
 /// What a task cell runs: a future whose result may also be a [`Failure`]
