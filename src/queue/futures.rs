@@ -11,7 +11,7 @@ use super::order::{Fifo, Order};
 use super::state::{self, Getters, Joiners, Peekers, Putters, State};
 use crate::runtime::wait::Waiter;
 
-/// The future of [`QueueOf::put`].
+/// The future of [`QueueOf::put`](super::QueueOf::put).
 ///
 /// # Examples
 ///
@@ -48,7 +48,7 @@ impl<T, O: Order<T>> fmt::Debug for Put<'_, T, O> {
     }
 }
 
-/// The future of [`QueueOf::get`].
+/// The future of [`QueueOf::get`](super::QueueOf::get).
 ///
 /// # Examples
 ///
@@ -81,7 +81,7 @@ impl<T, O: Order<T>> fmt::Debug for Get<'_, T, O> {
     }
 }
 
-/// The future of [`QueueOf::join`].
+/// The future of [`QueueOf::join`](super::QueueOf::join).
 ///
 /// # Examples
 ///
