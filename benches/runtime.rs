@@ -8,6 +8,10 @@
 //! - sleepers: resident memory per task while 100k tasks sleep 200 ms
 //!   (each contender in a fresh child process).
 //!
+//! spawn_join and yield also run on `grove_monitor`: grove with the
+//! blocked-loop monitor on (`Builder::max_blocking_time`), whose cost is a
+//! relaxed store per poll and a side-table entry per task.
+//!
 //! Run: `cargo bench --bench runtime`. A ratio table follows criterion's
 //! own output.
 
@@ -21,7 +25,9 @@ use std::task::Poll;
 use std::time::{Duration, Instant, SystemTime};
 
 use criterion::{Criterion, Throughput};
-use support::{CONTENDERS, criterion_mean_ns, group, in_child, print_table, smol_local, tokio_local, tokio_runtime};
+use support::{
+    CONTENDERS, criterion_mean_ns, group, in_child, print_columns, print_table, smol_local, tokio_local, tokio_runtime,
+};
 
 const SPAWN_N: u64 = 100_000;
 /// Threads are far dearer; fewer per iteration, same per-unit figure.
@@ -34,21 +40,31 @@ const ARM_WINDOW: Duration = Duration::from_millis(1500);
 const SLEEPERS: usize = 100_000;
 const SLEEPING_THREADS: usize = 5_000;
 
+/// grove as it runs by default, and with the blocked-loop monitor on.
+fn grove_runtimes() -> [(&'static str, grove::Runtime); 2] {
+    let monitored = grove::Runtime::builder()
+        .max_blocking_time(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    [("grove", grove::Runtime::new().unwrap()), ("grove_monitor", monitored)]
+}
+
 fn spawn_join(c: &mut Criterion) {
     let mut g = group(c, "spawn_join", SPAWN_N);
-    let rt = grove::Runtime::new().unwrap();
-    g.bench_function("grove", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                let tasks: Vec<_> = (0..SPAWN_N)
-                    .map(|i| grove::spawn(async move { black_box(i) }))
-                    .collect();
-                for task in tasks {
-                    black_box(task.await.unwrap());
-                }
+    for (name, rt) in grove_runtimes() {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                rt.block_on(async {
+                    let tasks: Vec<_> = (0..SPAWN_N)
+                        .map(|i| grove::spawn(async move { black_box(i) }))
+                        .collect();
+                    for task in tasks {
+                        black_box(task.await.unwrap());
+                    }
+                })
             })
-        })
-    });
+        });
+    }
     let tokio_rt = tokio_runtime();
     g.bench_function("tokio", |b| {
         b.iter(|| {
@@ -88,21 +104,22 @@ fn spawn_join(c: &mut Criterion) {
 
 fn yields(c: &mut Criterion) {
     let mut g = group(c, "yield", 2 * YIELDS_PER_TASK);
-    let rt = grove::Runtime::new().unwrap();
-    g.bench_function("grove", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                let spin = || async {
-                    for _ in 0..YIELDS_PER_TASK {
-                        grove::yield_now().await;
-                    }
-                };
-                let (a, b) = (grove::spawn(spin()), grove::spawn(spin()));
-                a.await.unwrap();
-                b.await.unwrap();
+    for (name, rt) in grove_runtimes() {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                rt.block_on(async {
+                    let spin = || async {
+                        for _ in 0..YIELDS_PER_TASK {
+                            grove::yield_now().await;
+                        }
+                    };
+                    let (a, b) = (grove::spawn(spin()), grove::spawn(spin()));
+                    a.await.unwrap();
+                    b.await.unwrap();
+                })
             })
-        })
-    });
+        });
+    }
     let tokio_rt = tokio_runtime();
     g.bench_function("tokio", |b| {
         b.iter(|| {
@@ -301,6 +318,24 @@ fn main() {
         }
     }
     print_table("Time per unit (one run)", "ns", &rows);
+
+    let mut monitor: BTreeMap<String, BTreeMap<&str, f64>> = BTreeMap::new();
+    for (workload, units) in [("spawn_join", SPAWN_N), ("yield", 2 * YIELDS_PER_TASK)] {
+        for contender in ["grove", "grove_monitor"] {
+            if let Some(ns) = criterion_mean_ns(workload, contender, started) {
+                monitor
+                    .entry(workload.to_owned())
+                    .or_default()
+                    .insert(contender, ns / units as f64);
+            }
+        }
+    }
+    print_columns(
+        "The monitor's cost (one run)",
+        "ns",
+        &["grove", "grove_monitor"],
+        &monitor,
+    );
 
     let mut memory: BTreeMap<String, BTreeMap<&str, f64>> = BTreeMap::new();
     for contender in CONTENDERS {

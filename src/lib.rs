@@ -93,6 +93,10 @@
 //! - `blocking` (cargo feature, on by default): `spawn_blocking` and
 //!   `blocking::ThreadPool`, OS threads for blocking calls, with Python's
 //!   `map`, `imap`, `imap_unordered`, `close`, `join` and `terminate`.
+//! - Seeing inside the loop: a blocked-loop monitor
+//!   ([`runtime::Builder::max_blocking_time`]), [`Runtime::metrics`],
+//!   task dumps ([`Runtime::tasks`]), task hooks, `tracing` spans, and a
+//!   paused clock for tests ([`time::advance`]); see [`guide::observing`].
 //! - [`io::Async`]: any mio source as futures-io `AsyncRead`/`AsyncWrite`.
 //! - [`compat`]: futures' spawn traits, and hyper 1.x's runtime traits.
 //! - [`guide`]: chapters on how grove is built and how to embed it.
@@ -101,6 +105,8 @@
 //!
 //! - `blocking` (on by default): `spawn_blocking` and `blocking::ThreadPool`.
 //! - `hyper`: `compat::hyper`, hyper 1.x's executor, timer and I/O traits.
+//! - `tracing`: a `tracing` span per task, entered on each poll, and
+//!   `trace` events for I/O readiness and fired timers.
 //!
 //! Tasks may hold `!Send` state: a runtime and its tasks never leave the
 //! thread that created it. To use more cores, run one runtime per core.

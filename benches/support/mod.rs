@@ -140,19 +140,26 @@ pub fn in_child(workload: &str, contender: &str) -> Option<f64> {
 /// Prints a markdown table of per-unit figures with each contender's ratio
 /// to grove's.
 pub fn print_table(title: &str, unit: &str, rows: &BTreeMap<String, BTreeMap<&str, f64>>) {
+    print_columns(title, unit, &CONTENDERS, rows);
+}
+
+/// [`print_table`] with other columns than the contenders; the first
+/// column is the one the others are compared with.
+pub fn print_columns(title: &str, unit: &str, columns: &[&str], rows: &BTreeMap<String, BTreeMap<&str, f64>>) {
     println!("\n### {title}\n");
-    println!(
-        "| workload | {} |",
-        CONTENDERS.map(|c| format!("{c} ({unit})")).join(" | ")
-    );
-    println!("|---|{}", "---|".repeat(CONTENDERS.len()));
+    let heads: Vec<_> = columns.iter().map(|c| format!("{c} ({unit})")).collect();
+    println!("| workload | {} |", heads.join(" | "));
+    println!("|---|{}", "---|".repeat(columns.len()));
     for (workload, figures) in rows {
-        let grove = figures.get("grove").copied();
-        let cells = CONTENDERS.map(|c| match (figures.get(c), grove) {
-            (Some(v), Some(g)) if c != "grove" => format!("{} ({:.1}x grove)", fmt(*v), v / g),
-            (Some(v), _) => fmt(*v),
-            (None, _) => "-".into(),
-        });
+        let base = figures.get(columns[0]).copied();
+        let cells: Vec<_> = columns
+            .iter()
+            .map(|&c| match (figures.get(c), base) {
+                (Some(v), Some(b)) if c != columns[0] => format!("{} ({:.2}x {})", fmt(*v), v / b, columns[0]),
+                (Some(v), _) => fmt(*v),
+                (None, _) => "-".into(),
+            })
+            .collect();
         println!("| {workload} | {} |", cells.join(" | "));
     }
 }

@@ -42,7 +42,9 @@ pub use error::Error;
 pub use imap::{Imap, ImapUnordered};
 pub use pool::{Join, Spawn, ThreadPool};
 
-pub use crate::runtime::blocking::SpawnError;
+pub use crate::runtime::blocking::{PoolMetrics, SpawnError};
+use std::panic::Location;
+
 use crate::runtime::context;
 use crate::task::JoinHandle;
 
@@ -86,5 +88,6 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    context::with_core("grove::spawn_blocking", |core| core.blocking().spawn(f))
+    let location = Location::caller();
+    context::with_core("grove::spawn_blocking", |core| core.blocking().spawn(f, location))
 }

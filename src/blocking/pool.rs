@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
@@ -113,6 +114,7 @@ impl ThreadPool {
     ///     assert!(task.await.unwrap());
     /// });
     /// ```
+    #[track_caller]
     pub fn spawn<F, T>(&self, f: F) -> Spawn<'_, T>
     where
         F: FnOnce() -> T + Send + 'static,
@@ -122,6 +124,7 @@ impl ThreadPool {
             workers: &self.workers,
             job: Some(pack(f)),
             room: Waiter::new(&self.workers),
+            location: Location::caller(),
         }
     }
 
@@ -383,7 +386,7 @@ impl ThreadPool {
     /// });
     /// ```
     pub fn threads(&self) -> usize {
-        self.workers.counts().threads
+        self.workers.metrics().threads
     }
 
     /// How many threads are running a job now.
@@ -399,7 +402,36 @@ impl ThreadPool {
     /// });
     /// ```
     pub fn busy(&self) -> usize {
-        self.workers.counts().busy
+        self.workers.metrics().busy
+    }
+
+    /// How many jobs have run to their end (returned or panicked), Python's
+    /// count of completed tasks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// grove::run(async {
+    ///     let pool = grove::blocking::ThreadPool::new(1);
+    ///     pool.spawn(|| ()).await.unwrap().await.unwrap();
+    ///     pool.join().await;
+    ///     assert_eq!(pool.completed(), 1);
+    /// });
+    /// ```
+    pub fn completed(&self) -> u64 {
+        self.workers.metrics().completed
+    }
+
+    /// The pool's whole load at once: threads, busy, queued, completed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let metrics = grove::blocking::ThreadPool::new(3).metrics();
+    /// assert_eq!((metrics.max_threads, metrics.threads, metrics.completed), (3, 0, 0));
+    /// ```
+    pub fn metrics(&self) -> super::PoolMetrics {
+        self.workers.metrics()
     }
 
     /// How many jobs wait for a thread.
@@ -410,7 +442,7 @@ impl ThreadPool {
     /// assert_eq!(grove::blocking::ThreadPool::new(1).queued(), 0);
     /// ```
     pub fn queued(&self) -> usize {
-        self.workers.counts().queued
+        self.workers.metrics().queued
     }
 }
 
@@ -422,12 +454,8 @@ impl Drop for ThreadPool {
 
 impl fmt::Debug for ThreadPool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let counts = self.workers.counts();
         f.debug_struct("ThreadPool")
-            .field("max_threads", &self.workers.max_threads())
-            .field("threads", &counts.threads)
-            .field("busy", &counts.busy)
-            .field("queued", &counts.queued)
+            .field("metrics", &self.workers.metrics())
             .finish()
     }
 }
@@ -459,6 +487,8 @@ pub struct Spawn<'a, T> {
     job: Option<(Job, Outcome<T>)>,
     /// Our place among the spawners waiting for room.
     room: Waiter<&'a Workers, Room>,
+    /// Where `spawn` was called: the job task's spawn location.
+    location: &'static Location<'static>,
 }
 
 impl<T: Send + 'static> Spawn<'_, T> {
@@ -466,7 +496,7 @@ impl<T: Send + 'static> Spawn<'_, T> {
     pub(super) fn try_submit(&mut self) -> Option<Result<JoinHandle<T>, SpawnError>> {
         let (job, outcome) = self.job.take().expect("Spawn polled after completion");
         match self.workers.submit(job) {
-            Ok(Submit::Queued(seq)) => Some(Ok(receive(self.workers.clone(), seq, outcome))),
+            Ok(Submit::Queued(seq)) => Some(Ok(receive(self.workers.clone(), seq, outcome, self.location))),
             Ok(Submit::Full(job)) => {
                 self.job = Some((job, outcome));
                 None

@@ -7,7 +7,10 @@
 //!   host event loop; what may cross threads.
 //! - [`waiting`]: waiting on many tasks, and on the first of many futures
 //!   with `select!`, and what a losing branch costs.
+//! - [`observing`]: seeing inside the loop: the blocked-loop monitor,
+//!   metrics, task dumps, hooks, tracing and the paused clock.
 
 pub mod design;
 pub mod embedding;
+pub mod observing;
 pub mod waiting;

@@ -4,6 +4,7 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::rc::Rc;
 
 pub use super::members::{Join, JoinNext};
@@ -168,11 +169,22 @@ impl<T: 'static> Group<T> {
         F: Future + 'static,
         F::Output: 'static,
     {
+        self.spawn_at(future, Location::caller())
+    }
+
+    /// [`spawn`](Group::spawn), as spawned from `location`.
+    #[track_caller]
+    pub(crate) fn spawn_at<F>(&self, future: F, location: &'static Location<'static>) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
         let membership = self.membership();
-        let handle = crate::spawn(async move {
+        let future = async move {
             let _membership = membership;
             future.await
-        });
+        };
+        let handle = crate::task::Builder::new().spawn_at(future, location);
         self.enter(&handle, false);
         handle
     }

@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -37,10 +38,12 @@ pub struct ImapUnordered<I: Iterator, F, T> {
     /// Waiting for a slot for `next`.
     slot: Option<Acquire>,
     running: FuturesUnordered<JoinHandle<T>>,
+    /// Where the stream was made: its tasks' spawn location.
+    location: &'static Location<'static>,
 }
 
 impl<I: Iterator, F, T> ImapUnordered<I, F, T> {
-    pub(super) fn new(pool: Pool, items: I, f: F) -> ImapUnordered<I, F, T> {
+    pub(super) fn new(pool: Pool, items: I, f: F, location: &'static Location<'static>) -> ImapUnordered<I, F, T> {
         ImapUnordered {
             pool,
             items: items.fuse(),
@@ -48,6 +51,7 @@ impl<I: Iterator, F, T> ImapUnordered<I, F, T> {
             f,
             slot: None,
             running: FuturesUnordered::new(),
+            location,
         }
     }
 }
@@ -76,7 +80,7 @@ where
             };
             this.slot = None;
             let item = this.next.take().expect("checked above");
-            let task = this.pool.spawn_with(permit, (this.f)(item));
+            let task = this.pool.spawn_with(permit, (this.f)(item), this.location);
             this.running.push(task);
         }
         match this.running.poll_next_unpin(cx) {
@@ -120,10 +124,12 @@ pub struct Imap<I: Iterator, F, T> {
     /// Started and not yet yielded, in input order: at most the pool's
     /// size, finished ones included.
     window: VecDeque<JoinHandle<T>>,
+    /// Where the stream was made: its tasks' spawn location.
+    location: &'static Location<'static>,
 }
 
 impl<I: Iterator, F, T> Imap<I, F, T> {
-    pub(super) fn new(pool: Pool, items: I, f: F) -> Imap<I, F, T> {
+    pub(super) fn new(pool: Pool, items: I, f: F, location: &'static Location<'static>) -> Imap<I, F, T> {
         Imap {
             pool,
             items: items.fuse(),
@@ -131,6 +137,7 @@ impl<I: Iterator, F, T> Imap<I, F, T> {
             f,
             slot: None,
             window: VecDeque::new(),
+            location,
         }
     }
 }
@@ -159,7 +166,8 @@ where
             };
             this.slot = None;
             let item = this.next.take().expect("checked above");
-            this.window.push_back(this.pool.spawn_with(permit, (this.f)(item)));
+            this.window
+                .push_back(this.pool.spawn_with(permit, (this.f)(item), this.location));
         }
         let Some(front) = this.window.front_mut() else {
             return if this.next.is_none() {

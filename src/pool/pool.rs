@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 
 use super::group::{Group, Join};
 use super::{Imap, ImapUnordered};
@@ -76,25 +77,40 @@ impl Pool {
     ///
     /// Dropped while waiting for a slot, nothing is spawned and no slot is
     /// taken.
-    pub async fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> impl Future<Output = JoinHandle<F::Output>>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
-        let permit = self.slots.acquire().await;
-        self.spawn_with(permit, future)
+        // Taken here: `#[track_caller]` does not reach into an async block.
+        let location = Location::caller();
+        // The handle is the value: the caller awaits it when it wants the
+        // task's result.
+        #[allow(clippy::async_yields_async)]
+        async move {
+            let permit = self.slots.acquire().await;
+            self.spawn_with(permit, future, location)
+        }
     }
 
-    /// Spawns `future` in the slot held by `permit`.
-    pub(super) fn spawn_with<F>(&self, permit: Permit, future: F) -> JoinHandle<F::Output>
+    /// Spawns `future` in the slot held by `permit`, as spawned from
+    /// `location`.
+    pub(super) fn spawn_with<F>(
+        &self,
+        permit: Permit,
+        future: F,
+        location: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.group.spawn(async move {
+        let future = async move {
             let _slot = permit;
             future.await
-        })
+        };
+        self.group.spawn_at(future, location)
     }
 
     /// How many more tasks could start now.
@@ -161,18 +177,23 @@ impl Pool {
     ///
     /// Dropping the future stops starting new tasks; those already started
     /// go on, detached, in the pool.
-    pub async fn map<I, F, Fut>(&self, items: I, mut f: F) -> Vec<Result<Fut::Output, JoinError>>
+    #[track_caller]
+    pub fn map<I, F, Fut>(&self, items: I, mut f: F) -> impl Future<Output = Vec<Result<Fut::Output, JoinError>>>
     where
         I: IntoIterator,
         F: FnMut(I::Item) -> Fut,
         Fut: Future + 'static,
         Fut::Output: 'static,
     {
-        let mut tasks = Vec::new();
-        for item in items {
-            tasks.push(self.spawn(f(item)).await);
+        let location = Location::caller();
+        async move {
+            let mut tasks = Vec::new();
+            for item in items {
+                let permit = self.slots.acquire().await;
+                tasks.push(self.spawn_with(permit, f(item), location));
+            }
+            crate::joinall(tasks).await
         }
-        crate::joinall(tasks).await
     }
 
     /// Runs `f` on every item, at most `size` at a time, and yields the
@@ -202,6 +223,7 @@ impl Pool {
     ///
     /// Dropping the stream stops starting new tasks; those already started
     /// go on, detached, in the pool.
+    #[track_caller]
     pub fn imap_unordered<I, F, Fut>(&self, items: I, f: F) -> ImapUnordered<I::IntoIter, F, Fut::Output>
     where
         I: IntoIterator,
@@ -209,7 +231,7 @@ impl Pool {
         Fut: Future + 'static,
         Fut::Output: 'static,
     {
-        ImapUnordered::new(self.clone(), items.into_iter(), f)
+        ImapUnordered::new(self.clone(), items.into_iter(), f, Location::caller())
     }
 
     /// Runs `f` on every item, at most `size` at a time, and yields the
@@ -243,6 +265,7 @@ impl Pool {
     ///
     /// Dropping the stream stops starting new tasks; those already started
     /// go on, detached, in the pool.
+    #[track_caller]
     pub fn imap<I, F, Fut>(&self, items: I, f: F) -> Imap<I::IntoIter, F, Fut::Output>
     where
         I: IntoIterator,
@@ -250,7 +273,7 @@ impl Pool {
         Fut: Future + 'static,
         Fut::Output: 'static,
     {
-        Imap::new(self.clone(), items.into_iter(), f)
+        Imap::new(self.clone(), items.into_iter(), f, Location::caller())
     }
 
     /// Runs `future` in the pool, waiting for a slot first, and returns its
@@ -275,12 +298,14 @@ impl Pool {
     ///
     /// Dropped while waiting for a slot, nothing runs. Dropped after, the
     /// task goes on, detached, and its result is lost.
-    pub async fn apply<F>(&self, future: F) -> Result<F::Output, JoinError>
+    #[track_caller]
+    pub fn apply<F>(&self, future: F) -> impl Future<Output = Result<F::Output, JoinError>>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.spawn(future).await.await
+        let spawn = self.spawn(future);
+        async move { spawn.await.await }
     }
 
     /// Waits until a slot is free, without taking it: gevent's

@@ -8,11 +8,13 @@
 use std::cell::{RefCell, RefMut};
 use std::future::Future;
 use std::io;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::task::{Context, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::RuntimeId;
+use super::clock::Clock;
+use super::observe::{Counters, Driven, Observer, RuntimeMetrics, TaskDump, TaskInfo, TaskState};
 use super::park::Parker;
 use super::reactor::Reactor;
 use super::scheduler::{Current, Runnable, Scheduler, Turn};
@@ -21,7 +23,7 @@ use super::task::cache::CellCache;
 use super::task::outcome::{Plain, TaskFuture};
 use super::task::raw::drop_payload;
 use super::task::registry::Registry;
-use super::task::state::{EndPoll, Start};
+use super::task::state::{Activity, EndPoll, Start};
 use super::task::{JoinHandle, LocalStore, RawTask, TaskId, TaskName, waker};
 use super::timers::Timers;
 use super::{Builder, coop};
@@ -54,6 +56,12 @@ pub(crate) struct Core {
     main_waker: RefCell<Option<Waker>>,
     /// Tasks run between two looks at I/O and timers.
     event_interval: usize,
+    /// The real clock, or a paused one.
+    clock: Clock,
+    /// What the loop counts about itself.
+    counters: Counters,
+    /// The monitor, task table, hooks and spans, if any is on.
+    observer: Option<Box<Observer>>,
     /// The pool of `spawn_blocking`, started on first use.
     #[cfg(feature = "blocking")]
     blocking: super::blocking::RuntimePool,
@@ -95,6 +103,9 @@ impl Core {
             parker: Parker::default(),
             main_waker: RefCell::new(None),
             event_interval: builder.event_interval,
+            clock: Clock::new(builder.start_paused),
+            counters: Counters::default(),
+            observer: Observer::new(&builder.observe)?,
             #[cfg(feature = "blocking")]
             blocking: super::blocking::RuntimePool::new(builder.blocking_threads),
         })
@@ -118,6 +129,45 @@ impl Core {
     /// The I/O reactor.
     pub(crate) fn reactor(&self) -> &Reactor {
         &self.reactor
+    }
+
+    /// The runtime's clock.
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The time now on the runtime's clock.
+    #[inline]
+    pub(crate) fn now(&self) -> Instant {
+        self.clock.now()
+    }
+
+    /// What the loop counts about itself.
+    pub(crate) fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// A call that drives the loop (`block_on`, `turn`,
+    /// `run_until_stalled`) starts: its time counts as driven until the
+    /// guard drops, which also publishes the metrics if another thread
+    /// asked for them.
+    pub(crate) fn driving(&self) -> Driving<'_> {
+        Driving {
+            core: self,
+            _driven: self.counters.driving(),
+        }
+    }
+
+    /// Publishes the metrics for `Handle::metrics`, if some handle asked.
+    pub(crate) fn publish_metrics(&self) {
+        if self.remote.metrics_wanted() {
+            self.remote.publish_metrics(self.metrics());
+        }
+    }
+
+    /// The observers, if any is on.
+    pub(crate) fn observer(&self) -> Option<&Observer> {
+        self.observer.as_deref()
     }
 
     /// The task-local values.
@@ -156,29 +206,37 @@ impl Core {
         self.main_waker.replace(waker);
     }
 
-    /// Creates a task and queues it. It first runs at the scheduler's next
-    /// turn, never inside this call.
-    pub(crate) fn spawn<F, N>(&self, future: F, name: N) -> JoinHandle<F::Output>
+    /// Creates a task, spawned from `location`, and queues it. It first
+    /// runs at the scheduler's next turn, never inside this call.
+    pub(crate) fn spawn<F, N>(&self, future: F, name: N, location: &'static Location<'static>) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
         N: TaskName,
     {
-        self.spawn_task(Plain(future), name)
+        self.spawn_task(Plain(future), name, location)
     }
 
     /// [`spawn`](Core::spawn) for a task that may end with a failure of its
     /// own (a blocking job refused a thread).
-    pub(crate) fn spawn_task<F: TaskFuture, N: TaskName>(&self, task: F, name: N) -> JoinHandle<F::Output> {
+    pub(crate) fn spawn_task<F: TaskFuture, N: TaskName>(
+        &self,
+        task: F,
+        name: N,
+        location: &'static Location<'static>,
+    ) -> JoinHandle<F::Output> {
         let task = RawTask::new(task, name, (TaskId::next(), self.id), true, Some(&self.cells));
-        self.admit(task);
+        self.admit(task, location);
         // The cell was made with a join handle in mind: this is it.
         JoinHandle::new(task)
     }
 
     /// Counts a new task and queues it.
-    fn admit(&self, task: RawTask) {
+    fn admit(&self, task: RawTask, location: &'static Location<'static>) {
         self.registry.admit();
+        if let Some(observer) = &self.observer {
+            observer.spawned(task, location);
+        }
         self.scheduler.schedule(task);
     }
 
@@ -231,13 +289,27 @@ impl Core {
         }
         let waker = task.waker_ref();
         coop::refill();
-        let poll = self.as_current(task, || task.poll(&mut Context::from_waker(&waker)));
+        self.counters.polled();
+        let poll = match &self.observer {
+            None => self.as_current(task, || task.poll(&mut Context::from_waker(&waker))),
+            Some(observer) => self.poll_observed(observer, task, &waker),
+        };
         match task.state().transition_to_idle(poll.is_ready()) {
             EndPoll::Wait => {}
             EndPoll::Register => self.registry.insert(task),
             EndPoll::Complete => self.finish(task, false),
             EndPoll::Kill => self.finish(task, true),
         }
+    }
+
+    /// [`run_task`](Core::run_task)'s poll with observers on: out of line,
+    /// so that a runtime without them keeps its poll path as it was.
+    #[cold]
+    #[inline(never)]
+    fn poll_observed(&self, observer: &Observer, task: RawTask, waker: &Waker) -> std::task::Poll<()> {
+        observer.poll(task.id(), task.name(), || {
+            self.as_current(task, || task.poll(&mut Context::from_waker(waker)))
+        })
     }
 
     /// Runs `f` with `task` as the current task.
@@ -261,6 +333,9 @@ impl Core {
             self.as_current(task, || task.drop_stage());
         }
         self.registry.finished();
+        if let Some(observer) = &self.observer {
+            observer.terminated(task);
+        }
         let retire = finishing.retire();
         if retire.registered {
             self.registry.remove(task);
@@ -277,14 +352,16 @@ impl Core {
     /// Takes what other threads sent: wakes and spawns.
     pub(crate) fn take_injected(&self) {
         let inject = self.remote.take();
+        self.counters
+            .add_remote_wakes(inject.wakes.len() + usize::from(inject.main));
         for task in inject.wakes {
             // Before it can run: a wake from now on queues it again.
             task.unqueue_remote();
             self.scheduler.schedule(task);
             task.ref_dec();
         }
-        for task in inject.spawns {
-            self.admit(task);
+        for (task, location) in inject.spawns {
+            self.admit(task, location);
         }
         if inject.main {
             self.scheduler.schedule_main(Turn::Back);
@@ -375,6 +452,60 @@ impl Core {
         is_main
     }
 
+    /// The runtime's counts, as of now.
+    pub(crate) fn metrics(&self) -> RuntimeMetrics {
+        let alive = self.registry.unfinished();
+        let ready = self.scheduler.ready_tasks();
+        let running = self.current().is_some_and(|c| c.task.is_some());
+        let spawned = self.registry.spawned();
+        RuntimeMetrics {
+            tasks_alive: alive,
+            tasks_ready: ready,
+            tasks_waiting: alive.saturating_sub(ready + usize::from(running)),
+            spawned,
+            finished: spawned - alive as u64,
+            polls: self.counters.polls.get(),
+            io_sources: self.reactor.len(),
+            timers_armed: self.timers.borrow().len(),
+            remote_wakes: self.counters.remote_wakes.get(),
+            busy_time: self.counters.busy(),
+            parked_time: self.counters.parked.get(),
+            longest_poll: self.observer.as_ref().and_then(|o| o.longest_poll()),
+            #[cfg(feature = "blocking")]
+            blocking: self.blocking.metrics(),
+        }
+    }
+
+    /// Every live task: those that have waited (the registry), those queued
+    /// and never run yet (the scheduler), and the one running.
+    pub(crate) fn tasks(&self) -> TaskDump {
+        let now = Instant::now();
+        let mut seen = std::collections::HashSet::new();
+        let mut tasks = Vec::new();
+        let registered = self.registry.snapshot();
+        let queued = self.scheduler.queued_tasks();
+        let running = self.current().and_then(|current| current.task);
+        for task in registered.into_iter().chain(queued).chain(running) {
+            if task.state().is_finished() || !seen.insert(task.id()) {
+                continue;
+            }
+            let state = match task.state().activity() {
+                Activity::Running => TaskState::Running,
+                Activity::Scheduled => TaskState::Ready,
+                Activity::Idle => TaskState::Waiting,
+            };
+            let origin = self.observer.as_ref().and_then(|o| o.origin(task.id(), now));
+            tasks.push(TaskInfo {
+                id: task.id(),
+                name: task.name().map(str::to_owned),
+                state,
+                age: origin.map(|(age, _)| age),
+                spawned_at: origin.map(|(_, location)| location),
+            });
+        }
+        TaskDump::new(tasks)
+    }
+
     /// Drops every task that is still alive, and everything queued. Other
     /// threads can no longer reach the runtime once this starts. Every
     /// unfinished task is either registered (it has waited) or queued (it
@@ -383,7 +514,10 @@ impl Core {
     pub(crate) fn shutdown(&self) {
         let inject = self.remote.close();
         inject.wakes.into_iter().for_each(RawTask::ref_dec);
-        inject.spawns.into_iter().for_each(|task| self.admit(task));
+        inject
+            .spawns
+            .into_iter()
+            .for_each(|(task, location)| self.admit(task, location));
         loop {
             let registered = self.registry.snapshot();
             let queued = self.scheduler.drain();
@@ -404,5 +538,22 @@ impl Core {
                 }
             }
         }
+    }
+}
+
+/// The span of a call that drives the loop; see [`Core::driving`].
+pub(crate) struct Driving<'a> {
+    core: &'a Core,
+    _driven: Driven<'a>,
+}
+
+impl Drop for Driving<'_> {
+    fn drop(&mut self) {
+        // Not driven is not blocked: the monitor must not blame the last
+        // poll for what the thread does next, outside the runtime.
+        if let Some(observer) = &self.core.observer {
+            observer.parking();
+        }
+        self.core.publish_metrics();
     }
 }

@@ -79,12 +79,35 @@ impl Handle {
     /// assert_eq!(rt.block_on(task).unwrap(), 1);
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> RemoteJoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        super::task::remote::spawn(self.remote, future)
+        super::task::remote::spawn(self.remote, future, std::panic::Location::caller())
+    }
+}
+
+impl Handle {
+    /// The runtime's counts, from any thread, as of the loop's last look at
+    /// events: the loop publishes them each time, once any handle has
+    /// asked, and before each wait in its poller. `None` once the runtime
+    /// is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = grove::Runtime::new()?;
+    /// let handle = rt.handle();
+    /// let _ = handle.metrics(); // ask, so that the loop publishes
+    /// rt.block_on(async { grove::spawn(async {}).await.unwrap() });
+    /// let metrics = std::thread::spawn(move || handle.metrics()).join().unwrap().unwrap();
+    /// assert_eq!(metrics.spawned, 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn metrics(&self) -> Option<super::RuntimeMetrics> {
+        self.remote.metrics()
     }
 }
 

@@ -2,7 +2,7 @@
 //! descriptor to watch, and when it next has work.
 
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::Runtime;
 
@@ -33,7 +33,7 @@ impl Runtime {
             return Some(Duration::ZERO);
         }
         let deadline = core.timers().next_deadline()?;
-        Some(deadline.saturating_duration_since(Instant::now()))
+        Some(deadline.saturating_duration_since(core.now()))
     }
 }
 

@@ -2,6 +2,7 @@
 //! caller's stack), but it is scheduled like one: its waker queues it in the
 //! run queue, in FIFO order with the tasks.
 
+use std::panic::Location;
 use std::sync::Arc;
 use std::task::{Wake, Waker};
 
@@ -42,24 +43,35 @@ pub(super) struct MainTask<'a> {
 }
 
 impl<'a> MainTask<'a> {
-    pub(super) fn new(core: &'a Core) -> MainTask<'a> {
+    /// The `block_on` future called at `location`.
+    pub(super) fn new(core: &'a Core, location: &'static Location<'static>) -> MainTask<'a> {
         let waker = Waker::from(Arc::new(MainWaker { remote: core.remote() }));
         core.set_main_waker(Some(waker.clone()));
-        MainTask {
-            core,
-            id: TaskId::next(),
-            waker,
+        let id = TaskId::next();
+        if let Some(observer) = core.observer() {
+            observer.main_started(id, location);
         }
+        MainTask { core, id, waker }
     }
 
     pub(super) fn waker(&self) -> &Waker {
         &self.waker
     }
 
+    /// Runs `poll`, a poll of the `block_on` future, counted and watched as
+    /// a task's poll is.
+    pub(super) fn poll<R>(&self, poll: impl FnOnce() -> R) -> R {
+        self.core.counters().polled();
+        match self.core.observer() {
+            None => self.enter(poll),
+            Some(observer) => observer.poll_main(self.id, || self.enter(poll)),
+        }
+    }
+
     /// Runs `f` with the `block_on` future as the current task.
     /// The guard restores the previous task even if `f` unwinds, as it does
     /// for tasks (see `Scheduler::enter`).
-    pub(super) fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
+    fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
         let _current = self.core.scheduler().enter(Current {
             id: self.id,
             task: None,
@@ -71,6 +83,9 @@ impl<'a> MainTask<'a> {
 impl Drop for MainTask<'_> {
     fn drop(&mut self) {
         self.core.set_main_waker(None);
+        if let Some(observer) = self.core.observer() {
+            observer.main_ended(self.id);
+        }
         // Task-local destructors run as the future they belonged to.
         self.enter(|| self.core.locals().remove(self.id));
     }

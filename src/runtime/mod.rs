@@ -9,12 +9,14 @@
 #[cfg(feature = "blocking")]
 pub(crate) mod blocking;
 mod builder;
+pub(crate) mod clock;
 pub(crate) mod context;
 pub(crate) mod coop;
 pub(crate) mod core;
 mod handle;
 mod host;
 mod main_waker;
+pub(crate) mod observe;
 mod park;
 pub(crate) mod reactor;
 pub(crate) mod scheduler;
@@ -26,6 +28,7 @@ pub(crate) mod wait;
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::panic::Location;
 use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -33,6 +36,7 @@ use std::time::Duration;
 
 pub use builder::Builder;
 pub use handle::Handle;
+pub use observe::{LongestPoll, RuntimeMetrics, Stall, TaskDump, TaskInfo, TaskMeta, TaskState};
 
 use self::core::{Core, Ran};
 use main_waker::MainTask;
@@ -148,12 +152,13 @@ impl Runtime {
         let _budget = coop::driving();
         let _current = context::enter(self.core());
         let core = self.core();
-        let main = MainTask::new(core);
+        let _driven = core.driving();
+        let main = MainTask::new(core, Location::caller());
         let mut future = pin!(future);
         let mut output = None;
         let mut poll_main = || {
             coop::refill();
-            let poll = main.enter(|| future.as_mut().poll(&mut Context::from_waker(main.waker())));
+            let poll = main.poll(|| future.as_mut().poll(&mut Context::from_waker(main.waker())));
             match poll {
                 Poll::Ready(value) => output = Some(value),
                 Poll::Pending => {}
@@ -204,6 +209,7 @@ impl Runtime {
         let _budget = coop::driving();
         let _current = context::enter(self.core());
         let core = self.core();
+        let _driven = core.driving();
         core.park(Some(max_wait));
         run_ready(core);
         core.has_tasks() || core.remote().is_notified()
@@ -233,6 +239,7 @@ impl Runtime {
         let _budget = coop::driving();
         let _current = context::enter(self.core());
         let core = self.core();
+        let _driven = core.driving();
         loop {
             core.park(Some(Duration::ZERO));
             if !core.has_ready() {
@@ -240,6 +247,43 @@ impl Runtime {
             }
             run_ready(core);
         }
+    }
+
+    /// The runtime's counts: its tasks, polls, I/O sources, timers and
+    /// time busy against time parked. Exact as of the call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = grove::Runtime::new()?;
+    /// let _idle = grove::spawn(std::future::pending::<()>());
+    /// rt.run_until_stalled();
+    /// let metrics = rt.metrics();
+    /// assert_eq!((metrics.tasks_alive, metrics.tasks_waiting, metrics.polls), (1, 1, 1));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn metrics(&self) -> RuntimeMetrics {
+        self.core().metrics()
+    }
+
+    /// Every live task: its id, name and state, and with
+    /// [`task_dump`](Builder::task_dump) (or the monitor) on, its age and
+    /// where it was spawned. Print it for a picture of what the tasks are
+    /// doing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = grove::Runtime::builder().task_dump(true).build()?;
+    /// let _idle = grove::task::Builder::new().name("idle").spawn(std::future::pending::<()>());
+    /// rt.run_until_stalled();
+    /// let dump = rt.tasks();
+    /// assert_eq!(dump.tasks[0].name.as_deref(), Some("idle"));
+    /// println!("{dump}");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn tasks(&self) -> TaskDump {
+        self.core().tasks()
     }
 
     /// A handle that spawns onto this runtime from any thread.
@@ -315,4 +359,45 @@ pub fn run<F: Future>(future: F) -> F::Output {
         Err(e) => panic!("grove::run could not create a runtime: {e}"),
     };
     rt.block_on(future)
+}
+
+/// The current runtime's counts, as [`Runtime::metrics`] gives them: for
+/// code that runs inside [`run`], which keeps its `Runtime` to itself.
+///
+/// # Panics
+/// If there is no grove runtime on this thread.
+///
+/// # Examples
+///
+/// ```
+/// grove::run(async {
+///     grove::spawn(async {}).await.unwrap();
+///     let metrics = grove::runtime::metrics();
+///     assert_eq!((metrics.spawned, metrics.finished), (1, 1));
+/// });
+/// ```
+#[track_caller]
+pub fn metrics() -> RuntimeMetrics {
+    context::with_core("grove::runtime::metrics", Core::metrics)
+}
+
+/// The current runtime's live tasks, as [`Runtime::tasks`] gives them: for
+/// a program that prints a dump on demand (on a signal, say) from a task.
+///
+/// # Panics
+/// If there is no grove runtime on this thread.
+///
+/// # Examples
+///
+/// ```
+/// grove::run(async {
+///     let _idle = grove::spawn(std::future::pending::<()>());
+///     grove::yield_now().await;
+///     let dump = grove::runtime::tasks();
+///     assert_eq!(dump.counts(), (0, 1, 0));
+/// });
+/// ```
+#[track_caller]
+pub fn tasks() -> TaskDump {
+    context::with_core("grove::runtime::tasks", Core::tasks)
 }

@@ -27,20 +27,31 @@ impl Parker {
     /// One wait of `core`'s loop, for at most `max_wait` (`None`: until
     /// something happens).
     pub(crate) fn park(&self, core: &Core, max_wait: Option<Duration>) {
+        if let Some(observer) = core.observer() {
+            observer.parking();
+        }
         if core.remote().is_notified() {
             core.take_injected();
             self.wake_uncollected.set(true);
         }
         let (timeout, timer_armed) = sleep_time(core, max_wait);
         if timeout != Some(Duration::ZERO) {
-            // Going idle: let the memory of the last burst of tasks go.
+            // Going idle: let the memory of the last burst of tasks go, and
+            // tell other threads where the loop stands.
             core.cells().shrink();
+            core.publish_metrics();
+        } else if core.remote().metrics_wanted() {
+            core.publish_metrics();
         }
         let timeout = await_blocking_results(core, timeout);
         let mut woken = Vec::new();
-        self.poll_io(core, timeout, &mut woken);
+        if core.clock().is_paused() && timeout != Some(Duration::ZERO) {
+            self.idle_paused(core, timeout, &mut woken);
+        } else {
+            self.poll_io(core, timeout, &mut woken);
+        }
         if timer_armed {
-            core.timers().fire(Tick::now(), &mut woken);
+            core.timers().fire(Tick::of(core.now()), &mut woken);
         }
         woken.into_iter().for_each(Waker::wake);
         // After what became ready meanwhile: the budget's point is that I/O
@@ -48,8 +59,26 @@ impl Parker {
         core.scheduler().events_seen();
     }
 
+    /// The loop would wait, with its clock paused: waiting for a timer in
+    /// real time would make a paused clock pointless. I/O is looked at
+    /// without waiting; if nothing came, the clock jumps to the end of the
+    /// wait (the next timer's deadline, or the end of `max_wait`), unless a
+    /// blocking job is out, whose result comes in real time. With no timer
+    /// and no limit, the loop waits for I/O as usual.
+    fn idle_paused(&self, core: &Core, timeout: Option<Duration>, woken: &mut Vec<Waker>) {
+        self.poll_io(core, Some(Duration::ZERO), woken);
+        if !woken.is_empty() || core.remote().is_notified() || core.has_ready() {
+            return;
+        }
+        match timeout {
+            Some(wait) if !blocking_in_flight(core) => core.clock().advance(wait),
+            _ => self.poll_io(core, timeout, woken),
+        }
+    }
+
     /// Polls the reactor, unless that could only cost a system call: a
-    /// zero wait with no sources and nothing sent from other threads.
+    /// zero wait with no sources and nothing sent from other threads. A
+    /// wait that can block is timed, as the loop's parked time.
     fn poll_io(&self, core: &Core, timeout: Option<Duration>, woken: &mut Vec<Waker>) {
         let pointless = timeout == Some(Duration::ZERO)
             && core.reactor().len() == 0
@@ -58,7 +87,12 @@ impl Parker {
         if pointless {
             return;
         }
-        match core.reactor().poll(timeout, woken) {
+        let started = (timeout != Some(Duration::ZERO)).then(Instant::now);
+        let polled = core.reactor().poll(timeout, woken);
+        if let Some(started) = started {
+            core.counters().add_parked(started.elapsed());
+        }
+        match polled {
             Ok(true) => {
                 self.wake_uncollected.set(false);
                 core.take_injected();
@@ -66,6 +100,18 @@ impl Parker {
             Ok(false) => {}
             Err(e) => panic!("grove: the I/O poller failed: {e}"),
         }
+    }
+}
+
+/// Whether a `spawn_blocking` job is queued or running: its result comes
+/// back in real time, so a paused clock must not jump past it.
+fn blocking_in_flight(core: &Core) -> bool {
+    #[cfg(feature = "blocking")]
+    return core.blocking().has_unfinished();
+    #[cfg(not(feature = "blocking"))]
+    {
+        let _ = core;
+        false
     }
 }
 
@@ -80,7 +126,7 @@ fn sleep_time(core: &Core, max_wait: Option<Duration>) -> (Option<Duration>, boo
     };
     match core.timers().next_deadline() {
         Some(deadline) => {
-            let until = deadline.saturating_duration_since(Instant::now());
+            let until = deadline.saturating_duration_since(core.now());
             (Some(max_wait.map_or(until, |t| t.min(until))), true)
         }
         None => (max_wait, false),

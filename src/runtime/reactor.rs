@@ -246,6 +246,15 @@ impl Reactor {
                 continue;
             };
             let failed = event.is_error();
+            #[cfg(feature = "tracing")]
+            tracing::trace!(
+                source = key.index,
+                readable = event.is_readable(),
+                writable = event.is_writable(),
+                closed = event.is_read_closed() || event.is_write_closed(),
+                error = failed,
+                "grove: I/O ready"
+            );
             if event.is_read_closed() {
                 slot.ready |= READ_CLOSED;
             }

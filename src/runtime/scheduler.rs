@@ -207,6 +207,29 @@ impl Scheduler {
         self.queue.borrow().len() + usize::from(self.handoff_is_set()) + usize::from(back.is_some())
     }
 
+    /// How many tasks (not the `block_on` future) wait to run, set aside
+    /// ones included.
+    pub(crate) fn ready_tasks(&self) -> usize {
+        self.ready() + self.after_events.borrow().len() - usize::from(self.main_queued.get())
+    }
+
+    /// The tasks waiting to run, set aside ones included, for a task dump.
+    pub(crate) fn queued_tasks(&self) -> Vec<RawTask> {
+        let slots = [self.handoff.get(), self.back.get()];
+        let queue = self.queue.borrow();
+        let aside = self.after_events.borrow();
+        let all = slots
+            .into_iter()
+            .flatten()
+            .chain(queue.iter().copied())
+            .chain(aside.iter().copied());
+        all.filter_map(|runnable| match runnable {
+            Runnable::Task(task) => Some(task),
+            Runnable::Main => None,
+        })
+        .collect()
+    }
+
     fn handoff_is_set(&self) -> bool {
         let slot = self.handoff.take();
         self.handoff.set(slot);

@@ -4,7 +4,8 @@
 //! Two things arrive here: wakes of tasks from other threads, and tasks
 //! spawned through a `Handle`. Pushers coalesce their wake-ups through
 //! `notified`: only the first push after the runtime last drained pays for
-//! the `eventfd` write.
+//! the `eventfd` write. One thing goes the other way: the runtime's
+//! metrics, which it publishes here for `Handle::metrics` once asked.
 //!
 //! # Finding a runtime from any thread
 //!
@@ -25,11 +26,13 @@
 //! else), and 65,536 at once.
 
 use std::io;
+use std::panic::Location;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::RuntimeId;
+use super::observe::RuntimeMetrics;
 use super::task::RawTask;
 
 /// Bits of an id that name its slot.
@@ -45,8 +48,8 @@ pub(crate) struct Inject {
     /// Tasks to wake, each carrying one reference the runtime gives back.
     pub(crate) wakes: Vec<RawTask>,
     /// New tasks built on another thread, each holding the runtime side's
-    /// reference and queued by no one yet.
-    pub(crate) spawns: Vec<RawTask>,
+    /// reference and queued by no one yet, with where they were spawned.
+    pub(crate) spawns: Vec<(RawTask, &'static Location<'static>)>,
     /// The `block_on` future was woken.
     pub(crate) main: bool,
 }
@@ -64,6 +67,8 @@ struct Mailbox {
     inject: Inject,
     /// Interrupts the owner's poll; dropped with the runtime's poller.
     waker: Option<mio::Waker>,
+    /// The owner's counts as of its last publication.
+    metrics: Option<RuntimeMetrics>,
 }
 
 /// One slot of the table: lives as long as the process.
@@ -73,6 +78,9 @@ struct Slot {
     /// Set by the first push since the owner last drained; that push wakes
     /// the poll.
     notified: AtomicBool,
+    /// Set once some thread has asked for the owner's metrics: from then
+    /// on the loop publishes them at every look at events.
+    metrics_wanted: AtomicBool,
 }
 
 /// The table: chunks of slots, allocated on first use.
@@ -156,7 +164,9 @@ impl Remote {
         let mut mailbox = remote.lock();
         mailbox.owner = Some(id);
         mailbox.waker = Some(waker);
+        mailbox.metrics = Some(RuntimeMetrics::default());
         remote.slot.notified.store(false, Ordering::Relaxed);
+        remote.slot.metrics_wanted.store(false, Ordering::Relaxed);
         drop(mailbox);
         Ok(remote)
     }
@@ -195,6 +205,30 @@ impl Remote {
         true
     }
 
+    /// The runtime's metrics as last published, or `None` if it is gone.
+    /// Asks the runtime to publish at every look at events from now on.
+    pub(crate) fn metrics(self) -> Option<RuntimeMetrics> {
+        self.slot.metrics_wanted.store(true, Ordering::Relaxed);
+        let mailbox = self.lock();
+        if mailbox.owner != Some(self.id) {
+            return None;
+        }
+        mailbox.metrics.clone()
+    }
+
+    /// Whether another thread has asked for the metrics. Runtime thread.
+    pub(crate) fn metrics_wanted(self) -> bool {
+        self.slot.metrics_wanted.load(Ordering::Relaxed)
+    }
+
+    /// Publishes the runtime's metrics for other threads. Runtime thread.
+    pub(crate) fn publish_metrics(self, metrics: RuntimeMetrics) {
+        let mut mailbox = self.lock();
+        if mailbox.owner == Some(self.id) {
+            mailbox.metrics = Some(metrics);
+        }
+    }
+
     /// Whether the runtime is gone: nothing pushed now would run.
     pub(crate) fn is_closed(self) -> bool {
         self.lock().owner != Some(self.id)
@@ -217,6 +251,7 @@ impl Remote {
         let mut mailbox = self.lock();
         mailbox.owner = None;
         let waker = mailbox.waker.take();
+        mailbox.metrics = None;
         let inject = std::mem::take(&mut mailbox.inject);
         drop(mailbox);
         drop(waker);

@@ -50,8 +50,9 @@ struct Slot {
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub(crate) struct Tick(u64);
 
-/// The epoch of ticks: the first time any grove timer asked for one.
-fn epoch() -> Instant {
+/// The epoch of ticks: the first time any grove timer (or paused clock)
+/// asked for one.
+pub(crate) fn epoch() -> Instant {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
     *EPOCH.get_or_init(Instant::now)
 }
@@ -61,10 +62,6 @@ impl Tick {
     /// saturating 584 years out.
     pub(crate) fn of(t: Instant) -> Tick {
         Tick(u64::try_from(t.saturating_duration_since(epoch()).as_nanos()).unwrap_or(u64::MAX))
-    }
-
-    pub(crate) fn now() -> Tick {
-        Tick::of(Instant::now())
     }
 
     pub(crate) fn instant(self) -> Instant {
@@ -169,6 +166,8 @@ impl Timers {
 
     /// Fires every timer due at `now`, appending their wakers to `due`.
     pub(crate) fn fire(&mut self, now: Tick, due: &mut Vec<Waker>) {
+        #[cfg(feature = "tracing")]
+        let before = due.len();
         while let Some(&Reverse(top)) = self.heap.peek() {
             if top.tick > now {
                 break;
@@ -177,6 +176,10 @@ impl Timers {
             if self.is_live(top) {
                 due.extend(self.free_slot(top.slot));
             }
+        }
+        #[cfg(feature = "tracing")]
+        if due.len() > before {
+            tracing::trace!(fired = due.len() - before, armed = self.armed, "grove: timers fired");
         }
     }
 
@@ -219,7 +222,7 @@ mod tests {
         let late = timers.insert(tick_in(200), &waker);
         let early = timers.insert(tick_in(100), &waker);
         let mut due = Vec::new();
-        timers.fire(Tick::now(), &mut due);
+        timers.fire(Tick::of(Instant::now()), &mut due);
         assert!(due.is_empty());
         timers.fire(tick_in(150), &mut due);
         assert_eq!(due.len(), 1);

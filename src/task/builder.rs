@@ -1,6 +1,7 @@
 //! Spawning with options.
 
 use std::future::Future;
+use std::panic::Location;
 use std::time::Duration;
 
 use super::JoinHandle;
@@ -73,9 +74,21 @@ impl Builder {
         F: Future + 'static,
         F::Output: 'static,
     {
+        self.spawn_at(future, Location::caller())
+    }
+
+    /// [`spawn`](Builder::spawn), recording `location` as where the task
+    /// was spawned: for spawners whose caller `#[track_caller]` cannot
+    /// reach (an `async fn`, a stream).
+    #[track_caller]
+    pub(crate) fn spawn_at<F>(self, future: F, location: &'static Location<'static>) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
         context::with_core("task::Builder::spawn", |core| match self.name {
-            Some(name) => core.spawn(future, name),
-            None => core.spawn(future, ()),
+            Some(name) => core.spawn(future, name, location),
+            None => core.spawn(future, (), location),
         })
     }
 

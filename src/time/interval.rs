@@ -36,7 +36,7 @@ use super::{Sleep, sleep_until};
 pub fn interval(period: Duration) -> Interval {
     assert!(period > Duration::ZERO, "grove::interval needs a period above zero");
     Interval {
-        sleep: sleep_until(Instant::now()),
+        sleep: sleep_until(super::now()),
         period,
     }
 }
@@ -102,12 +102,13 @@ impl Interval {
             return Poll::Pending;
         }
         let tick = self.sleep.deadline();
-        let behind = Instant::now().saturating_duration_since(tick);
+        let now = super::now();
+        let behind = now.saturating_duration_since(tick);
         let periods = behind.as_nanos() / self.period.as_nanos() + 1;
         let next = u32::try_from(periods)
             .ok()
             .and_then(|n| tick.checked_add(self.period * n));
-        self.sleep.reset(next.unwrap_or_else(|| Instant::now() + self.period));
+        self.sleep.reset(next.unwrap_or_else(|| now + self.period));
         Poll::Ready(tick)
     }
 

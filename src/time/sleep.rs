@@ -12,8 +12,9 @@ use crate::runtime::timers::{Tick, TimerKey};
 
 /// Waits until `duration` has passed: gevent's `sleep`.
 ///
-/// The deadline is fixed when `sleep` is called. The task is woken at the
-/// deadline or later, never before.
+/// The deadline is fixed when `sleep` is called, on the runtime's clock
+/// ([`time::now`](crate::time::now), which a test may have paused). The
+/// task is woken at the deadline or later, never before.
 ///
 /// `sleep(Duration::ZERO)` yields once, as gevent's `sleep(0)` does: the
 /// other ready tasks run, and I/O and timers are looked at, before this task
@@ -40,8 +41,8 @@ use crate::runtime::timers::{Tick, TimerKey};
 ///
 /// Dropping the future disarms its timer; nothing else is affected.
 pub fn sleep(duration: Duration) -> Sleep {
-    let now = Instant::now();
-    sleep_until(now.checked_add(duration).unwrap_or_else(far_future))
+    let now = super::now();
+    sleep_until(now.checked_add(duration).unwrap_or_else(|| far_future(now)))
 }
 
 /// Waits until `deadline`. A deadline already past yields once, as
@@ -72,9 +73,10 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
     }
 }
 
-/// A deadline far enough out to mean "never", for durations that overflow.
-fn far_future() -> Instant {
-    Instant::now() + Duration::from_secs(86400 * 365 * 30)
+/// A deadline far enough past `now` to mean "never", for durations that
+/// overflow.
+fn far_future(now: Instant) -> Instant {
+    now + Duration::from_secs(86400 * 365 * 30)
 }
 
 /// The future of [`sleep`] and [`sleep_until`].
@@ -175,7 +177,7 @@ impl Sleep {
                     return Poll::Ready(false);
                 }
             }
-            if Tick::now() >= self.deadline {
+            if Tick::of(core.now()) >= self.deadline {
                 return Poll::Ready(true);
             }
             let key = core.timers().insert(self.deadline, cx.waker());

@@ -11,6 +11,7 @@
 
 use std::future::Future;
 use std::io;
+use std::panic::Location;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -48,24 +49,28 @@ where
 }
 
 /// The task of job `seq`, queued in `workers`, which ends with its result.
-pub(crate) fn receive<T: Send + 'static>(workers: Arc<Workers>, seq: u64, outcome: Outcome<T>) -> JoinHandle<T> {
-    spawn(JobTask::Queued {
-        outcome,
-        queued: Queued {
-            workers,
-            seq: Some(seq),
-        },
-    })
+/// `location` is where the job was handed over.
+pub(crate) fn receive<T: Send + 'static>(
+    workers: Arc<Workers>,
+    seq: u64,
+    outcome: Outcome<T>,
+    location: &'static Location<'static>,
+) -> JoinHandle<T> {
+    let queued = Queued {
+        workers,
+        seq: Some(seq),
+    };
+    spawn(JobTask::Queued { outcome, queued }, location)
 }
 
 /// A task that ends at once with the refusal `error`: the job never ran.
-pub(crate) fn refused<T: Send + 'static>(error: io::Error) -> JoinHandle<T> {
-    spawn(JobTask::<T>::Refused(Some(error)))
+pub(crate) fn refused<T: Send + 'static>(error: io::Error, location: &'static Location<'static>) -> JoinHandle<T> {
+    spawn(JobTask::<T>::Refused(Some(error)), location)
 }
 
 #[track_caller]
-fn spawn<T: Send + 'static>(task: JobTask<T>) -> JoinHandle<T> {
-    context::with_core("grove::spawn_blocking", |core| core.spawn_task(task, ()))
+fn spawn<T: Send + 'static>(task: JobTask<T>, location: &'static Location<'static>) -> JoinHandle<T> {
+    context::with_core("grove::spawn_blocking", |core| core.spawn_task(task, (), location))
 }
 
 /// The green task of a job.

@@ -11,11 +11,13 @@ mod job;
 mod workers;
 
 use std::cell::{Cell, OnceCell};
+use std::panic::Location;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use error::SpawnError;
 pub(crate) use job::{Outcome, pack, receive, refused};
+pub use workers::PoolMetrics;
 pub(crate) use workers::{Config, Drained, Job, Room, SPIN, Submit, Workers, poll_drained, poll_room};
 
 use crate::runtime::task::JoinHandle;
@@ -47,9 +49,9 @@ impl RuntimePool {
         }
     }
 
-    /// Runs `f` on the pool; its task ends with a refusal if the pool has
-    /// no thread and the OS refuses one.
-    pub(crate) fn spawn<F, T>(&self, f: F) -> JoinHandle<T>
+    /// Runs `f` on the pool, as asked at `location`; its task ends with a
+    /// refusal if the pool has no thread and the OS refuses one.
+    pub(crate) fn spawn<F, T>(&self, f: F, location: &'static Location<'static>) -> JoinHandle<T>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
@@ -58,17 +60,26 @@ impl RuntimePool {
         let workers = self.workers();
         let (job, outcome) = pack(f);
         match workers.submit(job) {
-            Ok(Submit::Queued(seq)) => receive(workers.clone(), seq, outcome),
+            Ok(Submit::Queued(seq)) => receive(workers.clone(), seq, outcome, location),
             Ok(Submit::Full(_)) => unreachable!("the runtime's pool has an unbounded queue"),
-            Err(e) => refused(e.into()),
+            Err(e) => refused(e.into(), location),
         }
     }
 
     /// Whether a job handed over just now is still out: its result may come
     /// back sooner than a sleep in the poller would end.
     pub(crate) fn result_due(&self) -> bool {
-        self.last_submit.get().is_some_and(|at| at.elapsed() < RECENT)
-            && self.workers.get().is_some_and(|workers| workers.has_unfinished())
+        self.last_submit.get().is_some_and(|at| at.elapsed() < RECENT) && self.has_unfinished()
+    }
+
+    /// Whether a job is queued or running.
+    pub(crate) fn has_unfinished(&self) -> bool {
+        self.workers.get().is_some_and(|workers| workers.has_unfinished())
+    }
+
+    /// The pool's load, once it has started.
+    pub(crate) fn metrics(&self) -> Option<PoolMetrics> {
+        self.workers.get().map(|workers| workers.metrics())
     }
 
     fn workers(&self) -> &Arc<Workers> {

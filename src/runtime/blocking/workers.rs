@@ -98,6 +98,8 @@ pub(crate) struct State {
     notified: usize,
     /// Threads running a job.
     busy: usize,
+    /// Jobs run to their end.
+    completed: u64,
     closed: bool,
     /// Threads to join; those that already exited are reaped now and then.
     handles: Vec<(ThreadId, JoinHandle<()>)>,
@@ -128,6 +130,7 @@ impl Workers {
                 spinning: 0,
                 notified: 0,
                 busy: 0,
+                completed: 0,
                 closed: false,
                 handles: Vec::new(),
                 room: WaitList::default(),
@@ -319,12 +322,14 @@ impl Workers {
         }
     }
 
-    pub(crate) fn counts(&self) -> Counts {
+    pub(crate) fn metrics(&self) -> PoolMetrics {
         let state = self.state();
-        Counts {
+        PoolMetrics {
+            max_threads: state.max_threads,
             threads: state.threads,
             busy: state.busy,
             queued: state.queue.len(),
+            completed: state.completed,
         }
     }
 
@@ -372,6 +377,7 @@ impl Workers {
                 let _ = catch_unwind(AssertUnwindSafe(|| job(&self.terminated)));
                 state = self.state();
                 state.busy -= 1;
+                state.completed += 1;
                 self.publish(&state);
                 let wakers = state.drained_wakers();
                 if !wakers.is_empty() {
@@ -525,10 +531,36 @@ fn reap(handles: &mut Vec<(ThreadId, JoinHandle<()>)>) {
     }
 }
 
-/// A snapshot of a pool's load.
+/// A snapshot of a thread pool's load: [`ThreadPool::metrics`], and the
+/// runtime's own pool in [`RuntimeMetrics`](crate::runtime::RuntimeMetrics).
+///
+/// [`ThreadPool::metrics`]: crate::blocking::ThreadPool::metrics
+///
+/// # Examples
+///
+/// ```
+/// grove::run(async {
+///     let pool = grove::blocking::ThreadPool::new(2);
+///     pool.map(0..5, |n| n + 1).await.unwrap();
+///     pool.join().await;
+///     let metrics: grove::blocking::PoolMetrics = pool.metrics();
+///     assert_eq!((metrics.completed, metrics.queued, metrics.max_threads), (5, 0, 2));
+/// });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Counts {
-    pub(crate) threads: usize,
-    pub(crate) busy: usize,
-    pub(crate) queued: usize,
+#[non_exhaustive]
+pub struct PoolMetrics {
+    /// The most threads alive at once.
+    pub max_threads: usize,
+    /// Threads alive, idle or busy.
+    pub threads: usize,
+    /// Threads running a job.
+    pub busy: usize,
+    /// Jobs waiting for a thread.
+    pub queued: usize,
+    /// Jobs that have run to their end (returned or panicked). A job
+    /// counts once its thread is done with it, which may be just after its
+    /// task has the result; [`ThreadPool::join`](crate::blocking::ThreadPool::join)
+    /// waits for that.
+    pub completed: u64,
 }

@@ -44,6 +44,11 @@ impl TaskId {
         })
     }
 
+    /// The id whose number is `n`, if `n` is not zero.
+    pub(crate) fn from_u64(n: u64) -> Option<TaskId> {
+        NonZeroU64::new(n).map(TaskId)
+    }
+
     /// The id as a number.
     ///
     /// # Examples

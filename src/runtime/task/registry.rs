@@ -21,12 +21,20 @@ pub(crate) struct Registry {
     free: RefCell<Vec<u32>>,
     /// Tasks spawned and not finished, registered or not.
     unfinished: Cell<usize>,
+    /// Tasks spawned in all.
+    spawned: Cell<u64>,
 }
 
 impl Registry {
     /// Counts a new task.
     pub(crate) fn admit(&self) {
         self.unfinished.set(self.unfinished.get() + 1);
+        self.spawned.set(self.spawned.get() + 1);
+    }
+
+    /// How many tasks were ever spawned.
+    pub(crate) fn spawned(&self) -> u64 {
+        self.spawned.get()
     }
 
     /// Counts a task that finished.
@@ -62,7 +70,7 @@ impl Registry {
         self.free.borrow_mut().push(index);
     }
 
-    /// Every registered task, for shutdown.
+    /// Every registered task, for shutdown and task dumps.
     pub(crate) fn snapshot(&self) -> Vec<RawTask> {
         self.slots.borrow().iter().flatten().copied().collect()
     }

@@ -6,7 +6,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
@@ -62,7 +62,7 @@ impl<T> Slot<T> {
 }
 
 /// Spawns `future` onto the runtime that `shared` belongs to.
-pub(crate) fn spawn<F>(remote: Remote, future: F) -> RemoteJoinHandle<F::Output>
+pub(crate) fn spawn<F>(remote: Remote, future: F, location: &'static Location<'static>) -> RemoteJoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -84,7 +84,7 @@ where
         slot: slot.clone(),
     };
     let task = RawTask::new(Plain(wrapper), (), (id, remote.id()), false, None);
-    if !remote.push(|inject| inject.spawns.push(task)) {
+    if !remote.push(|inject| inject.spawns.push((task, location))) {
         // The runtime is gone. The cell was never shared, so this thread may
         // finish it: the wrapper is `Send`, and its drop reports a kill.
         let (finishing, _) = task.finish(true);

@@ -64,6 +64,17 @@ const RETIRING: u32 = 1 << 9;
 /// on the runtime's thread still needs the cell.
 const KEEPS_CELL: u32 = SCHEDULED | RUNNING | OUTPUT | HANDLE | REGISTERED | RETIRING;
 
+/// What an unfinished task is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Activity {
+    /// Being polled.
+    Running,
+    /// In the run queue, the handoff slot, or set aside.
+    Scheduled,
+    /// Waiting for a wake.
+    Idle,
+}
+
 /// What the run loop does with a task it took from the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Start {
@@ -255,6 +266,17 @@ impl State {
     /// Whether the future is gone.
     pub(crate) fn is_finished(&self) -> bool {
         self.has(FINISHED)
+    }
+
+    /// What an unfinished task is doing, for a task dump.
+    pub(crate) fn activity(&self) -> Activity {
+        if self.has(RUNNING) {
+            Activity::Running
+        } else if self.has(SCHEDULED) {
+            Activity::Scheduled
+        } else {
+            Activity::Idle
+        }
     }
 
     /// Whether the stage holds the future.

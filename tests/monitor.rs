@@ -1,0 +1,146 @@
+//! The blocked-loop monitor: it names a task that blocks the loop, while
+//! it blocks, and stays quiet for short polls.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use grove::Runtime;
+use grove::runtime::Stall;
+
+/// A runtime whose monitor reports into the returned log.
+fn monitored(limit: Duration) -> (Runtime, Arc<Mutex<Vec<Stall>>>) {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let reports = log.clone();
+    let rt = Runtime::builder()
+        .max_blocking_time(limit)
+        .on_blocked(move |stall: &Stall| reports.lock().unwrap().push(stall.clone()))
+        .build()
+        .unwrap();
+    (rt, log)
+}
+
+#[test]
+fn names_a_task_that_blocks_while_it_blocks() {
+    let (rt, log) = monitored(Duration::from_millis(50));
+    let seen_while_blocked = Arc::new(Mutex::new(Vec::new()));
+    let spawn_line = line!() + 3;
+    let (id, seen) = rt.block_on(async {
+        let (log, seen) = (log.clone(), seen_while_blocked.clone());
+        let blocker = grove::task::Builder::new().name("blocker").spawn(async move {
+            std::thread::sleep(Duration::from_millis(200));
+            // Still inside the poll: what the monitor said meanwhile.
+            seen.lock().unwrap().extend(log.lock().unwrap().iter().cloned());
+        });
+        let id = blocker.id();
+        blocker.await.unwrap();
+        (id, seen_while_blocked.lock().unwrap().clone())
+    });
+    drop(rt); // stops the monitor, after its last sample
+
+    assert_eq!(seen.len(), 1, "one report while blocked: {seen:?}");
+    let live = &seen[0];
+    assert_eq!(
+        (live.task, live.name.as_deref(), live.over),
+        (id, Some("blocker"), false)
+    );
+    assert!(live.elapsed >= Duration::from_millis(50), "{live:?}");
+    let location = live.spawned_at.expect("the monitor keeps spawn locations");
+    assert_eq!((location.file(), location.line()), (file!(), spawn_line));
+
+    let log = log.lock().unwrap();
+    let over: Vec<_> = log.iter().filter(|s| s.over).collect();
+    assert_eq!(over.len(), 1, "{log:?}");
+    assert_eq!(over[0].task, id);
+    assert!(over[0].elapsed >= Duration::from_millis(150), "{:?}", over[0]);
+    assert!(over[0].to_string().contains("\"blocker\""));
+}
+
+#[test]
+fn reports_each_stall_once_and_its_end_once() {
+    let (rt, log) = monitored(Duration::from_millis(40));
+    let ids = rt.block_on(async {
+        let mut ids = Vec::new();
+        for name in ["first", "second"] {
+            let task = grove::task::Builder::new().name(name).spawn(async {
+                std::thread::sleep(Duration::from_millis(150));
+            });
+            ids.push(task.id());
+            task.await.unwrap();
+            // Some short polls in between: the loop is healthy again.
+            grove::sleep(Duration::from_millis(30)).await;
+        }
+        ids
+    });
+    drop(rt);
+    let log = log.lock().unwrap();
+    for id in ids {
+        let live = log.iter().filter(|s| s.task == id && !s.over).count();
+        let over = log.iter().filter(|s| s.task == id && s.over).count();
+        assert_eq!((live, over), (1, 1), "task {id}: {log:?}");
+    }
+    assert_eq!(log.len(), 4, "{log:?}");
+}
+
+#[test]
+fn names_the_block_on_future_when_it_blocks() {
+    let (rt, log) = monitored(Duration::from_millis(30));
+    rt.block_on(async { std::thread::sleep(Duration::from_millis(120)) });
+    drop(rt);
+    let log = log.lock().unwrap();
+    assert!(!log.is_empty());
+    assert!(log.iter().all(|s| s.name.as_deref() == Some("block_on")), "{log:?}");
+    assert_eq!(log[0].spawned_at.unwrap().file(), file!());
+}
+
+#[test]
+fn is_silent_for_a_busy_loop_of_short_polls() {
+    let (rt, log) = monitored(Duration::from_millis(100));
+    rt.block_on(async {
+        let start = std::time::Instant::now();
+        let workers: Vec<_> = (0..200)
+            .map(|_| {
+                grove::spawn(async move {
+                    while start.elapsed() < Duration::from_millis(400) {
+                        // A little work per poll, far below the limit.
+                        std::hint::black_box((0..1000u64).sum::<u64>());
+                        grove::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        grove::joinall(workers).await;
+    });
+    let longest = rt.metrics().longest_poll;
+    drop(rt);
+    assert!(log.lock().unwrap().is_empty(), "{:?}", log.lock().unwrap());
+    // Polls this short are below the monitor's resolution.
+    assert!(
+        longest.as_ref().is_none_or(|l| l.duration < Duration::from_millis(100)),
+        "{longest:?}"
+    );
+}
+
+#[test]
+fn an_idle_loop_is_not_a_stall() {
+    let (rt, log) = monitored(Duration::from_millis(20));
+    rt.block_on(grove::sleep(Duration::from_millis(150)));
+    drop(rt);
+    assert!(log.lock().unwrap().is_empty());
+}
+
+#[test]
+fn the_longest_poll_is_in_the_metrics() {
+    let (rt, _log) = monitored(Duration::from_millis(500));
+    rt.block_on(async {
+        grove::task::Builder::new()
+            .name("slow")
+            .spawn(async { std::thread::sleep(Duration::from_millis(80)) })
+            .await
+            .unwrap();
+        // The monitor sees the poll end at its next sample.
+        grove::sleep(Duration::from_millis(50)).await;
+    });
+    let longest = rt.metrics().longest_poll.expect("a poll of 80 ms is seen");
+    assert_eq!(longest.name.as_deref(), Some("slow"));
+    assert!(longest.duration >= Duration::from_millis(60), "{longest:?}");
+}
