@@ -127,6 +127,12 @@ impl hyper::rt::Timer for GroveTimer {
             None => *sleep = self.sleep_until(new_deadline),
         }
     }
+
+    /// The runtime's clock, so that hyper's deadlines agree with a paused
+    /// one.
+    fn now(&self) -> Instant {
+        crate::time::now()
+    }
 }
 
 impl hyper::rt::Sleep for crate::time::Sleep {}
