@@ -302,14 +302,19 @@ impl Core {
         }
     }
 
-    /// [`run_task`](Core::run_task)'s poll with observers on: out of line,
-    /// so that a runtime without them keeps its poll path as it was.
-    #[cold]
+    /// [`run_task`](Core::run_task)'s poll with observers on. Out of
+    /// line and cold: any other shape measured slower for runtimes without
+    /// observers (`benches/instructions.sh`), which are the ones that
+    /// count.
     #[inline(never)]
     fn poll_observed(&self, observer: &Observer, task: RawTask, waker: &Waker) -> std::task::Poll<()> {
-        observer.poll(task.id(), task.name(), || {
-            self.as_current(task, || task.poll(&mut Context::from_waker(waker)))
-        })
+        let poll = || self.as_current(task, || task.poll(&mut Context::from_waker(waker)));
+        if observer.wraps_polls() {
+            observer.poll_wrapped(task, poll)
+        } else {
+            observer.polling(task.id());
+            poll()
+        }
     }
 
     /// Runs `f` with `task` as the current task.

@@ -62,10 +62,10 @@ impl<'a> MainTask<'a> {
     /// a task's poll is.
     pub(super) fn poll<R>(&self, poll: impl FnOnce() -> R) -> R {
         self.core.counters().polled();
-        match self.core.observer() {
-            None => self.enter(poll),
-            Some(observer) => observer.poll_main(self.id, || self.enter(poll)),
+        if let Some(observer) = self.core.observer() {
+            observer.polling(self.id);
         }
+        self.enter(poll)
     }
 
     /// Runs `f` with the `block_on` future as the current task.

@@ -59,6 +59,9 @@ pub(crate) struct Observer {
     table: Option<Arc<Table>>,
     monitor: Option<Monitor>,
     hooks: Hooks,
+    /// Whether anything runs around each poll besides the monitor's store:
+    /// a poll hook, or a span.
+    wraps_polls: bool,
     /// The loop's time at its last look at events: spawn times come from
     /// it, not from a clock read per spawn.
     now: std::cell::Cell<Instant>,
@@ -87,6 +90,9 @@ impl Observer {
             table,
             monitor,
             hooks: settings.hooks.clone(),
+            wraps_polls: settings.hooks.before_poll.is_some()
+                || settings.hooks.after_poll.is_some()
+                || cfg!(feature = "tracing"),
             now: std::cell::Cell::new(Instant::now()),
             #[cfg(feature = "tracing")]
             spans: Default::default(),
@@ -128,16 +134,30 @@ impl Observer {
         drop(self.spans.borrow_mut().remove(&id));
     }
 
-    /// Runs `poll`, a poll of task `id`, with the hooks around it.
+    /// The loop starts polling task `id`: the monitor's one store.
     #[inline]
-    pub(crate) fn poll<R>(&self, id: TaskId, name: Option<&str>, poll: impl FnOnce() -> R) -> R {
+    pub(crate) fn polling(&self, id: TaskId) {
         if let Some(monitor) = &self.monitor {
             monitor.polling(id);
         }
-        let meta = TaskMeta::new(id, name);
+    }
+
+    /// Whether anything runs around each poll besides the monitor's store:
+    /// a poll hook, or a span. Such polls go through
+    /// [`poll_wrapped`](Observer::poll_wrapped).
+    #[inline]
+    pub(crate) fn wraps_polls(&self) -> bool {
+        self.wraps_polls
+    }
+
+    /// Runs `poll`, a poll of `task`, with the monitor's store, and the
+    /// hooks and span around it.
+    pub(crate) fn poll_wrapped<R>(&self, task: RawTask, poll: impl FnOnce() -> R) -> R {
+        self.polling(task.id());
+        let meta = TaskMeta::new(task.id(), task.name());
         hooks::call(&self.hooks.before_poll, &meta);
         #[cfg(feature = "tracing")]
-        let span = self.spans.borrow().get(&id).cloned();
+        let span = self.spans.borrow().get(&meta.id()).cloned();
         #[cfg(feature = "tracing")]
         let entered = span.as_ref().map(tracing::Span::enter);
         let result = poll();
@@ -165,15 +185,6 @@ impl Observer {
         if let Some(table) = &self.table {
             table.remove(id);
         }
-    }
-
-    /// Runs `poll`, a poll of the `block_on` future.
-    #[inline]
-    pub(crate) fn poll_main<R>(&self, id: TaskId, poll: impl FnOnce() -> R) -> R {
-        if let Some(monitor) = &self.monitor {
-            monitor.polling(id);
-        }
-        poll()
     }
 
     /// The loop is about to look at events (and maybe wait for them).
