@@ -446,11 +446,15 @@ impl Core {
     /// task waker, but it may be the `block_on` future's.
     #[inline(never)]
     fn wake_main_here(&self, waker: &Waker, turn: Turn) -> bool {
+        // By the data pointer alone: it is the main waker's `Arc`, which the
+        // core keeps alive, so no other waker can share it. `will_wake` also
+        // compares vtable addresses, which the language does not promise to
+        // be unique (Miri gives each use its own), so a clone could fail it.
         let is_main = self
             .main_waker
             .borrow()
             .as_ref()
-            .is_some_and(|main| main.will_wake(waker));
+            .is_some_and(|main| main.data() == waker.data());
         if is_main {
             self.scheduler.schedule_main(turn);
         }
