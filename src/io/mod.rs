@@ -8,3 +8,7 @@
 mod source;
 
 pub use source::Async;
+
+mod fd;
+
+pub(crate) use fd::FdSource;

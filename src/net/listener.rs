@@ -4,27 +4,20 @@ use std::fmt;
 use std::future::{poll_fn, ready};
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
-use futures::{FutureExt, Stream};
+use futures::Stream;
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::addr::{ToSocketAddrs, try_each};
+use super::socket::{self, Backoff};
 use super::stream::TcpStream;
 use crate::io::Async;
-use crate::time::Sleep;
 
 /// Connections the kernel queues for `accept` (the kernel caps it at
 /// `net.core.somaxconn`).
 const BACKLOG: i32 = 1024;
-
-/// The first pause of `accept` when the process is out of file descriptors,
-/// and the longest, as the pause doubles.
-const FIRST_BACKOFF: Duration = Duration::from_millis(5);
-const MAX_BACKOFF: Duration = Duration::from_millis(500);
 
 /// A TCP socket listening for connections.
 ///
@@ -215,27 +208,11 @@ impl TcpListener {
     }
 
     fn poll_accept(&self, cx: &mut Context<'_>, backoff: &mut Backoff) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        loop {
-            if let Some(pause) = &mut backoff.pause {
-                std::task::ready!(pause.poll_unpin(cx));
-                backoff.pause = None;
-            }
-            let accepted = std::task::ready!(self.io.poll_read_with(cx, |l| l.accept()))
-                .and_then(|(stream, peer)| Ok((TcpStream::from_mio(stream)?, peer)));
-            match accepted {
-                Ok(accepted) => {
-                    backoff.delay = None;
-                    return Poll::Ready(Ok(accepted));
-                }
-                Err(e) if out_of_resources(&e) => {
-                    let delay = backoff.delay.map_or(FIRST_BACKOFF, |d| (d * 2).min(MAX_BACKOFF));
-                    backoff.delay = Some(delay);
-                    backoff.pause = Some(crate::sleep(delay));
-                }
-                Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => {}
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-        }
+        socket::poll_accept(cx, backoff, |cx| {
+            self.io
+                .poll_read_with(cx, |l| l.accept())
+                .map(|accepted| accepted.and_then(|(stream, peer)| Ok((TcpStream::from_mio(stream)?, peer))))
+        })
     }
 
     /// The address this listener is bound to.
@@ -270,41 +247,7 @@ fn listen(addr: SocketAddr, reuse_port: bool) -> io::Result<std::net::TcpListene
     Ok(socket.into())
 }
 
-/// Whether `accept` failed for want of descriptors or memory, which other
-/// connections closing will free.
-fn out_of_resources(e: &io::Error) -> bool {
-    matches!(
-        e.raw_os_error(),
-        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM | libc::ENOSPC)
-    )
-}
-
-/// The pause of an `accept` that ran out of descriptors.
-#[derive(Default)]
-struct Backoff {
-    delay: Option<Duration>,
-    pause: Option<Sleep>,
-}
-
-impl AsRawFd for TcpListener {
-    fn as_raw_fd(&self) -> RawFd {
-        self.io.get_ref().as_raw_fd()
-    }
-}
-
-impl AsFd for TcpListener {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.io.get_ref().as_fd()
-    }
-}
-
-impl fmt::Debug for TcpListener {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TcpListener")
-            .field("local_addr", &self.local_addr().ok())
-            .finish()
-    }
-}
+socket::fd_and_debug!(TcpListener, "local_addr" => local_addr);
 
 /// The stream of [`TcpListener::incoming`].
 ///

@@ -1,4 +1,5 @@
-//! TCP and UDP over the runtime's reactor: gevent's cooperative sockets.
+//! TCP, UDP and Unix sockets over the runtime's reactor: gevent's
+//! cooperative sockets.
 //!
 //! Every operation tries the socket first and, when it would block, parks
 //! the task until the reactor reports readiness; other tasks run meanwhile.
@@ -38,12 +39,17 @@
 
 mod addr;
 mod listener;
+mod socket;
 mod split;
 mod stream;
 mod udp;
+mod unix_datagram;
+mod unix_stream;
 
 pub use addr::{ToSocketAddrs, lookup_host};
 pub use listener::{Incoming, TcpListener};
 pub use split::{ReadHalf, WriteHalf};
 pub use stream::TcpStream;
 pub use udp::UdpSocket;
+pub use unix_datagram::UnixDatagram;
+pub use unix_stream::{UnixListener, UnixStream};

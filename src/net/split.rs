@@ -1,17 +1,19 @@
-//! The owned halves of a [`TcpStream`], for a reader task and a writer task.
+//! The owned halves of a [`TcpStream`] or a
+//! [`UnixStream`](super::UnixStream), for a reader task and a writer task.
 
 use std::fmt;
 use std::rc::Rc;
 
 use super::stream::{TcpStream, forward_read, forward_write};
 
-pub(super) fn split(stream: TcpStream) -> (ReadHalf, WriteHalf) {
+pub(super) fn split<S>(stream: S) -> (ReadHalf<S>, WriteHalf<S>) {
     let stream = Rc::new(stream);
     (ReadHalf(stream.clone()), WriteHalf(stream))
 }
 
 /// The reading half of a [`TcpStream`], from
-/// [`into_split`](TcpStream::into_split).
+/// [`into_split`](TcpStream::into_split), or of a
+/// [`UnixStream`](super::UnixStream).
 ///
 /// # Cancel safety
 ///
@@ -35,10 +37,11 @@ pub(super) fn split(stream: TcpStream) -> (ReadHalf, WriteHalf) {
 /// # })?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub struct ReadHalf(Rc<TcpStream>);
+pub struct ReadHalf<S = TcpStream>(Rc<S>);
 
 /// The writing half of a [`TcpStream`], from
-/// [`into_split`](TcpStream::into_split). Closing it shuts down the
+/// [`into_split`](TcpStream::into_split), or of a
+/// [`UnixStream`](super::UnixStream). Closing it shuts down the
 /// connection's writing half.
 ///
 /// # Cancel safety
@@ -65,9 +68,9 @@ pub struct ReadHalf(Rc<TcpStream>);
 /// # })?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub struct WriteHalf(Rc<TcpStream>);
+pub struct WriteHalf<S = TcpStream>(Rc<S>);
 
-impl ReadHalf {
+impl<S> ReadHalf<S> {
     /// The stream both halves share, for its addresses and options.
     ///
     /// # Examples
@@ -82,12 +85,12 @@ impl ReadHalf {
     /// # })?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub fn stream(&self) -> &TcpStream {
+    pub fn stream(&self) -> &S {
         &self.0
     }
 }
 
-impl WriteHalf {
+impl<S> WriteHalf<S> {
     /// The stream both halves share, for its addresses and options.
     ///
     /// # Examples
@@ -102,21 +105,21 @@ impl WriteHalf {
     /// # })?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub fn stream(&self) -> &TcpStream {
+    pub fn stream(&self) -> &S {
         &self.0
     }
 }
 
-forward_read!(ReadHalf, this => &*this.0);
-forward_write!(WriteHalf, this => &*this.0);
+forward_read!(ReadHalf<S>, <S> where [for<'a> &'a S: futures::io::AsyncRead]; this => &*this.0);
+forward_write!(WriteHalf<S>, <S> where [for<'a> &'a S: futures::io::AsyncWrite]; this => &*this.0);
 
-impl fmt::Debug for ReadHalf {
+impl<S: fmt::Debug> fmt::Debug for ReadHalf<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("ReadHalf").field(&*self.0).finish()
     }
 }
 
-impl fmt::Debug for WriteHalf {
+impl<S: fmt::Debug> fmt::Debug for WriteHalf<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("WriteHalf").field(&*self.0).finish()
     }

@@ -1,17 +1,13 @@
 //! [`TcpStream`]: a connection.
 
-use std::fmt;
 use std::future::poll_fn;
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::{Shutdown, SocketAddr};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures::io::{AsyncRead, AsyncWrite};
 
 use super::addr::{ToSocketAddrs, try_each};
+use super::socket;
 use crate::io::Async;
 
 /// A TCP connection, with futures-io [`AsyncRead`] and [`AsyncWrite`].
@@ -307,69 +303,13 @@ impl TcpStream {
     }
 }
 
-impl AsyncRead for &TcpStream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        let asked = buf.len();
-        let read = self.io.poll_read_with(cx, |mut s| s.read(buf));
-        self.note_short_read(read, asked)
-    }
+socket::stream_io!(TcpStream);
 
-    fn poll_read_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &mut [io::IoSliceMut<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let asked = bufs.iter().map(|b| b.len()).sum();
-        let read = self.io.poll_read_with(cx, |mut s| s.read_vectored(bufs));
-        self.note_short_read(read, asked)
-    }
-}
-
-impl TcpStream {
-    /// A read that returned data but less than `asked` emptied the socket's
-    /// buffer: its readiness is dropped (see `Async::read_drained`).
-    fn note_short_read(&self, read: Poll<io::Result<usize>>, asked: usize) -> Poll<io::Result<usize>> {
-        if let Poll::Ready(Ok(n)) = read {
-            if n > 0 && n < asked {
-                self.io.read_drained();
-            }
-        }
-        read
-    }
-}
-
-impl AsyncWrite for &TcpStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_write_with(cx, |mut s| s.write(buf))
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_write_with(cx, |mut s| s.write_vectored(bufs))
-    }
-
-    /// TCP has nothing to flush: writes go straight to the kernel.
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    /// Shuts down the writing half.
-    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(match self.shutdown(Shutdown::Write) {
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
-            other => other,
-        })
-    }
-}
-
-/// Forwards reads to the `&TcpStream` impl, so that every way of using a
+/// Forwards reads to the impl for `&Stream`, so that every way of using a
 /// stream shares one implementation.
 macro_rules! forward_read {
-    ($ty:ty, $inner:ident => $get:expr) => {
-        impl futures::io::AsyncRead for $ty {
+    ($ty:ty $(, <$($gen:ident),*> where [$($bound:tt)+])?; $inner:ident => $get:expr) => {
+        impl $(<$($gen),*>)? futures::io::AsyncRead for $ty $(where $($bound)+)? {
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
@@ -391,10 +331,10 @@ macro_rules! forward_read {
     };
 }
 
-/// Forwards writes to the `&TcpStream` impl.
+/// Forwards writes to the impl for `&Stream`.
 macro_rules! forward_write {
-    ($ty:ty, $inner:ident => $get:expr) => {
-        impl futures::io::AsyncWrite for $ty {
+    ($ty:ty $(, <$($gen:ident),*> where [$($bound:tt)+])?; $inner:ident => $get:expr) => {
+        impl $(<$($gen),*>)? futures::io::AsyncWrite for $ty $(where $($bound)+)? {
             fn poll_write(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
@@ -433,26 +373,7 @@ macro_rules! forward_write {
 }
 pub(super) use {forward_read, forward_write};
 
-forward_read!(TcpStream, this => &*this);
-forward_write!(TcpStream, this => &*this);
+forward_read!(TcpStream; this => &*this);
+forward_write!(TcpStream; this => &*this);
 
-impl AsRawFd for TcpStream {
-    fn as_raw_fd(&self) -> RawFd {
-        self.io.get_ref().as_raw_fd()
-    }
-}
-
-impl AsFd for TcpStream {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.io.get_ref().as_fd()
-    }
-}
-
-impl fmt::Debug for TcpStream {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TcpStream")
-            .field("local_addr", &self.local_addr().ok())
-            .field("peer_addr", &self.peer_addr().ok())
-            .finish()
-    }
-}
+socket::fd_and_debug!(TcpStream, "local_addr" => local_addr, "peer_addr" => peer_addr);

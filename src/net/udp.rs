@@ -1,10 +1,8 @@
 //! [`UdpSocket`]: datagrams.
 
-use std::fmt;
 use std::future::ready;
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
 use super::addr::{Target, ToSocketAddrs, resolve, try_each};
 use crate::io::Async;
@@ -247,22 +245,4 @@ impl UdpSocket {
     }
 }
 
-impl AsRawFd for UdpSocket {
-    fn as_raw_fd(&self) -> RawFd {
-        self.io.get_ref().as_raw_fd()
-    }
-}
-
-impl AsFd for UdpSocket {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.io.get_ref().as_fd()
-    }
-}
-
-impl fmt::Debug for UdpSocket {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UdpSocket")
-            .field("local_addr", &self.local_addr().ok())
-            .finish()
-    }
-}
+super::socket::fd_and_debug!(UdpSocket, "local_addr" => local_addr);

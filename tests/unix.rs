@@ -1,0 +1,149 @@
+//! Unix sockets: stream echo by path and by abstract name, datagrams.
+
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::net::SocketAddr;
+use std::path::PathBuf;
+
+use futures::{AsyncReadExt, AsyncWriteExt};
+use grove::net::{UnixDatagram, UnixListener, UnixStream};
+
+/// A fresh socket path in a fresh directory, removed when dropped.
+struct TempPath(PathBuf);
+
+impl TempPath {
+    fn new(name: &str) -> TempPath {
+        let dir = std::env::temp_dir().join(format!("grove-unix-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempPath(dir.join("socket"))
+    }
+}
+
+impl Drop for TempPath {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(self.0.parent().unwrap());
+    }
+}
+
+/// Serves an echo on `listener`, and checks that 20 clients, connected by
+/// `connect`, each get their bytes back.
+async fn echo_round(listener: UnixListener, connect: impl Fn() -> grove::JoinHandle<std::io::Result<UnixStream>>) {
+    let server = grove::spawn(async move {
+        loop {
+            let (conn, peer) = listener.accept().await.unwrap();
+            assert!(peer.is_unnamed());
+            grove::spawn(async move {
+                let (mut reader, mut writer) = conn.into_split();
+                futures::io::copy(&mut reader, &mut writer).await.unwrap();
+                writer.close().await.unwrap();
+            });
+        }
+    });
+    let clients: Vec<_> = (0..20u8)
+        .map(|n| {
+            let connecting = connect();
+            grove::spawn(async move {
+                let mut stream = connecting.await.unwrap().unwrap();
+                let message = vec![n; 1000 + n as usize * 1000];
+                stream.write_all(&message).await.unwrap();
+                stream.close().await.unwrap();
+                let mut echoed = Vec::new();
+                stream.read_to_end(&mut echoed).await.unwrap();
+                assert_eq!(echoed, message);
+            })
+        })
+        .collect();
+    for client in grove::joinall(clients).await {
+        client.unwrap();
+    }
+    server.kill();
+}
+
+#[test]
+fn echo_over_a_path() {
+    let path = TempPath::new("echo");
+    grove::run(async {
+        let listener = UnixListener::bind(&path.0).unwrap();
+        assert_eq!(listener.local_addr().unwrap().as_pathname(), Some(path.0.as_path()));
+        let target = path.0.clone();
+        echo_round(listener, move || {
+            let target = target.clone();
+            grove::spawn(async move { UnixStream::connect(target).await })
+        })
+        .await;
+    });
+}
+
+#[test]
+fn echo_over_an_abstract_address() {
+    let name = format!("grove-test-abstract-{}", std::process::id());
+    grove::run(async {
+        let addr = SocketAddr::from_abstract_name(&name).unwrap();
+        let listener = UnixListener::bind_addr(&addr).unwrap();
+        assert_eq!(listener.local_addr().unwrap().as_abstract_name(), Some(name.as_bytes()));
+        echo_round(listener, move || {
+            let addr = addr.clone();
+            grove::spawn(async move { UnixStream::connect_addr(&addr).await })
+        })
+        .await;
+    });
+}
+
+#[test]
+fn binding_a_taken_path_is_an_error() {
+    let path = TempPath::new("taken");
+    grove::run(async {
+        let _first = UnixListener::bind(&path.0).unwrap();
+        let err = UnixListener::bind(&path.0).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+    });
+}
+
+#[test]
+fn connecting_to_nothing_is_refused() {
+    let path = TempPath::new("refused");
+    grove::run(async {
+        drop(UnixListener::bind(&path.0).unwrap()); // leaves the path
+        let err = UnixStream::connect(&path.0).await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+    });
+}
+
+#[test]
+fn a_datagram_round_trip_by_path_and_by_abstract_name() {
+    let path = TempPath::new("dgram");
+    let name = format!("grove-test-dgram-{}", std::process::id());
+    grove::run(async {
+        let server = UnixDatagram::bind(&path.0).unwrap();
+        let abstract_addr = SocketAddr::from_abstract_name(&name).unwrap();
+        let client = UnixDatagram::bind_addr(&abstract_addr).unwrap();
+
+        client.send_to(b"request", &path.0).await.unwrap();
+        let mut buf = [0; 64];
+        let (n, from) = server.recv_from(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"request");
+        assert_eq!(from.as_abstract_name(), Some(name.as_bytes()));
+
+        server.send_to_addr(b"reply", &from).await.unwrap();
+        let (n, from) = client.recv_from(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"reply");
+        assert_eq!(from.as_pathname(), Some(path.0.as_path()));
+    });
+}
+
+#[test]
+fn datagrams_keep_their_boundaries_and_order() {
+    grove::run(async {
+        let (a, b) = UnixDatagram::pair().unwrap();
+        let sender = grove::spawn(async move {
+            for n in 0..1000u32 {
+                a.send(&n.to_le_bytes()).await.unwrap();
+            }
+        });
+        let mut buf = [0; 8];
+        for n in 0..1000u32 {
+            assert_eq!(b.recv(&mut buf).await.unwrap(), 4);
+            assert_eq!(u32::from_le_bytes(buf[..4].try_into().unwrap()), n);
+        }
+        sender.await.unwrap();
+    });
+}
