@@ -133,6 +133,7 @@ pub mod net;
 pub mod pool;
 pub mod queue;
 pub mod runtime;
+pub mod signal;
 pub mod switch;
 pub mod sync;
 pub mod task;
