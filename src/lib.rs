@@ -131,6 +131,7 @@ pub mod guide;
 pub mod io;
 pub mod net;
 pub mod pool;
+pub mod process;
 pub mod queue;
 pub mod runtime;
 pub mod signal;
