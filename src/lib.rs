@@ -130,6 +130,9 @@ pub mod compat;
 pub mod guide;
 pub mod io;
 pub mod net;
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod fs;
 pub mod pool;
 pub mod process;
 pub mod queue;
