@@ -4,6 +4,9 @@
 //!
 //! Run it with `cargo run --release --example joinall`.
 
+#[path = "support/os_threads.rs"]
+mod os_threads;
+
 use std::time::{Duration, Instant};
 
 fn main() {
@@ -24,15 +27,6 @@ fn main() {
     println!("joined {ok} tasks in {:.2?}", start.elapsed());
     println!(
         "OS threads used: {}",
-        os_threads().map_or_else(|| "unknown".into(), |n| n.to_string())
+        os_threads::os_threads().map_or_else(|| "unknown".into(), |n| n.to_string())
     );
-}
-
-/// The `Threads:` line of `/proc/self/status` (Linux).
-fn os_threads() -> Option<u32> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("Threads:"))
-        .and_then(|n| n.trim().parse().ok())
 }

@@ -88,8 +88,18 @@
 //!   so a killed tree of tasks stops as one), and [`Pool`](pool::Pool)
 //!   (bounded concurrency, `map`, `imap`, `imap_unordered`, `apply`,
 //!   `wait_available`).
-//! - [`net`]: [`TcpListener`](net::TcpListener), [`TcpStream`](net::TcpStream)
-//!   and [`UdpSocket`](net::UdpSocket) over the same reactor.
+//! - [`net`]: [`TcpListener`](net::TcpListener), [`TcpStream`](net::TcpStream),
+//!   [`UdpSocket`](net::UdpSocket) and the Unix sockets
+//!   ([`UnixListener`](net::UnixListener), [`UnixStream`](net::UnixStream),
+//!   [`UnixDatagram`](net::UnixDatagram)) over the same reactor.
+//! - [`signal`]: [`ctrl_c`](signal::ctrl_c) and
+//!   [`signal`](signal::signal()) for any catchable signal; every listener,
+//!   in every runtime, sees each delivery.
+//! - [`process`]: child processes, as std's [`Command`](process::Command)
+//!   made async, with gevent.subprocess's
+//!   [`communicate`](process::Child::communicate); no zombie is left.
+//! - `fs` (with `blocking`): files and directories on the blocking pool,
+//!   with a futures-io `File`.
 //! - `blocking` (cargo feature, on by default): `spawn_blocking` and
 //!   `blocking::ThreadPool`, OS threads for blocking calls, with Python's
 //!   `map`, `imap`, `imap_unordered`, `close`, `join` and `terminate`.
@@ -103,7 +113,8 @@
 //!
 //! # Cargo features
 //!
-//! - `blocking` (on by default): `spawn_blocking` and `blocking::ThreadPool`.
+//! - `blocking` (on by default): `spawn_blocking`, `blocking::ThreadPool`
+//!   and `fs`.
 //! - `hyper`: `compat::hyper`, hyper 1.x's executor, timer and I/O traits.
 //! - `tracing`: a `tracing` span per task, entered on each poll, and
 //!   `trace` events for I/O readiness and fired timers.
@@ -127,12 +138,12 @@
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
 pub mod compat;
-pub mod guide;
-pub mod io;
-pub mod net;
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod fs;
+pub mod guide;
+pub mod io;
+pub mod net;
 pub mod pool;
 pub mod process;
 pub mod queue;

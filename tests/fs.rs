@@ -125,20 +125,27 @@ fn a_write_lands_where_the_reader_is() {
 /// Polls `future` once, with a waker that does nothing.
 fn poll_once<F: Future>(future: F) -> Poll<F::Output> {
     let mut future = pin!(future);
-    future.as_mut().poll(&mut Context::from_waker(futures::task::noop_waker_ref()))
+    future
+        .as_mut()
+        .poll(&mut Context::from_waker(futures::task::noop_waker_ref()))
+}
+
+/// A file of ten digits, opened, with a 4-byte read started on the
+/// blocking pool and dropped before it returned.
+async fn after_a_cancelled_read(path: &std::path::Path) -> File {
+    std::fs::write(path, b"0123456789").unwrap();
+    let mut file = File::open(path).await.unwrap();
+    let mut first = [0; 4];
+    assert!(poll_once(file.read(&mut first)).is_pending());
+    file
 }
 
 #[test]
 fn a_cancelled_read_gives_its_bytes_to_the_next_one() {
     let dir = TempDir::new("cancel");
-    let path = dir.0.join("data");
-    std::fs::write(&path, b"0123456789").unwrap();
     grove::run(async {
-        let mut file = File::open(&path).await.unwrap();
-        let mut first = [0; 4];
-        // The job starts, and the read is dropped before it returns.
-        assert!(poll_once(file.read(&mut first)).is_pending());
-        grove::sleep(Duration::from_millis(20)).await;
+        let mut file = after_a_cancelled_read(&dir.0.join("data")).await;
+        grove::sleep(Duration::from_millis(20)).await; // the job may finish
         let mut all = Vec::new();
         file.read_to_end(&mut all).await.unwrap();
         assert_eq!(all, b"0123456789", "no byte lost to the cancelled read");
@@ -148,12 +155,8 @@ fn a_cancelled_read_gives_its_bytes_to_the_next_one() {
 #[test]
 fn a_seek_after_a_cancelled_read_counts_from_the_reader() {
     let dir = TempDir::new("cancel-seek");
-    let path = dir.0.join("data");
-    std::fs::write(&path, b"0123456789").unwrap();
     grove::run(async {
-        let mut file = File::open(&path).await.unwrap();
-        let mut first = [0; 4];
-        assert!(poll_once(file.read(&mut first)).is_pending());
+        let mut file = after_a_cancelled_read(&dir.0.join("data")).await;
         // Nothing was returned, so the reader is still at 0.
         assert_eq!(file.seek(SeekFrom::Current(0)).await.unwrap(), 0);
         assert_eq!(file.seek(SeekFrom::Current(3)).await.unwrap(), 3);

@@ -64,7 +64,10 @@ pub struct File {
 enum State {
     /// No job out. `buf` holds bytes read ahead and not yet returned
     /// (`buf[pos..]`), or nothing.
-    Idle { buf: Vec<u8>, pos: usize },
+    Idle {
+        buf: Vec<u8>,
+        pos: usize,
+    },
     Busy(JoinHandle<(Done, Vec<u8>)>),
 }
 
@@ -175,7 +178,10 @@ impl File {
     pub fn from_std(std: std::fs::File) -> File {
         File {
             std: Arc::new(std),
-            state: State::Idle { buf: Vec::new(), pos: 0 },
+            state: State::Idle {
+                buf: Vec::new(),
+                pos: 0,
+            },
             seeking: false,
         }
     }
@@ -241,7 +247,10 @@ impl File {
             return Poll::Ready(Ok(None));
         };
         let finished = ready!(Pin::new(job).poll(cx));
-        self.state = State::Idle { buf: Vec::new(), pos: 0 };
+        self.state = State::Idle {
+            buf: Vec::new(),
+            pos: 0,
+        };
         self.seeking = false;
         // A job panics only through a bug; its error is the panic's.
         let (done, mut buf) = finished.map_err(io::Error::other)?;

@@ -15,7 +15,7 @@ use crate::task::JoinHandle;
 const BATCH: usize = 64;
 
 /// The stream of [`read_dir`](super::read_dir): each entry of the
-/// directory, in the order the OS gives them, read [`BATCH`]-at-a-time on
+/// directory, in the order the OS gives them, read 64 at a time on
 /// the blocking pool.
 ///
 /// # Examples

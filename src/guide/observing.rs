@@ -65,6 +65,8 @@
 //! lists every live task with its state (ready, waiting, running); with
 //! [`Builder::task_dump`](crate::runtime::Builder::task_dump) on, also its
 //! age and where it was spawned. A dump prints one task per line.
+//! `examples/ctrl_c` prints one whenever the program gets SIGUSR1
+//! (`kill -USR1 <pid>`), through [`signal`](crate::signal).
 //!
 //! ## Hooks and tracing
 //!

@@ -62,7 +62,11 @@ where
 }
 
 /// [`poll_write`] from several buffers.
-pub(super) fn poll_write_vectored<S>(io: &Async<S>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>>
+pub(super) fn poll_write_vectored<S>(
+    io: &Async<S>,
+    cx: &mut Context<'_>,
+    bufs: &[io::IoSlice<'_>],
+) -> Poll<io::Result<usize>>
 where
     S: Source,
     for<'a> &'a S: Write,

@@ -5,12 +5,11 @@ use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::time::Duration;
 
-
 use super::addr::{ToSocketAddrs, try_each};
 use super::socket;
 use crate::io::Async;
 
-/// A TCP connection, with futures-io [`AsyncRead`] and [`AsyncWrite`].
+/// A TCP connection, with futures-io [`AsyncRead`](futures::AsyncRead) and [`AsyncWrite`](futures::AsyncWrite).
 /// Closing it ([`AsyncWriteExt::close`](futures::AsyncWriteExt::close))
 /// shuts down the writing half, so the peer reads the end of the stream;
 /// dropping it closes the socket.

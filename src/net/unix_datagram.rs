@@ -164,12 +164,18 @@ impl UnixDatagram {
     /// # Examples
     ///
     /// ```
-    /// use std::os::linux::net::SocketAddrExt;
+    /// use grove::net::UnixDatagram;
     ///
     /// grove::run(async {
-    ///     let socket = grove::net::UnixDatagram::unbound()?;
-    ///     assert!(socket.connect("/nonexistent/grove.sock").is_err());
-    ///     Ok::<(), std::io::Error>(())
+    ///     let path = std::env::temp_dir().join(format!("grove-connect-doc-{}.sock", std::process::id()));
+    ///     let server = UnixDatagram::bind(&path)?;
+    ///     let client = UnixDatagram::unbound()?;
+    ///     client.connect(&path)?;
+    ///     client.send(b"hi").await?;
+    ///     let mut buf = [0; 2];
+    ///     assert_eq!(server.recv(&mut buf).await?, 2);
+    ///     assert!(client.connect("/nonexistent/grove.sock").is_err());
+    ///     std::fs::remove_file(&path)
     /// })?;
     /// # Ok::<(), std::io::Error>(())
     /// ```

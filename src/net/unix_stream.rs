@@ -196,8 +196,8 @@ impl UnixListener {
     }
 }
 
-/// A Unix stream connection, with futures-io [`AsyncRead`] and
-/// [`AsyncWrite`], like [`TcpStream`](super::TcpStream): closing it shuts
+/// A Unix stream connection, with futures-io [`AsyncRead`](futures::AsyncRead) and
+/// [`AsyncWrite`](futures::AsyncWrite), like [`TcpStream`](super::TcpStream): closing it shuts
 /// down the writing half, `&UnixStream` reads and writes too, and
 /// [`into_split`](UnixStream::into_split) gives owned halves.
 ///
@@ -444,7 +444,6 @@ impl UnixStream {
 socket::stream_io!(UnixStream);
 forward_read!(UnixStream; this => &*this);
 forward_write!(UnixStream; this => &*this);
-
 
 socket::fd_and_debug!(UnixListener, "local_addr" => local_addr);
 socket::fd_and_debug!(UnixStream, "local_addr" => local_addr, "peer_addr" => peer_addr);

@@ -107,7 +107,11 @@ impl From<CommunicateError> for io::Error {
     }
 }
 
-pub(super) async fn communicate(child: &mut Child, input: &[u8], timeout: Option<Duration>) -> Result<Output, CommunicateError> {
+pub(super) async fn communicate(
+    child: &mut Child,
+    input: &[u8],
+    timeout: Option<Duration>,
+) -> Result<Output, CommunicateError> {
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     let (stdin, out, err) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
     let exchange = async {

@@ -56,7 +56,11 @@ impl Exit {
     }
 
     /// Polls until `child` has exited, and reaps it.
-    pub(super) fn poll_reap(&mut self, cx: &mut Context<'_>, child: &mut std::process::Child) -> Poll<io::Result<ExitStatus>> {
+    pub(super) fn poll_reap(
+        &mut self,
+        cx: &mut Context<'_>,
+        child: &mut std::process::Child,
+    ) -> Poll<io::Result<ExitStatus>> {
         match self {
             Exit::Pidfd(pidfd) => pidfd.poll_read_with(cx, |_| {
                 child

@@ -112,7 +112,10 @@ impl ChildStdin {
     fn pipe(&mut self) -> io::Result<Pin<&mut Async<Sender>>> {
         match &mut self.0 {
             Some(pipe) => Ok(Pin::new(pipe)),
-            None => Err(io::Error::new(io::ErrorKind::BrokenPipe, "the child's stdin was closed")),
+            None => Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the child's stdin was closed",
+            )),
         }
     }
 }
