@@ -1,9 +1,13 @@
 //! hyper 1.x as an HTTP/1.1 client on grove: fetches a URL through
 //! `hyper::client::conn::http1::handshake` over grove's `TcpStream`.
 //!
-//! Run it with `cargo run --features hyper --example hyper_client URL`, for
-//! example against `examples/hyper_server.rs`:
-//! `cargo run --features hyper --example hyper_client http://127.0.0.1:8080/`.
+//! The smallest client: plain http, one request, no pool. The fetch
+//! example (`examples/fetch/`) adds https, HTTP/2, pooling, redirects and
+//! decoding.
+//!
+//! Run it with `cargo run --example hyper_client URL`, for example against
+//! `examples/hyper_server.rs`:
+//! `cargo run --example hyper_client http://127.0.0.1:8080/`.
 
 use bytes::Bytes;
 use grove::compat::hyper::HyperIo;

@@ -1,7 +1,7 @@
 //! hyper 1.x serving HTTP/1.1 with keep-alive on grove: one green task per
 //! connection, with a `!Send` counter shared by every request.
 //!
-//! Run it with `cargo run --release --features hyper --example hyper_server [ADDR]`
+//! Run it with `cargo run --release --example hyper_server [ADDR]`
 //! (default 127.0.0.1:8080), then `curl -v http://127.0.0.1:8080/`.
 
 use std::cell::Cell;

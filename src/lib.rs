@@ -115,7 +115,8 @@
 //!
 //! - `blocking` (on by default): `spawn_blocking`, `blocking::ThreadPool`
 //!   and `fs`.
-//! - `hyper`: `compat::hyper`, hyper 1.x's executor, timer and I/O traits.
+//! - `hyper` (on by default): `compat::hyper`, hyper 1.x's executor, timer
+//!   and I/O traits, which the fetch example runs on.
 //! - `tracing`: a `tracing` span per task, entered on each poll, and
 //!   `trace` events for I/O readiness and fired timers.
 //!

@@ -18,29 +18,11 @@ const FD_MARGIN: usize = 64;
 /// Raises the soft RLIMIT_NOFILE to the hard limit (children inherit it)
 /// and returns the soft limit in force.
 pub(crate) fn raise_nofile() -> usize {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit only writes the struct it is given, which we own.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
-        return 1024;
-    }
-    if limit.rlim_cur < limit.rlim_max {
-        let raised = libc::rlimit {
-            rlim_cur: limit.rlim_max,
-            rlim_max: limit.rlim_max,
-        };
-        // SAFETY: setrlimit only reads the struct it is given.
-        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
-            limit = raised;
-        }
-    }
-    usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX)
+    crate::fd_limit::raise_fd_limit().map_or(1024, |limit| usize::try_from(limit).unwrap_or(usize::MAX))
 }
 
 fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").map_or(0, Iterator::count)
+    crate::fd_limit::open_fds().map_or(0, |open| open as usize)
 }
 
 /// Why a cell is not run, if it is not.

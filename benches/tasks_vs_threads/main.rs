@@ -31,6 +31,10 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+#[path = "../../examples/support/fd_limit.rs"]
+#[allow(dead_code)] // the bench does not cap a concurrency
+mod fd_limit;
+
 mod chart;
 mod child;
 mod measure;

@@ -1,5 +1,6 @@
 //! Fetching many URLs at once: one green task per URL, at most
-//! `concurrency` at a time through a `grove::pool::Pool`.
+//! `concurrency` at a time through a `grove::pool::Pool`, all sharing one
+//! client and its connections.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -7,12 +8,15 @@ use std::time::{Duration, Instant};
 
 use grove::pool::Pool;
 
-use crate::{http, pages};
+use crate::client::{Client, Stats};
+use crate::error::FetchError;
+use crate::pages;
 
 /// What to fetch, and how.
 pub struct Options {
     pub urls: Vec<String>,
     pub concurrency: usize,
+    /// The most one URL may take, redirects and all.
     pub timeout: Duration,
     /// Check each body against the local server's page of the same number.
     pub verify: bool,
@@ -29,23 +33,24 @@ pub struct Summary {
     pub corrupt: usize,
     pub elapsed: Duration,
     pub peak_tasks: usize,
+    pub connections: Option<Stats>,
 }
 
-/// Fetches every URL, printing gevent's lines as it goes.
-pub async fn fetch_all(options: Options) -> Summary {
+/// Fetches every URL with `client`, printing gevent's lines as it goes.
+pub async fn fetch_all(client: Rc<Client>, options: Options) -> Summary {
     let start = Instant::now();
     let pool = Pool::new(options.concurrency);
     let running = Rc::new(Cell::new(0usize));
     let peak = Rc::new(Cell::new(0usize));
     let mut tasks = Vec::with_capacity(options.urls.len());
     for url in options.urls {
-        let (running, peak) = (running.clone(), peak.clone());
+        let (client, running, peak) = (client.clone(), running.clone(), peak.clone());
         let (timeout, verify, quiet) = (options.timeout, options.verify, options.quiet);
         tasks.push(
             pool.spawn(async move {
                 running.set(running.get() + 1);
                 peak.set(peak.get().max(running.get()));
-                let outcome = fetch_one(&url, timeout, verify, quiet).await;
+                let outcome = fetch_one(&client, &url, timeout, verify, quiet).await;
                 running.set(running.get() - 1);
                 outcome
             })
@@ -65,6 +70,7 @@ pub async fn fetch_all(options: Options) -> Summary {
     }
     summary.elapsed = start.elapsed();
     summary.peak_tasks = peak.get();
+    summary.connections = Some(client.stats());
     summary
 }
 
@@ -74,29 +80,26 @@ enum Outcome {
     Failed,
 }
 
-async fn fetch_one(url: &str, timeout: Duration, verify: bool, quiet: bool) -> Outcome {
-    if !quiet {
-        println!("GET: {url}");
-    }
-    match http::get(url, timeout).await {
-        Ok(response) if response.status != 200 => {
-            eprintln!("{url}: HTTP status {}", response.status);
+async fn fetch_one(client: &Client, url: &str, timeout: Duration, verify: bool, quiet: bool) -> Outcome {
+    let fetched = match grove::timeout(timeout, client.get(url)).await {
+        Ok(fetched) => fetched,
+        Err(_) => Err(FetchError::TimedOut(timeout)),
+    };
+    match fetched {
+        Ok(page) if !page.status.is_success() => {
+            eprintln!("{url}: HTTP status {} from {}", page.status, page.url);
             Outcome::Failed
         }
-        Ok(response) => {
-            if verify {
-                let number = url.rfind("/page/").and_then(|i| pages::number(&url[i..]));
-                if !number.is_some_and(|n| pages::verify(n, &response.body)) {
-                    eprintln!("{url}: the body does not match the page's size and checksum");
-                    return Outcome::Corrupt;
-                }
+        Ok(page) => {
+            if verify && !pages::number(url).is_some_and(|n| pages::verify(n, &page.body)) {
+                eprintln!("{url}: the body does not match the page's size and checksum");
+                return Outcome::Corrupt;
             }
             if !quiet {
-                println!("{} bytes received from {url}", response.body.len());
+                let (status, version, bytes) = (page.status.as_u16(), page.version, page.body.len());
+                println!("{status} {version:?} {bytes} bytes received from {}", page.url);
             }
-            Outcome::Fetched {
-                bytes: response.body.len(),
-            }
+            Outcome::Fetched { bytes: page.body.len() }
         }
         Err(e) => {
             eprintln!("{url}: {e}");

@@ -3,7 +3,7 @@
 //! current_thread runtime with a `LocalSet` (the service holds the same
 //! `!Send` counter) and hyper-util's `TokioIo`.
 //!
-//! Run it with `cargo run --release --features hyper --example hyper_server_tokio [ADDR]`
+//! Run it with `cargo run --release --example hyper_server_tokio [ADDR]`
 //! (default 127.0.0.1:8080).
 
 use std::cell::Cell;

@@ -1,0 +1,159 @@
+//! A small pool of connections per origin, on hyper's `client::conn`.
+//!
+//! Each origin has `per_origin` tokens in a LIFO queue. A token is either
+//! free (no connection behind it) or an idle connection. A request takes
+//! one, waiting in line when all are out, so that no more than
+//! `per_origin` connections are ever open to one origin. It gives the
+//! token back when done: with its connection if that can serve again,
+//! free otherwise. LIFO order reuses the most recently used connection,
+//! the one least likely to have been closed by the server.
+//!
+//! An HTTP/2 connection carries many requests at once: its token goes
+//! back to the queue at once, and each request takes a handle on it.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use grove::queue::LifoQueue;
+
+use crate::connect::{Connector, Origin, Sender};
+use crate::error::FetchError;
+
+enum Token {
+    Free,
+    Idle(Sender, Instant),
+}
+
+/// The pool of every origin.
+pub struct Pool {
+    origins: RefCell<HashMap<Origin, Rc<LifoQueue<Token>>>>,
+    per_origin: usize,
+    idle_timeout: Duration,
+    reused: Cell<u64>,
+}
+
+/// A connection lent to one request. Dropped, it returns its token: with
+/// the connection if [`Lease::keep`] was called, free otherwise.
+pub struct Lease {
+    /// The origin's tokens, while this lease holds one (never for HTTP/2).
+    tokens: Option<Rc<LifoQueue<Token>>>,
+    sender: Option<Sender>,
+    keep: bool,
+    /// Whether the connection served an earlier request.
+    pub reused: bool,
+}
+
+impl Pool {
+    pub fn new(per_origin: usize, idle_timeout: Duration) -> Pool {
+        Pool {
+            origins: RefCell::default(),
+            per_origin: per_origin.max(1),
+            idle_timeout,
+            reused: Cell::new(0),
+        }
+    }
+
+    /// How many requests went over a connection that was already open.
+    pub fn reused(&self) -> u64 {
+        self.reused.get()
+    }
+
+    fn tokens(&self, origin: &Origin) -> Rc<LifoQueue<Token>> {
+        let mut origins = self.origins.borrow_mut();
+        let tokens = origins.entry(origin.clone()).or_insert_with(|| {
+            let tokens = LifoQueue::new();
+            for _ in 0..self.per_origin {
+                tokens.try_put(Token::Free).expect("unbounded");
+            }
+            Rc::new(tokens)
+        });
+        tokens.clone()
+    }
+
+    /// A connection to `origin`: an idle one if there is one, a new one if
+    /// a token is free, or else the first that comes back.
+    ///
+    /// Cancel safety: the queue loses no token to a dropped `get`, and a
+    /// token taken is held by the lease from then on.
+    pub async fn checkout(&self, origin: &Origin, connector: &Connector) -> Result<Lease, FetchError> {
+        let tokens = self.tokens(origin);
+        let token = tokens.get().await.expect("the pool never closes its queues");
+        let mut lease = Lease {
+            tokens: Some(tokens),
+            sender: None,
+            keep: false,
+            reused: false,
+        };
+        match token {
+            Token::Idle(sender, since) if !sender.is_closed() && since.elapsed() < self.idle_timeout => {
+                self.reused.set(self.reused.get() + 1);
+                lease.reused = true;
+                lease.share_if_h2(sender);
+                Ok(lease)
+            }
+            // A dead or stale connection: its token is free now.
+            Token::Idle(..) | Token::Free => {
+                self.connect(&mut lease, origin, connector).await?;
+                Ok(lease)
+            }
+        }
+    }
+
+    /// Replaces the lease's connection, which failed, with a new one.
+    pub async fn reconnect(&self, lease: &mut Lease, origin: &Origin, connector: &Connector) -> Result<(), FetchError> {
+        if lease.tokens.is_none() {
+            // An HTTP/2 handle holds no token: check out again, which
+            // replaces the shared connection if it is closed.
+            *lease = self.checkout(origin, connector).await?;
+            return Ok(());
+        }
+        lease.sender = None;
+        lease.reused = false;
+        self.connect(lease, origin, connector).await
+    }
+
+    async fn connect(&self, lease: &mut Lease, origin: &Origin, connector: &Connector) -> Result<(), FetchError> {
+        // A failed connect drops nothing but the error: the lease still
+        // holds the token, and gives it back free.
+        let sender = connector.connect(origin).await?;
+        lease.share_if_h2(sender);
+        Ok(())
+    }
+}
+
+impl Lease {
+    /// Holds `sender`; an HTTP/2 connection goes straight back to the
+    /// queue for other requests to share, and this lease keeps a handle.
+    fn share_if_h2(&mut self, sender: Sender) {
+        if let Some(handle) = sender.clone_h2() {
+            let tokens = self.tokens.take().expect("a lease takes a token first");
+            tokens.try_put(Token::Idle(sender, Instant::now())).expect("unbounded");
+            self.sender = Some(handle);
+        } else {
+            self.sender = Some(sender);
+        }
+    }
+
+    pub fn sender(&mut self) -> &mut Sender {
+        self.sender.as_mut().expect("a lease has a connection once checked out")
+    }
+
+    /// The response was read to its end: the connection can serve again.
+    pub fn keep(&mut self) {
+        self.keep = true;
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(tokens) = self.tokens.take() {
+            let token = match self.sender.take() {
+                Some(sender) if self.keep && !sender.is_closed() => Token::Idle(sender, Instant::now()),
+                _ => Token::Free,
+            };
+            tokens.try_put(token).expect("unbounded");
+        }
+    }
+}
