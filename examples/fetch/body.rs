@@ -21,7 +21,9 @@ pub async fn read(mut body: Incoming, headers: &HeaderMap, max: usize) -> Result
     if declared.is_some_and(|size| size > max as u64) {
         return Err(FetchError::BodyTooLarge { limit: max, declared });
     }
-    let mut decoder = Decoder::new(headers, max)?;
+    // A declared length sizes the buffer once, rather than by doubling.
+    let capacity = declared.map_or(0, |size| size as usize);
+    let mut decoder = Decoder::new(headers, max, capacity)?;
     let mut received = 0;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| {
@@ -88,14 +90,19 @@ enum Decoder {
 }
 
 impl Decoder {
-    fn new(headers: &HeaderMap, max: usize) -> Result<Decoder, FetchError> {
-        let out = Capped {
+    /// `capacity` is what the identity body declares; a compressed one
+    /// decodes to more, so its buffer grows as it goes.
+    fn new(headers: &HeaderMap, max: usize, capacity: usize) -> Result<Decoder, FetchError> {
+        let mut out = Capped {
             bytes: Vec::new(),
             max,
             over: false,
         };
         let encoding = match headers.get(CONTENT_ENCODING) {
-            None => return Ok(Decoder::Identity(out)),
+            None => {
+                out.bytes.reserve_exact(capacity);
+                return Ok(Decoder::Identity(out));
+            }
             Some(value) => value.to_str().unwrap_or("").trim().to_ascii_lowercase(),
         };
         match encoding.as_str() {

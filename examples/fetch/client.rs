@@ -101,16 +101,11 @@ impl Client {
     pub async fn request(&self, mut method: Method, url: &str, mut body: Bytes) -> Result<Page, FetchError> {
         let mut url = Url::parse(url).map_err(|e| FetchError::BadUrl(format!("{url:?}: {e}")))?;
         let mut credentials = take_credentials(&mut url);
-        let mut credentials_origin = Origin::of(&url)?;
-        let mut visited = HashSet::new();
+        let mut origin = Origin::of(&url)?;
+        let mut credentials_origin = origin.clone();
+        // The requests that answered with a redirect, to catch a loop.
+        let mut redirected = HashSet::new();
         loop {
-            let origin = Origin::of(&url)?;
-            if origin != credentials_origin {
-                credentials = None;
-            }
-            if !visited.insert((method.clone(), url.clone())) {
-                return Err(FetchError::RedirectLoop(url));
-            }
             let (response, mut lease) = self
                 .exchange(&origin, &method, &url, &body, credentials.as_ref())
                 .await?;
@@ -139,7 +134,7 @@ impl Client {
                 lease.keep();
             }
             drop(lease);
-            if visited.len() > self.limits.max_redirects {
+            if redirected.len() >= self.limits.max_redirects {
                 return Err(FetchError::TooManyRedirects(self.limits.max_redirects));
             }
             let next = location
@@ -150,6 +145,7 @@ impl Client {
             if url.scheme() == "https" && next.scheme() == "http" {
                 return Err(FetchError::InsecureRedirect(next));
             }
+            redirected.insert((method.clone(), url));
             let to_get = match head.status {
                 StatusCode::SEE_OTHER => method != Method::HEAD,
                 StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND => method == Method::POST,
@@ -159,10 +155,16 @@ impl Client {
                 method = Method::GET;
                 body = Bytes::new();
             }
+            if redirected.contains(&(method.clone(), next.clone())) {
+                return Err(FetchError::RedirectLoop(next));
+            }
             url = next;
+            origin = Origin::of(&url)?;
             if let Some(new) = take_credentials(&mut url) {
                 credentials = Some(new);
-                credentials_origin = Origin::of(&url)?;
+                credentials_origin = origin.clone();
+            } else if origin != credentials_origin {
+                credentials = None;
             }
         }
     }
@@ -219,9 +221,9 @@ fn build(
     };
     request = request
         .method(method.clone())
-        .header(USER_AGENT, "grove-fetch/0.1")
-        .header(ACCEPT, "*/*")
-        .header(ACCEPT_ENCODING, "gzip, deflate");
+        .header(USER_AGENT, HeaderValue::from_static("grove-fetch/0.1"))
+        .header(ACCEPT, HeaderValue::from_static("*/*"))
+        .header(ACCEPT_ENCODING, HeaderValue::from_static("gzip, deflate"));
     if let Some(credentials) = credentials {
         request = request.header(AUTHORIZATION, credentials);
     }

@@ -2,7 +2,7 @@
 //! `concurrency` at a time through a `grove::pool::Pool`, all sharing one
 //! client and its connections.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -42,32 +42,31 @@ pub async fn fetch_all(client: Rc<Client>, options: Options) -> Summary {
     let pool = Pool::new(options.concurrency);
     let running = Rc::new(Cell::new(0usize));
     let peak = Rc::new(Cell::new(0usize));
-    let mut tasks = Vec::with_capacity(options.urls.len());
+    let summary = Rc::new(RefCell::new(Summary::default()));
     for url in options.urls {
-        let (client, running, peak) = (client.clone(), running.clone(), peak.clone());
+        let (client, running, peak, summary) = (client.clone(), running.clone(), peak.clone(), summary.clone());
         let (timeout, verify, quiet) = (options.timeout, options.verify, options.quiet);
-        tasks.push(
-            pool.spawn(async move {
-                running.set(running.get() + 1);
-                peak.set(peak.get().max(running.get()));
-                let outcome = fetch_one(&client, &url, timeout, verify, quiet).await;
-                running.set(running.get() - 1);
-                outcome
-            })
-            .await,
-        );
-    }
-    let mut summary = Summary::default();
-    for outcome in grove::joinall(tasks).await {
-        match outcome.expect("fetch tasks neither panic nor get killed") {
-            Outcome::Fetched { bytes } => {
-                summary.pages += 1;
-                summary.bytes += bytes;
+        // Each task counts its own outcome, so no finished task is kept
+        // for its result: the memory stays that of `concurrency` fetches.
+        let task = pool.spawn(async move {
+            running.set(running.get() + 1);
+            peak.set(peak.get().max(running.get()));
+            let outcome = fetch_one(&client, &url, timeout, verify, quiet).await;
+            running.set(running.get() - 1);
+            let mut summary = summary.borrow_mut();
+            match outcome {
+                Outcome::Fetched { bytes } => {
+                    summary.pages += 1;
+                    summary.bytes += bytes;
+                }
+                Outcome::Corrupt => summary.corrupt += 1,
+                Outcome::Failed => summary.failed += 1,
             }
-            Outcome::Corrupt => summary.corrupt += 1,
-            Outcome::Failed => summary.failed += 1,
-        }
+        });
+        drop(task.await); // detached: the pool still waits for it below
     }
+    pool.join().await;
+    let mut summary = summary.take();
     summary.elapsed = start.elapsed();
     summary.peak_tasks = peak.get();
     summary.connections = Some(client.stats());

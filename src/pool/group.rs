@@ -7,6 +7,7 @@ use std::future::Future;
 use std::panic::Location;
 use std::rc::Rc;
 
+use super::holding::Holding;
 pub use super::members::{Join, JoinNext};
 use super::members::{Member, Membership, Shared, State};
 use crate::runtime::wait::{Waiter, wake_all};
@@ -179,11 +180,7 @@ impl<T: 'static> Group<T> {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let membership = self.membership();
-        let future = async move {
-            let _membership = membership;
-            future.await
-        };
+        let future = Holding::new(future, self.membership());
         let handle = crate::task::Builder::new().spawn_at(future, location);
         self.enter(&handle, false);
         handle

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod group;
+mod holding;
 mod imap;
 mod members;
 // The type is `Pool`, so its file is `pool.rs`.

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::panic::Location;
 
 use super::group::{Group, Join};
+use super::holding::Holding;
 use super::{Imap, ImapUnordered};
 use crate::sync::{Permit, Semaphore};
 use crate::task::{JoinError, JoinHandle};
@@ -106,11 +107,7 @@ impl Pool {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let future = async move {
-            let _slot = permit;
-            future.await
-        };
-        self.group.spawn_at(future, location)
+        self.group.spawn_at(Holding::new(future, permit), location)
     }
 
     /// How many more tasks could start now.
