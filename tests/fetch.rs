@@ -257,6 +257,33 @@ fn two_hundred_pages_over_a_pool_of_ten_connections() {
 }
 
 #[test]
+fn one_http2_connection_carries_every_request_to_an_https_origin() {
+    grove::run(async {
+        let server = LocalServer::start().await.unwrap();
+        let client = client(Some(&server), Limits::default());
+        let urls = (0..)
+            .filter(|&n| pages::over_https(n))
+            .take(200)
+            .map(|n| server.page_url(n))
+            .collect();
+        let options = run::Options {
+            urls,
+            concurrency: 100,
+            timeout: PATIENCE,
+            verify: true,
+            quiet: true,
+        };
+        let summary = run::fetch_all(client, options).await;
+        assert_eq!((summary.pages, summary.failed, summary.corrupt), (200, 0, 0));
+        // The other tokens wait for the first connection's ALPN answer,
+        // which is h2: none of them is ever needed.
+        assert_eq!(server.accepted.get(), 1);
+        let stats = summary.connections.unwrap();
+        assert_eq!((stats.opened, stats.handshakes), (1, 1), "{stats:?}");
+    });
+}
+
+#[test]
 fn an_idle_connection_is_reused_until_its_idle_timeout() {
     grove::run(async {
         let server = LocalServer::start().await.unwrap();

@@ -9,7 +9,10 @@
 //! the one least likely to have been closed by the server.
 //!
 //! An HTTP/2 connection carries many requests at once: its token goes
-//! back to the queue at once, and each request takes a handle on it.
+//! back to the queue at once, and each request takes a handle on it. Since
+//! an https origin may speak HTTP/2, which needs one connection only, its
+//! other tokens are held back until the first connection has told which
+//! protocol the origin speaks; over HTTP/1.1 they are then let go.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -26,9 +29,22 @@ enum Token {
     Idle(Sender, Instant),
 }
 
+/// The tokens of one origin.
+struct Tokens {
+    queue: LifoQueue<Token>,
+    /// Free tokens not yet in the queue; see the module docs.
+    held_back: Cell<usize>,
+}
+
+impl Tokens {
+    fn give_back(&self, token: Token) {
+        self.queue.try_put(token).expect("unbounded");
+    }
+}
+
 /// The pool of every origin.
 pub struct Pool {
-    origins: RefCell<HashMap<Origin, Rc<LifoQueue<Token>>>>,
+    origins: RefCell<HashMap<Origin, Rc<Tokens>>>,
     per_origin: usize,
     idle_timeout: Duration,
     reused: Cell<u64>,
@@ -38,7 +54,7 @@ pub struct Pool {
 /// the connection if [`Lease::keep`] was called, free otherwise.
 pub struct Lease {
     /// The origin's tokens, while this lease holds one (never for HTTP/2).
-    tokens: Option<Rc<LifoQueue<Token>>>,
+    tokens: Option<Rc<Tokens>>,
     sender: Option<Sender>,
     keep: bool,
     /// Whether the connection served an earlier request.
@@ -60,13 +76,15 @@ impl Pool {
         self.reused.get()
     }
 
-    fn tokens(&self, origin: &Origin) -> Rc<LifoQueue<Token>> {
+    fn tokens(&self, origin: &Origin) -> Rc<Tokens> {
         let mut origins = self.origins.borrow_mut();
         let tokens = origins.entry(origin.clone()).or_insert_with(|| {
-            let tokens = LifoQueue::new();
-            for _ in 0..self.per_origin {
-                tokens.try_put(Token::Free).expect("unbounded");
-            }
+            let free_now = if origin.tls { 1 } else { self.per_origin };
+            let tokens = Tokens {
+                queue: LifoQueue::new(),
+                held_back: Cell::new(self.per_origin - free_now),
+            };
+            (0..free_now).for_each(|_| tokens.give_back(Token::Free));
             Rc::new(tokens)
         });
         tokens.clone()
@@ -79,7 +97,7 @@ impl Pool {
     /// token taken is held by the lease from then on.
     pub async fn checkout(&self, origin: &Origin, connector: &Connector) -> Result<Lease, FetchError> {
         let tokens = self.tokens(origin);
-        let token = tokens.get().await.expect("the pool never closes its queues");
+        let token = tokens.queue.get().await.expect("the pool never closes its queues");
         let mut lease = Lease {
             tokens: Some(tokens),
             sender: None,
@@ -121,6 +139,12 @@ impl Pool {
         // of some 7.5 KB, which would otherwise sit in every fetch task's
         // state, and be copied with it, for a step most requests skip.
         let sender = Box::pin(connector.connect(origin)).await?;
+        if !sender.is_h2() {
+            // HTTP/1.1: one request per connection, so the origin may have
+            // all its connections.
+            let tokens = lease.tokens.as_ref().expect("a connecting lease holds a token");
+            (0..tokens.held_back.replace(0)).for_each(|_| tokens.give_back(Token::Free));
+        }
         lease.share_if_h2(sender);
         Ok(())
     }
@@ -132,7 +156,7 @@ impl Lease {
     fn share_if_h2(&mut self, sender: Sender) {
         if let Some(handle) = sender.clone_h2() {
             let tokens = self.tokens.take().expect("a lease takes a token first");
-            tokens.try_put(Token::Idle(sender, Instant::now())).expect("unbounded");
+            tokens.give_back(Token::Idle(sender, Instant::now()));
             self.sender = Some(handle);
         } else {
             self.sender = Some(sender);
@@ -156,7 +180,7 @@ impl Drop for Lease {
                 Some(sender) if self.keep && !sender.is_closed() => Token::Idle(sender, Instant::now()),
                 _ => Token::Free,
             };
-            tokens.try_put(token).expect("unbounded");
+            tokens.give_back(token);
         }
     }
 }
