@@ -18,8 +18,15 @@
 # requests/s measures wrk, not the server: the CPU-per-request columns then
 # tell the servers apart.
 #
+# The last two rows use both cores: `hello_http --threads 2` (two grove
+# runtimes, one per core, each with its own SO_REUSEPORT listener) against
+# the same server on tokio's multi-thread runtime with two workers. wrk
+# shares those two cores, so these rows measure the machine as much as the
+# servers.
+#
 # Usage: benches/http.sh
 # Settings (environment): DURATION=10s ROUNDS=3 WARMUP=2s THREADS=1 CONNECTIONS=64
+# SERVERS=REGEX (only the rows whose name matches, e.g. SERVERS='2 ')
 # BASE_PORT=18080 (the servers listen on BASE_PORT, BASE_PORT+1, ...).
 #
 # Installs wrk with apt-get if it is missing, and gevent with pip if python3
@@ -79,9 +86,18 @@ servers=(
     "threads (std::net)|$bin/hello_http_threads"
     "hyper on grove|$bin/hyper_server"
     "hyper on tokio current_thread|$bin/hyper_server_tokio"
+    "grove, 2 runtimes (per_core)|$bin/hello_http --threads 2"
+    "tokio multi_thread, 2 workers|$bin/hello_http_tokio --threads 2"
 )
 if [ -n "$python" ]; then
     servers+=("gevent StreamServer|$python benches/http/hello_gevent.py")
+fi
+if [ -n "${SERVERS:-}" ]; then
+    kept=()
+    for entry in "${servers[@]}"; do
+        if echo "${entry%%|*}" | grep -Eq "$SERVERS"; then kept+=("$entry"); fi
+    done
+    servers=("${kept[@]}")
 fi
 
 server_pid=""

@@ -121,7 +121,8 @@
 //!   `trace` events for I/O readiness and fired timers.
 //!
 //! Tasks may hold `!Send` state: a runtime and its tasks never leave the
-//! thread that created it. To use more cores, run one runtime per core.
+//! thread that created it. To use more cores, run one runtime per core:
+//! [`runtime::Builder::build_per_core`] starts them ([`runtime::per_core`]).
 //!
 //! # Panics and errors
 //!

@@ -3,16 +3,23 @@
 //! (`benches/http.sh`).
 //!
 //! ```sh
-//! cargo run --release --example hello_http [ADDR] [--head-timeout SECS]
+//! cargo run --release --example hello_http [ADDR] [--head-timeout SECS] [--threads N] [--pin]
 //! ```
 //!
 //! The address defaults to 127.0.0.1:8080; try `curl -v http://127.0.0.1:8080/`.
+//! With `--threads N` it runs N runtimes, one per thread, each with its own
+//! listener on the same port (`SO_REUSEPORT`, so the kernel spreads the
+//! connections): `grove::runtime::per_core`. `--pin` pins thread N to core
+//! N, which pays when the server has the machine to itself; with the load
+//! generator on the same cores, as in `benches/http.sh`, it costs: a pinned
+//! server cannot move off the core the load generator needs.
 //! It frames requests properly (a body is read and dropped, never taken for
 //! a request), caps what it accepts (answering `413` or `431` and closing),
 //! and closes a connection whose head takes more than the head timeout
 //! (10 s by default) to arrive, so that slow clients cannot hold it (see
 //! `conn.rs`).
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use grove::net::TcpListener;
@@ -21,42 +28,103 @@ mod conn;
 mod serve;
 
 fn main() -> std::io::Result<()> {
-    let (addr, head_timeout) = parse_args()?;
-    grove::run(async {
-        let listener = TcpListener::bind(addr.as_str()).await?;
-        eprintln!("hello_http listening on http://{}", listener.local_addr()?);
-        loop {
-            let (stream, _) = listener.accept().await?;
-            grove::spawn(async move {
-                if let Err(e) = serve::serve(stream, head_timeout).await {
-                    eprintln!("connection error: {e}");
-                }
-            });
-        }
-    })
+    let args = parse_args()?;
+    let addr: SocketAddr = args.addr.parse().map_err(|e| usage(&format!("{}: {e}", args.addr)))?;
+    if args.threads == 1 {
+        return grove::run(serve_on(addr, args.head_timeout, None));
+    }
+    // The first listener picks the port (which may be 0), and every runtime
+    // then binds that same one.
+    let first = reuseport_listener(addr)?;
+    let addr = first.local_addr()?;
+    let first = std::sync::Mutex::new(Some(first));
+    let head_timeout = args.head_timeout;
+    let servers = grove::Runtime::builder().build_per_core(args.threads, args.pin, move |_| {
+        let listener = first.lock().unwrap_or_else(|e| e.into_inner()).take();
+        serve_on(addr, head_timeout, listener)
+    })?;
+    servers
+        .join()
+        .into_iter()
+        .find_map(|served| match served {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(Err(e)),
+            Err(_) => Some(Err(std::io::Error::other("a server thread panicked"))),
+        })
+        .unwrap_or(Ok(()))
 }
 
-/// The address to listen on and the head timeout, from the command line.
-fn parse_args() -> std::io::Result<(String, Duration)> {
-    let usage = |what: &str| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("{what}; usage: hello_http [ADDR] [--head-timeout SECS]"),
-        )
+/// Serves on `listener` if given, or on a new one on `addr` (shared with
+/// the other runtimes' through `SO_REUSEPORT`).
+async fn serve_on(
+    addr: SocketAddr,
+    head_timeout: Duration,
+    listener: Option<std::net::TcpListener>,
+) -> std::io::Result<()> {
+    let listener = TcpListener::from_std(match listener {
+        Some(listener) => listener,
+        None => reuseport_listener(addr)?,
+    })?;
+    eprintln!("hello_http listening on http://{}", listener.local_addr()?);
+    loop {
+        let (stream, _) = listener.accept().await?;
+        grove::spawn(async move {
+            if let Err(e) = serve::serve(stream, head_timeout).await {
+                eprintln!("connection error: {e}");
+            }
+        });
+    }
+}
+
+fn reuseport_listener(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let socket = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.set_reuse_port(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    Ok(socket.into())
+}
+
+struct Args {
+    addr: String,
+    head_timeout: Duration,
+    threads: usize,
+    pin: bool,
+}
+
+fn usage(what: &str) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!("{what}; usage: hello_http [ADDR] [--head-timeout SECS] [--threads N] [--pin]"),
+    )
+}
+
+/// The address, the head timeout, the number of runtimes and whether to
+/// pin them, from the command line.
+fn parse_args() -> std::io::Result<Args> {
+    let mut parsed = Args {
+        addr: "127.0.0.1:8080".to_owned(),
+        head_timeout: conn::HEAD_TIMEOUT,
+        threads: 1,
+        pin: false,
     };
-    let mut addr = "127.0.0.1:8080".to_owned();
-    let mut head_timeout = conn::HEAD_TIMEOUT;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        if arg == "--head-timeout" {
-            let secs = args.next().ok_or_else(|| usage("--head-timeout needs a value"))?;
-            let secs: f64 = secs.parse().map_err(|_| usage("--head-timeout takes seconds"))?;
-            head_timeout = Duration::try_from_secs_f64(secs).map_err(|_| usage("--head-timeout is out of range"))?;
-        } else if arg.starts_with("--") {
-            return Err(usage(&format!("unknown flag {arg}")));
-        } else {
-            addr = arg;
+        let mut value = || args.next().ok_or_else(|| usage(&format!("{arg} needs a value")));
+        match arg.as_str() {
+            "--head-timeout" => {
+                let secs: f64 = value()?.parse().map_err(|_| usage("--head-timeout takes seconds"))?;
+                parsed.head_timeout =
+                    Duration::try_from_secs_f64(secs).map_err(|_| usage("--head-timeout is out of range"))?;
+            }
+            "--threads" => {
+                let threads: usize = value()?.parse().map_err(|_| usage("--threads takes a number"))?;
+                parsed.threads = threads.max(1);
+            }
+            "--pin" => parsed.pin = true,
+            flag if flag.starts_with("--") => return Err(usage(&format!("unknown flag {flag}"))),
+            _ => parsed.addr = arg,
         }
     }
-    Ok((addr, head_timeout))
+    Ok(parsed)
 }

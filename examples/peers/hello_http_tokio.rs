@@ -6,8 +6,10 @@
 //! listener, stream and `spawn` on a current-thread runtime in place of
 //! grove's, and shares its request handling (`examples/hello_http/conn.rs`),
 //! so that the two compare like for like. Run it with
-//! `cargo run --release --example hello_http_tokio [ADDR]`; the address
-//! defaults to 127.0.0.1:8080.
+//! `cargo run --release --example hello_http_tokio [ADDR] [--threads N]`;
+//! the address defaults to 127.0.0.1:8080. With `--threads N` (N > 1) it
+//! runs on tokio's multi-thread runtime with N workers, the peer of
+//! `hello_http --threads N`.
 
 use std::time::Instant;
 
@@ -20,11 +22,27 @@ mod conn;
 use conn::Conn;
 
 fn main() -> std::io::Result<()> {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .enable_time()
-        .build()?;
+    let mut addr = "127.0.0.1:8080".to_owned();
+    let mut threads = 1;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--threads" {
+            threads = args
+                .next()
+                .and_then(|n| n.parse().ok())
+                .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "--threads takes a number"))?;
+        } else {
+            addr = arg;
+        }
+    }
+    let mut builder = if threads > 1 {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(threads);
+        builder
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    let runtime = builder.enable_io().enable_time().build()?;
     // On a current-thread runtime, spawned tasks run on this thread, like
     // grove's, whenever `block_on` waits.
     runtime.block_on(async {

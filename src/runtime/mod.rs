@@ -18,6 +18,7 @@ mod host;
 mod main_waker;
 pub(crate) mod observe;
 mod park;
+pub mod per_core;
 pub(crate) mod reactor;
 pub(crate) mod scheduler;
 pub(crate) mod shared;
@@ -37,6 +38,7 @@ use std::time::Duration;
 pub use builder::Builder;
 pub use handle::Handle;
 pub use observe::{LongestPoll, RuntimeMetrics, Stall, TaskDump, TaskInfo, TaskMeta, TaskState};
+pub use per_core::PerCore;
 
 use self::core::{Core, Ran};
 use main_waker::MainTask;
