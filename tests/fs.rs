@@ -165,3 +165,33 @@ fn a_seek_after_a_cancelled_read_counts_from_the_reader() {
         assert_eq!(rest, "3456789");
     });
 }
+
+#[test]
+fn a_seek_after_a_dropped_seek_goes_where_it_says() {
+    let dir = TempDir::new("cancel-seek-seek");
+    let path = dir.0.join("data");
+    std::fs::write(&path, b"0123456789").unwrap();
+    grove::run(async {
+        let mut file = File::open(&path).await.unwrap();
+        assert!(poll_once(file.seek(SeekFrom::Start(7))).is_pending());
+        assert_eq!(file.seek(SeekFrom::Start(2)).await.unwrap(), 2);
+        let mut rest = String::new();
+        file.read_to_string(&mut rest).await.unwrap();
+        assert_eq!(rest, "23456789");
+    });
+}
+
+#[test]
+fn sync_and_metadata_keep_the_bytes_read_ahead_and_see_pending_writes() {
+    let dir = TempDir::new("cancel-sync");
+    grove::run(async {
+        let mut file = after_a_cancelled_read(&dir.0.join("data")).await;
+        file.sync_all().await.unwrap();
+        let mut all = Vec::new();
+        file.read_to_end(&mut all).await.unwrap();
+        assert_eq!(all, b"0123456789", "sync_all lost no read-ahead byte");
+        let mut out = File::create(dir.0.join("out")).await.unwrap();
+        out.write_all(b"abc").await.unwrap(); // not flushed
+        assert_eq!(out.metadata().await.unwrap().len(), 3);
+    });
+}

@@ -57,8 +57,9 @@ const MAX_CHUNK: usize = 64 * 1024;
 pub struct File {
     std: Arc<std::fs::File>,
     state: State,
-    /// The job out is a seek whose caller has not had its result yet.
-    seeking: bool,
+    /// While the job out is a seek whose caller has not had its result
+    /// yet: where it seeks to.
+    seeking: Option<SeekFrom>,
 }
 
 enum State {
@@ -121,7 +122,7 @@ impl File {
     /// ```
     /// grove::run(async {
     ///     let path = std::env::temp_dir().join(format!("grove-create-doc-{}", std::process::id()));
-    ///     let file = grove::fs::File::create(&path).await?;
+    ///     let mut file = grove::fs::File::create(&path).await?;
     ///     assert_eq!(file.metadata().await?.len(), 0);
     ///     grove::fs::remove_file(&path).await
     /// })?;
@@ -169,7 +170,7 @@ impl File {
     ///
     /// ```
     /// grove::run(async {
-    ///     let file = grove::fs::File::from_std(std::fs::File::open("Cargo.toml")?);
+    ///     let mut file = grove::fs::File::from_std(std::fs::File::open("Cargo.toml")?);
     ///     assert!(file.metadata().await?.len() > 0);
     ///     Ok::<(), std::io::Error>(())
     /// })?;
@@ -182,7 +183,7 @@ impl File {
                 buf: Vec::new(),
                 pos: 0,
             },
-            seeking: false,
+            seeking: None,
         }
     }
 
@@ -198,13 +199,14 @@ impl File {
     ///
     /// ```
     /// grove::run(async {
-    ///     let file = grove::fs::File::open("Cargo.toml").await?;
+    ///     let mut file = grove::fs::File::open("Cargo.toml").await?;
     ///     assert!(file.metadata().await?.is_file());
     ///     Ok::<(), std::io::Error>(())
     /// })?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub async fn metadata(&self) -> io::Result<std::fs::Metadata> {
+    pub async fn metadata(&mut self) -> io::Result<std::fs::Metadata> {
+        std::future::poll_fn(|cx| self.poll_idle(cx)).await?;
         let std = self.std.clone();
         on_pool(move || std.metadata()).await
     }
@@ -233,8 +235,8 @@ impl File {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub async fn sync_all(&mut self) -> io::Result<()> {
+        // Bytes read ahead stay for the next read: `fsync` moves nothing.
         std::future::poll_fn(|cx| self.poll_idle(cx)).await?;
-        self.take_unread();
         let std = self.std.clone();
         on_pool(move || std.sync_all()).await
     }
@@ -251,7 +253,7 @@ impl File {
             buf: Vec::new(),
             pos: 0,
         };
-        self.seeking = false;
+        self.seeking = None;
         // A job panics only through a bug; its error is the panic's.
         let (done, mut buf) = finished.map_err(io::Error::other)?;
         let outcome = match done {
@@ -342,15 +344,19 @@ impl AsyncWrite for File {
 impl AsyncSeek for File {
     fn poll_seek(self: Pin<&mut Self>, cx: &mut Context<'_>, to: SeekFrom) -> Poll<io::Result<u64>> {
         let this = self.get_mut();
-        if this.seeking {
+        if this.seeking == Some(to) {
             // This seek's own job, started by an earlier poll with the
-            // same `to`.
+            // same `to`. (A seek dropped before its result and then asked
+            // for again with the same relative `to` is taken for that
+            // same seek: it is not applied twice.)
             let done = ready!(this.poll_idle(cx));
             return Poll::Ready(done.map(|completed| match completed {
                 Some(Completed::Sought(position)) => position,
                 _ => unreachable!("a seek job seeks"),
             }));
         }
+        // Any job out first, a dropped seek to elsewhere included: its
+        // move stands, and this seek starts from there.
         ready!(this.poll_idle(cx))?;
         let (buf, unread) = this.take_unread();
         this.start(buf, move |mut file, buf| {
@@ -359,7 +365,7 @@ impl AsyncSeek for File {
             let sought = rewind(file, unread).and_then(|()| file.seek(to));
             (Done::Seek(sought), buf)
         });
-        this.seeking = true;
+        this.seeking = Some(to);
         Pin::new(this).poll_seek(cx, to)
     }
 }

@@ -18,6 +18,10 @@ const BATCH: usize = 64;
 /// directory, in the order the OS gives them, read 64 at a time on
 /// the blocking pool.
 ///
+/// # Cancel safety
+/// A `next()` dropped while a batch is being read loses nothing: the
+/// batch is kept, and the next `next()` takes it up.
+///
 /// # Examples
 ///
 /// ```
