@@ -40,6 +40,9 @@ pub struct Child {
     pub stderr: Option<ChildStderr>,
 }
 
+/// A child's pipes, once in the reactor.
+pub(super) type Pipes = (Option<ChildStdin>, Option<ChildStdout>, Option<ChildStderr>);
+
 enum State {
     /// Not reaped yet: the std handle (for `try_wait` and `kill` on this
     /// exact pid) and the way to learn that it exited.
@@ -50,17 +53,32 @@ enum State {
 }
 
 impl Child {
-    pub(super) fn new(mut std: std::process::Child, exit: Exit, kill_on_drop: bool) -> io::Result<Child> {
-        let stdin = std.stdin.take().map(ChildStdin::new).transpose()?;
-        let stdout = std.stdout.take().map(ChildStdout::new).transpose()?;
-        let stderr = std.stderr.take().map(ChildStderr::new).transpose()?;
-        Ok(Child {
+    /// Takes `std`'s pipes into the reactor; on failure, `std` comes back
+    /// with the error, for the caller to kill and reap.
+    pub(super) fn take_pipes(
+        mut std: std::process::Child,
+    ) -> Result<(std::process::Child, Pipes), (std::process::Child, io::Error)> {
+        let pipes = (|| {
+            let stdin = std.stdin.take().map(ChildStdin::new).transpose()?;
+            let stdout = std.stdout.take().map(ChildStdout::new).transpose()?;
+            let stderr = std.stderr.take().map(ChildStderr::new).transpose()?;
+            Ok((stdin, stdout, stderr))
+        })();
+        match pipes {
+            Ok(pipes) => Ok((std, pipes)),
+            Err(e) => Err((std, e)),
+        }
+    }
+
+    pub(super) fn new(std: std::process::Child, pipes: Pipes, exit: Exit, kill_on_drop: bool) -> Child {
+        let (stdin, stdout, stderr) = pipes;
+        Child {
             state: State::Running(std, exit),
             kill_on_drop,
             stdin,
             stdout,
             stderr,
-        })
+        }
     }
 
     /// The process id, until the child is reaped.

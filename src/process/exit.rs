@@ -4,9 +4,10 @@
 //! On Linux 5.3 and later, `pidfd_open` gives a descriptor that turns
 //! readable when the child exits: it goes in the reactor like a socket,
 //! with no signal handler and no thread. std's own pidfd API is unstable,
-//! so the call goes through libc. On older kernels (or with the
-//! environment variable `GROVE_PROCESS_SIGCHLD=1`, which the tests use to
-//! exercise this path), a SIGCHLD listener wakes the waiter, which then
+//! so the call goes through libc. Where it is missing or refused (older
+//! kernels, seccomp filters), or with the environment variable
+//! `GROVE_PROCESS_SIGCHLD=1`, which the tests use to exercise this path, a
+//! SIGCHLD listener wakes the waiter, which then
 //! asks about its own child only (`waitpid(pid, WNOHANG)`, through std's
 //! `try_wait`), never `waitpid(-1)`: a status that belongs to a child
 //! started elsewhere in the program is never stolen.
@@ -84,11 +85,20 @@ fn use_sigchld() -> bool {
         if std::env::var_os("GROVE_PROCESS_SIGCHLD").is_some_and(|v| v == "1") {
             return true;
         }
-        // pid 0 is never valid: ENOSYS says the kernel lacks the call.
+        // A pidfd of this very process: any failure (ENOSYS on an old
+        // kernel, EPERM under a seccomp filter that refuses the call) means
+        // pidfds cannot be had here.
         // SAFETY: `pidfd_open` takes a pid and flags and returns a new
         // descriptor or -1; no memory is passed.
-        let probe = unsafe { libc::syscall(libc::SYS_pidfd_open, 0, 0) };
-        probe == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::ENOSYS)
+        let probe = unsafe { libc::syscall(libc::SYS_pidfd_open, libc::getpid(), 0) };
+        let fd = match i32::try_from(probe) {
+            Ok(fd) if fd >= 0 => fd,
+            _ => return true, // -1: no pidfd
+        };
+        // SAFETY: the descriptor was just opened here and is used by no
+        // one else.
+        drop(unsafe { OwnedFd::from_raw_fd(fd) });
+        false
     })
 }
 

@@ -311,18 +311,18 @@ impl Command {
             let program = self.std.get_program().to_string_lossy().into_owned();
             io::Error::new(e.kind(), format!("could not run {program:?}: {e}"))
         })?;
-        let exit = match Exit::watch(std.id(), sigchld) {
-            Ok(exit) => exit,
-            Err(e) => {
-                // Without a watcher it could not be awaited: kill and
-                // reap it rather than leave it behind.
-                let mut std = std;
-                let _ = std.kill();
-                let _ = std.wait();
-                return Err(e);
-            }
+        // Without a watcher or its pipes, it could not be awaited: kill and
+        // reap it rather than leave it behind.
+        let give_up = |mut std: std::process::Child, e: io::Error| {
+            let _ = std.kill();
+            let _ = std.wait();
+            e
         };
-        Child::new(std, exit, self.kill_on_drop)
+        let (std, pipes) = Child::take_pipes(std).map_err(|(std, e)| give_up(std, e))?;
+        match Exit::watch(std.id(), sigchld) {
+            Ok(exit) => Ok(Child::new(std, pipes, exit, self.kill_on_drop)),
+            Err(e) => Err(give_up(std, e)),
+        }
     }
 
     /// Runs the child to its end, with the stdio as configured (inherited
@@ -350,7 +350,9 @@ impl Command {
     }
 
     /// Runs the child to its end and collects its stdout and stderr, which
-    /// are piped whatever was set; stdin is null unless set.
+    /// are piped whatever was set; stdin is null unless set. Unlike std's,
+    /// it leaves those settings on the `Command`: a later `spawn` gets the
+    /// pipes too.
     ///
     /// # Errors
     /// As [`spawn`](Command::spawn), and I/O errors on the pipes.
