@@ -147,3 +147,31 @@ fn datagrams_keep_their_boundaries_and_order() {
         sender.await.unwrap();
     });
 }
+
+/// Linux refuses a non-blocking Unix connect with EAGAIN while the
+/// listener's backlog is full; a connect then waits for room rather than
+/// fail with `WouldBlock`.
+#[test]
+fn connects_wait_while_the_backlog_is_full() {
+    let path = TempPath::new("backlog");
+    grove::run(async {
+        let socket = socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None).unwrap();
+        socket.bind(&socket2::SockAddr::unix(&path.0).unwrap()).unwrap();
+        socket.listen(1).unwrap();
+        let listener = UnixListener::from_std(socket.into()).unwrap();
+        let clients: Vec<_> = (0..8)
+            .map(|_| {
+                let path = path.0.clone();
+                grove::spawn(async move { UnixStream::connect(&path).await.map(drop) })
+            })
+            .collect();
+        grove::sleep(std::time::Duration::from_millis(50)).await; // the backlog fills
+        for _ in 0..8 {
+            let accepted = grove::timeout(std::time::Duration::from_secs(20), listener.accept()).await;
+            assert!(matches!(accepted, Ok(Ok(_))), "{accepted:?}");
+        }
+        for client in grove::joinall(clients).await {
+            assert!(matches!(client, Ok(Ok(()))), "{client:?}");
+        }
+    });
+}

@@ -6,6 +6,7 @@ use std::io;
 use std::net::Shutdown;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 
 use super::socket::{self, Backoff};
 use super::split::{ReadHalf, WriteHalf};
@@ -248,7 +249,8 @@ impl UnixStream {
     /// });
     /// ```
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        UnixStream::established(mio::net::UnixStream::connect(path)?).await
+        let path = path.as_ref();
+        UnixStream::start(|| mio::net::UnixStream::connect(path)).await
     }
 
     /// Connects to the listener at `addr`: a path, or on Linux an abstract
@@ -277,13 +279,27 @@ impl UnixStream {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub async fn connect_addr(addr: &SocketAddr) -> io::Result<UnixStream> {
-        UnixStream::established(mio::net::UnixStream::connect_addr(addr)?).await
+        UnixStream::start(|| mio::net::UnixStream::connect_addr(addr)).await
     }
 
-    /// Waits until a connection started by a non-blocking `connect` is up.
-    async fn established(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
-        let stream = UnixStream::from_mio(stream)?;
-        // Writable once connected; a full backlog keeps it waiting.
+    /// Starts a connection with `connect`, a non-blocking `connect(2)`, and
+    /// waits until it is up. While the listener's backlog is full, Linux
+    /// refuses a non-blocking Unix connect with `EAGAIN` rather than let it
+    /// wait, so it is tried again after a pause (1 ms, doubling up to
+    /// 100 ms) until the listener makes room.
+    async fn start(connect: impl Fn() -> io::Result<mio::net::UnixStream>) -> io::Result<UnixStream> {
+        let mut pause = Duration::from_millis(1);
+        let stream = loop {
+            match connect() {
+                Ok(stream) => break UnixStream::from_mio(stream)?,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    crate::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        // Writable once connected.
         poll_fn(|cx| {
             stream.io.poll_write_with(cx, |s| match s.take_error()? {
                 Some(e) => Err(e),
