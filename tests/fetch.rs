@@ -297,6 +297,9 @@ fn an_idle_connection_is_reused_until_its_idle_timeout() {
         get(&client, &url).await.unwrap();
         assert_eq!((client.stats().opened, client.stats().reused), (1, 1));
         grove::sleep(Duration::from_millis(300)).await;
+        // Closed by the pool once idle for the timeout, with no request
+        // for the origin to notice it.
+        assert_eq!(server.open.get(), 0);
         get(&client, &url).await.unwrap();
         assert_eq!((client.stats().opened, client.stats().reused), (2, 1));
     });

@@ -21,8 +21,9 @@ pub async fn read(mut body: Incoming, headers: &HeaderMap, max: usize) -> Result
     if declared.is_some_and(|size| size > max as u64) {
         return Err(FetchError::BodyTooLarge { limit: max, declared });
     }
-    // A declared length sizes the buffer once, rather than by doubling.
-    let capacity = declared.map_or(0, |size| size as usize);
+    // A declared length sizes the buffer once, rather than by doubling; up
+    // to a point, since a server may declare what it never sends.
+    let capacity = declared.map_or(0, |size| size.min(256 << 10) as usize);
     let mut decoder = Decoder::new(headers, max, capacity)?;
     let mut received = 0;
     while let Some(frame) = body.frame().await {

@@ -170,7 +170,8 @@ impl Connector {
             Ok(Sender::H2(sender))
         } else {
             let (sender, connection) = http1::Builder::new()
-                .max_buf_size(self.max_head)
+                // hyper's floor for its read buffer.
+                .max_buf_size(self.max_head.max(8192))
                 .handshake(io)
                 .await
                 .map_err(FetchError::Http)?;

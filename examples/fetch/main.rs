@@ -160,7 +160,10 @@ fn main() -> ExitCode {
 }
 
 /// Raises the descriptor limit, and lowers `concurrency` to what fits in
-/// it (a fetch holds one descriptor, and in local mode the server another).
+/// it: a fetch uses at most one connection at a time (and in local mode
+/// the server holds the other end). Idle connections to origins no longer
+/// fetched from also count until their idle timeout closes them, so a
+/// crawl over very many origins keeps a margin.
 fn fit_descriptors(concurrency: &mut usize, local: bool) {
     let limit = match fd_limit::raise_fd_limit() {
         Ok(limit) => limit,

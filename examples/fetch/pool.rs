@@ -13,6 +13,10 @@
 //! an https origin may speak HTTP/2, which needs one connection only, its
 //! other tokens are held back until the first connection has told which
 //! protocol the origin speaks; over HTTP/1.1 they are then let go.
+//!
+//! An idle connection is closed once it has been idle for `idle_timeout`:
+//! by the request that finds it stale, or by a sweeper task that runs for
+//! the origin while it has idle connections.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -34,11 +38,54 @@ struct Tokens {
     queue: LifoQueue<Token>,
     /// Free tokens not yet in the queue; see the module docs.
     held_back: Cell<usize>,
+    idle_timeout: Duration,
+    /// Whether a task is closing this origin's idle connections as they
+    /// expire.
+    sweeping: Cell<bool>,
 }
 
 impl Tokens {
-    fn give_back(&self, token: Token) {
+    /// Returns `token` to the queue; an idle connection starts the sweeper,
+    /// if it is not running, so that it is closed once it has been idle
+    /// for the timeout even if no request comes for this origin again.
+    fn give_back(self: &Rc<Tokens>, token: Token) {
+        let idle = matches!(token, Token::Idle(..));
         self.queue.try_put(token).expect("unbounded");
+        if idle && !self.sweeping.replace(true) {
+            grove::spawn(sweep(self.clone()));
+        }
+    }
+
+    fn is_fresh(&self, sender: &Sender, since: Instant) -> bool {
+        !sender.is_closed() && since.elapsed() < self.idle_timeout
+    }
+}
+
+/// Every `idle_timeout`, closes the origin's connections that have been
+/// idle that long (their tokens become free), until none is left idle.
+async fn sweep(tokens: Rc<Tokens>) {
+    loop {
+        grove::sleep(tokens.idle_timeout).await;
+        // Taken out and put back in one go, with no await between: no
+        // waiter can see the queue in between, and the LIFO order stays.
+        let mut all = Vec::new();
+        while let Ok(token) = tokens.queue.try_get() {
+            all.push(token);
+        }
+        let mut any_idle = false;
+        for token in all.into_iter().rev() {
+            let token = match token {
+                Token::Idle(sender, since) if tokens.is_fresh(&sender, since) => Token::Idle(sender, since),
+                // Dropping the sender closes an idle connection.
+                Token::Idle(..) | Token::Free => Token::Free,
+            };
+            any_idle |= matches!(token, Token::Idle(..));
+            tokens.queue.try_put(token).expect("unbounded");
+        }
+        if !any_idle {
+            tokens.sweeping.set(false);
+            return;
+        }
     }
 }
 
@@ -62,6 +109,8 @@ pub struct Lease {
 }
 
 impl Pool {
+    /// At most `per_origin` connections per origin; each closed once idle
+    /// for `idle_timeout`.
     pub fn new(per_origin: usize, idle_timeout: Duration) -> Pool {
         Pool {
             origins: RefCell::default(),
@@ -80,12 +129,14 @@ impl Pool {
         let mut origins = self.origins.borrow_mut();
         let tokens = origins.entry(origin.clone()).or_insert_with(|| {
             let free_now = if origin.tls { 1 } else { self.per_origin };
-            let tokens = Tokens {
+            let tokens = Rc::new(Tokens {
                 queue: LifoQueue::new(),
                 held_back: Cell::new(self.per_origin - free_now),
-            };
+                idle_timeout: self.idle_timeout,
+                sweeping: Cell::new(false),
+            });
             (0..free_now).for_each(|_| tokens.give_back(Token::Free));
-            Rc::new(tokens)
+            tokens
         });
         tokens.clone()
     }
@@ -98,6 +149,7 @@ impl Pool {
     pub async fn checkout(&self, origin: &Origin, connector: &Connector) -> Result<Lease, FetchError> {
         let tokens = self.tokens(origin);
         let token = tokens.queue.get().await.expect("the pool never closes its queues");
+        let fresh = matches!(&token, Token::Idle(sender, since) if tokens.is_fresh(sender, *since));
         let mut lease = Lease {
             tokens: Some(tokens),
             sender: None,
@@ -105,7 +157,7 @@ impl Pool {
             reused: false,
         };
         match token {
-            Token::Idle(sender, since) if !sender.is_closed() && since.elapsed() < self.idle_timeout => {
+            Token::Idle(sender, _) if fresh => {
                 self.reused.set(self.reused.get() + 1);
                 lease.reused = true;
                 lease.share_if_h2(sender);

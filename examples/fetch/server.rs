@@ -28,12 +28,15 @@ use crate::tls::LocalCerts;
 type Body = UnsyncBoxBody<Bytes, Infallible>;
 
 /// The running server: where it listens, what a client must trust, and
-/// how many connections it has accepted.
+/// its connections.
 pub struct LocalServer {
     pub http: SocketAddr,
     pub https: SocketAddr,
     pub certs: LocalCerts,
+    /// Connections accepted so far.
     pub accepted: Rc<Cell<u64>>,
+    /// Connections still open.
+    pub open: Rc<Cell<u64>>,
 }
 
 impl LocalServer {
@@ -47,11 +50,13 @@ impl LocalServer {
             https: tls.local_addr()?,
             certs,
             accepted: Rc::default(),
+            open: Rc::default(),
         };
         let acceptor = futures_rustls::TlsAcceptor::from(server.certs.server_config());
         let site = Rc::new(Site { http: server.http });
-        grove::spawn(accept(plain, None, site.clone(), server.accepted.clone()));
-        grove::spawn(accept(tls, Some(acceptor), site, server.accepted.clone()));
+        let counts = (server.accepted.clone(), server.open.clone());
+        grove::spawn(accept(plain, None, site.clone(), counts.clone()));
+        grove::spawn(accept(tls, Some(acceptor), site, counts));
         Ok(server)
     }
 
@@ -69,7 +74,7 @@ async fn accept(
     listener: TcpListener,
     tls: Option<futures_rustls::TlsAcceptor>,
     site: Rc<Site>,
-    accepted: Rc<Cell<u64>>,
+    (accepted, open): (Rc<Cell<u64>>, Rc<Cell<u64>>),
 ) {
     loop {
         let (stream, _) = match listener.accept().await {
@@ -82,7 +87,8 @@ async fn accept(
             }
         };
         accepted.set(accepted.get() + 1);
-        let (site, tls) = (site.clone(), tls.clone());
+        open.set(open.get() + 1);
+        let (site, tls, open) = (site.clone(), tls.clone(), open.clone());
         grove::spawn(async move {
             let _ = stream.set_nodelay(true);
             match tls {
@@ -95,6 +101,7 @@ async fn accept(
                     Err(e) => eprintln!("local server: TLS: {e}"),
                 },
             }
+            open.set(open.get() - 1);
         });
     }
 }
@@ -106,8 +113,9 @@ async fn serve<T: AsyncRead + AsyncWrite + Unpin + 'static>(io: T, h2: bool, sit
         async move { Ok::<_, Infallible>(site.answer(request).await) }
     });
     let io = HyperIo::new(io);
-    // A client that goes quiet is dropped after a while; a failed
-    // connection only ends itself.
+    // An HTTP/1.1 client that sends no request head for 30 s is dropped
+    // (a TLS handshake or an HTTP/2 connection has no such limit here); a
+    // failed connection only ends itself.
     let _ = if h2 {
         http2::Builder::new(GroveExecutor)
             .timer(GroveTimer)
