@@ -13,6 +13,7 @@
 
 use std::future::Future;
 use std::io;
+use std::os::unix::fs::FileTypeExt;
 use std::path::PathBuf;
 use std::pin::pin;
 
@@ -49,9 +50,10 @@ async fn serve_tcp(addr: &str) -> io::Result<()> {
 }
 
 async fn serve_unix(path: PathBuf) -> io::Result<()> {
-    // A path left by a server that is gone refuses connections: only then
-    // is it safe to take it over.
-    if path.exists() && std::os::unix::net::UnixStream::connect(&path).is_err() {
+    // A socket left by a server that is gone refuses connections: only
+    // then is it safe to take its path over. Anything else stays.
+    let is_socket = std::fs::symlink_metadata(&path).is_ok_and(|meta| meta.file_type().is_socket());
+    if is_socket && std::os::unix::net::UnixStream::connect(&path).is_err() {
         std::fs::remove_file(&path)?;
     }
     let listener = UnixListener::bind(&path)?;

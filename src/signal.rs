@@ -24,7 +24,7 @@
 //! gone for the rest of the process**, even after the last listener
 //! drops: a handler cannot hand the signal back to the kernel's default.
 //! In particular, after a [`ctrl_c`] listener, Ctrl-C no longer kills the
-//! program by itself; the program decides (see `examples/ctrl_c.rs`, where
+//! program by itself; the program decides (see `examples/ctrl_c/`, where
 //! a second Ctrl-C exits at once).
 //!
 //! # Examples
@@ -210,7 +210,7 @@ pub struct Signal {
 #[track_caller]
 pub fn signal(kind: SignalKind) -> io::Result<Signal> {
     let signum = kind.as_raw();
-    if signal_hook::consts::FORBIDDEN.contains(&signum) || !(1..libc::SIGRTMAX()).contains(&signum) {
+    if signal_hook::consts::FORBIDDEN.contains(&signum) || !(1..=libc::SIGRTMAX()).contains(&signum) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!("signal {signum} cannot be listened for"),
@@ -222,7 +222,10 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
     Ok(Signal { kind, pipe, action })
 }
 
-/// Waits for Ctrl-C (SIGINT). Only deliveries after the call count.
+/// Waits for Ctrl-C (SIGINT). It starts listening when first polled, not
+/// when called: a Ctrl-C before that still has its default effect (the
+/// process ends), unless some other listener exists. To be sure, create a
+/// [`signal`] listener early and await it later.
 ///
 /// # Errors
 /// As [`signal`], which it calls.

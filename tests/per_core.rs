@@ -98,7 +98,7 @@ fn runtimes_share_a_port_with_reuseport_and_the_kernel_spreads_connections() {
         .build_per_core(2, false, move |index| {
             let (counts, ready) = (counts.clone(), ready.clone());
             async move {
-                let listener = TcpListener::from_std(reuseport_listener(addr).unwrap()).unwrap();
+                let listener = TcpListener::bind_reuseport(addr).await.unwrap();
                 ready.wait();
                 let started = Instant::now();
                 while counts.iter().map(|n| n.load(Ordering::SeqCst)).sum::<usize>() < CONNECTIONS {

@@ -31,18 +31,14 @@ fn main() -> std::io::Result<()> {
     let args = parse_args()?;
     let addr: SocketAddr = args.addr.parse().map_err(|e| usage(&format!("{}: {e}", args.addr)))?;
     if args.threads == 1 {
-        return grove::run(serve_on(addr, args.head_timeout, None));
+        return grove::run(serve_on(addr, args.head_timeout));
     }
-    // The first listener picks the port (which may be 0), and every runtime
-    // then binds that same one.
-    let first = reuseport_listener(addr)?;
-    let addr = first.local_addr()?;
-    let first = std::sync::Mutex::new(Some(first));
+    if addr.port() == 0 {
+        return Err(usage("--threads needs a fixed port, shared by every runtime"));
+    }
     let head_timeout = args.head_timeout;
-    let servers = grove::Runtime::builder().build_per_core(args.threads, args.pin, move |_| {
-        let listener = first.lock().unwrap_or_else(|e| e.into_inner()).take();
-        serve_on(addr, head_timeout, listener)
-    })?;
+    let servers =
+        grove::Runtime::builder().build_per_core(args.threads, args.pin, move |_| serve_on(addr, head_timeout))?;
     servers
         .join()
         .into_iter()
@@ -54,17 +50,10 @@ fn main() -> std::io::Result<()> {
         .unwrap_or(Ok(()))
 }
 
-/// Serves on `listener` if given, or on a new one on `addr` (shared with
-/// the other runtimes' through `SO_REUSEPORT`).
-async fn serve_on(
-    addr: SocketAddr,
-    head_timeout: Duration,
-    listener: Option<std::net::TcpListener>,
-) -> std::io::Result<()> {
-    let listener = TcpListener::from_std(match listener {
-        Some(listener) => listener,
-        None => reuseport_listener(addr)?,
-    })?;
+/// Serves on `addr`, on a listener that other runtimes may share
+/// (`SO_REUSEPORT`).
+async fn serve_on(addr: SocketAddr, head_timeout: Duration) -> std::io::Result<()> {
+    let listener = TcpListener::bind_reuseport(addr).await?;
     eprintln!("hello_http listening on http://{}", listener.local_addr()?);
     loop {
         let (stream, _) = listener.accept().await?;
@@ -74,15 +63,6 @@ async fn serve_on(
             }
         });
     }
-}
-
-fn reuseport_listener(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
-    let socket = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, None)?;
-    socket.set_reuse_address(true)?;
-    socket.set_reuse_port(true)?;
-    socket.bind(&addr.into())?;
-    socket.listen(1024)?;
-    Ok(socket.into())
 }
 
 struct Args {

@@ -103,11 +103,7 @@ impl Builder {
     /// use grove::net::TcpListener;
     ///
     /// let servers = grove::Runtime::builder().build_per_core(2, true, |_| async {
-    ///     let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
-    ///     socket.set_reuse_port(true)?;
-    ///     socket.bind(&"127.0.0.1:8080".parse::<std::net::SocketAddr>().unwrap().into())?;
-    ///     socket.listen(1024)?;
-    ///     let listener = TcpListener::from_std(socket.into())?;
+    ///     let listener = TcpListener::bind_reuseport("127.0.0.1:8080").await?;
     ///     loop {
     ///         let (stream, _) = listener.accept().await?;
     ///         grove::spawn(async move { drop(stream) });
@@ -146,6 +142,9 @@ impl Builder {
                         }
                     };
                     let _ = ready.send((index, Ok(runtime.handle())));
+                    // Dropped now, so that if another thread dies before it
+                    // reports, the wait for reports ends.
+                    drop(ready);
                     // Runs only once every runtime is up.
                     go_rx.recv().is_ok_and(|go| go).then(|| runtime.block_on(main(index)))
                 });
