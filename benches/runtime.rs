@@ -4,7 +4,11 @@
 //!
 //! - spawn_join: spawn 100k trivial tasks, then await every handle.
 //! - yield: two tasks each yield 500k times.
-//! - timers: one million timers armed, then fired.
+//! - timers: one million timers armed, then fired (all at one deadline).
+//! - timeouts_cancelled: one million timeouts armed and dropped before they
+//!   fire, as a read timeout that the reply beats (10 s out).
+//! - sleepy_tasks: one million tasks, each sleeping 1 to 50 ms (deadlines
+//!   out of order), spawned, fired and joined.
 //! - sleepers: resident memory per task while 100k tasks sleep 200 ms
 //!   (each contender in a fresh child process).
 //!
@@ -37,6 +41,9 @@ const TIMERS: usize = 1_000_000;
 /// Timers are armed with a deadline this far out, so that every contender
 /// arms all of them before any fires.
 const ARM_WINDOW: Duration = Duration::from_millis(1500);
+/// How far out a cancelled timeout's deadline is.
+const TIMEOUT: Duration = Duration::from_secs(10);
+const SLEEPY_TASKS: u64 = 1_000_000;
 const SLEEPERS: usize = 100_000;
 const SLEEPING_THREADS: usize = 5_000;
 
@@ -227,6 +234,81 @@ fn timers(c: &mut Criterion) {
     });
 }
 
+/// Polls `timer` once, arming it, then drops it: a timeout that the
+/// awaited reply beat.
+fn arm_and_cancel<S: Future>(timer: S) {
+    let mut timer = std::pin::pin!(timer);
+    let waker = futures::task::noop_waker();
+    let polled = timer.as_mut().poll(&mut std::task::Context::from_waker(&waker));
+    assert!(polled.is_pending(), "a 10 s timeout fired at once");
+}
+
+fn timeouts_cancelled(c: &mut Criterion) {
+    let mut g = group(c, "timeouts_cancelled", TIMERS as u64);
+    let rt = grove::Runtime::new().unwrap();
+    g.bench_function("grove", |b| {
+        b.iter(|| rt.block_on(async { (0..TIMERS).for_each(|_| arm_and_cancel(grove::sleep(TIMEOUT))) }))
+    });
+    let tokio_rt = tokio_runtime();
+    g.bench_function("tokio", |b| {
+        b.iter(|| tokio_rt.block_on(async { (0..TIMERS).for_each(|_| arm_and_cancel(tokio::time::sleep(TIMEOUT))) }))
+    });
+    let ex: async_executor::LocalExecutor<'static> = async_executor::LocalExecutor::new();
+    g.bench_function("smol", |b| {
+        b.iter(|| {
+            smol_local(&ex, async {
+                (0..TIMERS).for_each(|_| arm_and_cancel(async_io::Timer::after(TIMEOUT)))
+            })
+        })
+    });
+}
+
+/// Task `i`'s nap: 1 to 50 ms, so that deadlines come out of order.
+fn nap(i: u64) -> Duration {
+    Duration::from_millis(1 + (i * 7) % 50)
+}
+
+fn sleepy_tasks(c: &mut Criterion) {
+    let mut g = group(c, "sleepy_tasks", SLEEPY_TASKS);
+    let rt = grove::Runtime::new().unwrap();
+    g.bench_function("grove", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let tasks: Vec<_> = (0..SLEEPY_TASKS).map(|i| grove::spawn(grove::sleep(nap(i)))).collect();
+                for task in tasks {
+                    task.await.unwrap();
+                }
+            })
+        })
+    });
+    let tokio_rt = tokio_runtime();
+    g.bench_function("tokio", |b| {
+        b.iter(|| {
+            tokio_local(&tokio_rt, async {
+                let tasks: Vec<_> = (0..SLEEPY_TASKS)
+                    .map(|i| tokio::task::spawn_local(tokio::time::sleep(nap(i))))
+                    .collect();
+                for task in tasks {
+                    task.await.unwrap();
+                }
+            })
+        })
+    });
+    let ex: async_executor::LocalExecutor<'static> = async_executor::LocalExecutor::new();
+    g.bench_function("smol", |b| {
+        b.iter(|| {
+            smol_local(&ex, async {
+                let tasks: Vec<_> = (0..SLEEPY_TASKS)
+                    .map(|i| ex.spawn(async move { async_io::Timer::after(nap(i)).await }))
+                    .collect();
+                for task in tasks {
+                    task.await;
+                }
+            })
+        })
+    });
+}
+
 /// Bytes of resident memory per sleeping unit, measured in this (child)
 /// process: the growth of VmRSS while every unit sleeps.
 fn sleepers(contender: &str) -> f64 {
@@ -296,6 +378,8 @@ fn main() {
     spawn_join(&mut c);
     yields(&mut c);
     timers(&mut c);
+    timeouts_cancelled(&mut c);
+    sleepy_tasks(&mut c);
     c.final_summary();
 
     let mut rows: BTreeMap<String, BTreeMap<&str, f64>> = BTreeMap::new();
@@ -303,6 +387,8 @@ fn main() {
         ("spawn_join", SPAWN_N),
         ("yield", 2 * YIELDS_PER_TASK),
         ("timers", TIMERS as u64),
+        ("timeouts_cancelled", TIMERS as u64),
+        ("sleepy_tasks", SLEEPY_TASKS),
     ] {
         for contender in CONTENDERS {
             let units = if workload == "spawn_join" && contender == "threads" {
