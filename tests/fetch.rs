@@ -224,6 +224,25 @@ fn redirect_chains_loops_and_downgrades() {
     });
 }
 
+/// Fetches 200 pages over http or https, 100 at a time, and checks them.
+async fn two_hundred_pages(server: &LocalServer, client: Rc<Client>, https: bool) -> run::Summary {
+    let urls = (0..)
+        .filter(|&n| pages::over_https(n) == https)
+        .take(200)
+        .map(|n| server.page_url(n))
+        .collect();
+    let options = run::Options {
+        urls,
+        concurrency: 100,
+        timeout: PATIENCE,
+        verify: true,
+        quiet: true,
+    };
+    let summary = run::fetch_all(client, options).await;
+    assert_eq!((summary.pages, summary.failed, summary.corrupt), (200, 0, 0));
+    summary
+}
+
 #[test]
 fn two_hundred_pages_over_a_pool_of_ten_connections() {
     grove::run(async {
@@ -232,21 +251,7 @@ fn two_hundred_pages_over_a_pool_of_ten_connections() {
             per_origin: 10,
             ..Limits::default()
         };
-        let client = client(Some(&server), limits);
-        let urls = (0..)
-            .filter(|&n| !pages::over_https(n))
-            .take(200)
-            .map(|n| server.page_url(n))
-            .collect();
-        let options = run::Options {
-            urls,
-            concurrency: 100,
-            timeout: PATIENCE,
-            verify: true,
-            quiet: true,
-        };
-        let summary = run::fetch_all(client, options).await;
-        assert_eq!((summary.pages, summary.failed, summary.corrupt), (200, 0, 0));
+        let summary = two_hundred_pages(&server, client(Some(&server), limits), false).await;
         let accepted = server.accepted.get();
         assert!(accepted <= 10, "the server accepted {accepted} connections");
         let stats = summary.connections.unwrap();
@@ -260,21 +265,7 @@ fn two_hundred_pages_over_a_pool_of_ten_connections() {
 fn one_http2_connection_carries_every_request_to_an_https_origin() {
     grove::run(async {
         let server = LocalServer::start().await.unwrap();
-        let client = client(Some(&server), Limits::default());
-        let urls = (0..)
-            .filter(|&n| pages::over_https(n))
-            .take(200)
-            .map(|n| server.page_url(n))
-            .collect();
-        let options = run::Options {
-            urls,
-            concurrency: 100,
-            timeout: PATIENCE,
-            verify: true,
-            quiet: true,
-        };
-        let summary = run::fetch_all(client, options).await;
-        assert_eq!((summary.pages, summary.failed, summary.corrupt), (200, 0, 0));
+        let summary = two_hundred_pages(&server, client(Some(&server), Limits::default()), true).await;
         // The other tokens wait for the first connection's ALPN answer,
         // which is h2: none of them is ever needed.
         assert_eq!(server.accepted.get(), 1);
