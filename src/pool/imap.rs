@@ -30,28 +30,15 @@ use crate::task::{JoinError, JoinHandle};
 /// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct ImapUnordered<I: Iterator, F, T> {
-    pool: Pool,
-    items: std::iter::Fuse<I>,
-    /// The next item, taken from `items`, waiting for a slot.
-    next: Option<I::Item>,
-    f: F,
-    /// Waiting for a slot for `next`.
-    slot: Option<Acquire>,
+    feeder: Feeder<I, F>,
     running: FuturesUnordered<JoinHandle<T>>,
-    /// Where the stream was made: its tasks' spawn location.
-    location: &'static Location<'static>,
 }
 
 impl<I: Iterator, F, T> ImapUnordered<I, F, T> {
     pub(super) fn new(pool: Pool, items: I, f: F, location: &'static Location<'static>) -> ImapUnordered<I, F, T> {
         ImapUnordered {
-            pool,
-            items: items.fuse(),
-            next: None,
-            f,
-            slot: None,
+            feeder: Feeder::new(pool, items, f, location),
             running: FuturesUnordered::new(),
-            location,
         }
     }
 }
@@ -69,22 +56,11 @@ where
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         // Start as many tasks as there are free slots.
-        loop {
-            if this.next.is_none() {
-                this.next = this.items.next();
-            }
-            let Some(_) = &this.next else { break };
-            let slot = this.slot.get_or_insert_with(|| this.pool.slots.acquire());
-            let Poll::Ready(permit) = Pin::new(slot).poll(cx) else {
-                break;
-            };
-            this.slot = None;
-            let item = this.next.take().expect("checked above");
-            let task = this.pool.spawn_with(permit, (this.f)(item), this.location);
+        while let Poll::Ready(Some(task)) = this.feeder.poll_start(cx) {
             this.running.push(task);
         }
         match this.running.poll_next_unpin(cx) {
-            Poll::Ready(None) if this.next.is_some() => Poll::Pending,
+            Poll::Ready(None) if this.feeder.waiting() => Poll::Pending,
             other => other,
         }
     }
@@ -114,30 +90,17 @@ impl<I: Iterator, F, T> fmt::Debug for ImapUnordered<I, F, T> {
 /// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Imap<I: Iterator, F, T> {
-    pool: Pool,
-    items: std::iter::Fuse<I>,
-    /// The next item, taken from `items`, waiting for a slot.
-    next: Option<I::Item>,
-    f: F,
-    /// Waiting for a slot for `next`.
-    slot: Option<Acquire>,
+    feeder: Feeder<I, F>,
     /// Started and not yet yielded, in input order: at most the pool's
     /// size, finished ones included.
     window: VecDeque<JoinHandle<T>>,
-    /// Where the stream was made: its tasks' spawn location.
-    location: &'static Location<'static>,
 }
 
 impl<I: Iterator, F, T> Imap<I, F, T> {
     pub(super) fn new(pool: Pool, items: I, f: F, location: &'static Location<'static>) -> Imap<I, F, T> {
         Imap {
-            pool,
-            items: items.fuse(),
-            next: None,
-            f,
-            slot: None,
+            feeder: Feeder::new(pool, items, f, location),
             window: VecDeque::new(),
-            location,
         }
     }
 }
@@ -155,25 +118,17 @@ where
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         // Start items while the window has room and the pool a slot.
-        while this.window.len() < this.pool.size() {
-            if this.next.is_none() {
-                this.next = this.items.next();
-            }
-            let Some(_) = &this.next else { break };
-            let slot = this.slot.get_or_insert_with(|| this.pool.slots.acquire());
-            let Poll::Ready(permit) = Pin::new(slot).poll(cx) else {
+        while this.window.len() < this.feeder.pool.size() {
+            let Poll::Ready(Some(task)) = this.feeder.poll_start(cx) else {
                 break;
             };
-            this.slot = None;
-            let item = this.next.take().expect("checked above");
-            this.window
-                .push_back(this.pool.spawn_with(permit, (this.f)(item), this.location));
+            this.window.push_back(task);
         }
         let Some(front) = this.window.front_mut() else {
-            return if this.next.is_none() {
-                Poll::Ready(None)
-            } else {
+            return if this.feeder.waiting() {
                 Poll::Pending
+            } else {
+                Poll::Ready(None)
             };
         };
         let result = std::task::ready!(Pin::new(front).poll(cx));
@@ -185,5 +140,58 @@ where
 impl<I: Iterator, F, T> fmt::Debug for Imap<I, F, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Imap").field("in_flight", &self.window.len()).finish()
+    }
+}
+
+/// What both streams share: the items, and starting a task for each as the
+/// pool frees a slot.
+struct Feeder<I: Iterator, F> {
+    pool: Pool,
+    items: std::iter::Fuse<I>,
+    /// The next item, taken from `items`, waiting for a slot.
+    next: Option<I::Item>,
+    f: F,
+    /// Waiting for a slot for `next`.
+    slot: Option<Acquire>,
+    /// Where the stream was made: its tasks' spawn location.
+    location: &'static Location<'static>,
+}
+
+impl<I: Iterator, F> Feeder<I, F> {
+    fn new(pool: Pool, items: I, f: F, location: &'static Location<'static>) -> Feeder<I, F> {
+        Feeder {
+            pool,
+            items: items.fuse(),
+            next: None,
+            f,
+            slot: None,
+            location,
+        }
+    }
+
+    /// Starts the next item's task once the pool has a slot for it: `None`
+    /// once the items are done, `Pending` while the item waits for a slot.
+    fn poll_start<Fut>(&mut self, cx: &mut Context<'_>) -> Poll<Option<JoinHandle<Fut::Output>>>
+    where
+        F: FnMut(I::Item) -> Fut,
+        Fut: Future + 'static,
+        Fut::Output: 'static,
+    {
+        if self.next.is_none() {
+            self.next = self.items.next();
+        }
+        if self.next.is_none() {
+            return Poll::Ready(None);
+        }
+        let slot = self.slot.get_or_insert_with(|| self.pool.slots.acquire());
+        let permit = std::task::ready!(Pin::new(slot).poll(cx));
+        self.slot = None;
+        let item = self.next.take().expect("checked above");
+        Poll::Ready(Some(self.pool.spawn_with(permit, (self.f)(item), self.location)))
+    }
+
+    /// Whether an item waits for a slot.
+    fn waiting(&self) -> bool {
+        self.next.is_some()
     }
 }
