@@ -11,7 +11,7 @@ use std::time::Duration;
 use futures::{FutureExt, StreamExt};
 use grove::blocking::{Error, SpawnError, ThreadPool};
 use grove::{Runtime, spawn_blocking};
-use util::gate::{Gate, eventually, occupy};
+use util::gate::{Gate, drop_and_check_none_ran, eventually, occupy};
 
 #[test]
 fn map_returns_results_in_input_order() {
@@ -369,23 +369,6 @@ fn stress_the_waker_handshake() {
     }
 }
 
-/// Drops `pending`, which holds the five jobs queued behind `occupy`'s,
-/// then lets the pool run: the jobs must have left the queue unrun.
-async fn drop_and_check_none_ran(
-    pool: &ThreadPool,
-    pending: impl Sized,
-    (gate, blocker): (Gate, grove::JoinHandle<()>),
-    ran: &AtomicUsize,
-) {
-    assert_eq!(pool.queued(), 5);
-    drop(pending);
-    eventually("the jobs leave the queue", || pool.queued() == 0).await;
-    gate.open();
-    blocker.await.unwrap();
-    pool.join().await;
-    assert_eq!(ran.load(Ordering::SeqCst), 0);
-}
-
 /// Dropping `map` mid-way kills the tasks of its jobs: those still queued
 /// leave the queue and never run.
 #[test]
@@ -399,7 +382,7 @@ fn dropping_map_takes_its_queued_jobs_back() {
             counted.fetch_add(1, Ordering::SeqCst);
         }));
         assert!((&mut map).now_or_never().is_none());
-        drop_and_check_none_ran(&pool, map, (gate, blocker), &ran).await;
+        drop_and_check_none_ran(&pool, 5, map, (gate, blocker), &ran).await;
     });
 }
 
@@ -415,7 +398,7 @@ fn dropping_imap_unordered_takes_its_queued_jobs_back() {
             counted.fetch_add(1, Ordering::SeqCst);
         });
         assert!(results.next().now_or_never().is_none());
-        drop_and_check_none_ran(&pool, results, (gate, blocker), &ran).await;
+        drop_and_check_none_ran(&pool, 5, results, (gate, blocker), &ran).await;
     });
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use grove::blocking::{SpawnError, ThreadPool};
-use util::gate::{Gate, eventually, occupy};
+use util::gate::{Gate, drop_and_check_none_ran, eventually, occupy};
 
 #[test]
 fn imap_yields_in_item_order_when_later_items_finish_first() {
@@ -93,13 +93,8 @@ fn dropping_imap_takes_its_queued_jobs_back() {
             })
         };
         assert!(grove::timeout(Duration::from_millis(20), results.next()).await.is_err());
-        assert_eq!(pool.queued(), 2, "a window of twice one thread");
-        drop(results);
-        eventually("the jobs leave the queue", || pool.queued() == 0).await;
-        gate.open();
-        blocker.await.unwrap();
-        pool.join().await;
-        assert_eq!(ran.load(Ordering::SeqCst), 0);
+        // A window of twice one thread.
+        drop_and_check_none_ran(&pool, 2, results, (gate, blocker), &ran).await;
     });
 }
 

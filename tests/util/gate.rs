@@ -47,3 +47,22 @@ pub async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
         grove::sleep(Duration::from_millis(1)).await;
     }
 }
+
+/// Drops `pending`, which holds the `queued` jobs waiting behind `occupy`'s,
+/// then lets the pool run: those jobs must leave the queue and never run.
+#[cfg(feature = "blocking")]
+pub async fn drop_and_check_none_ran(
+    pool: &grove::blocking::ThreadPool,
+    queued: usize,
+    pending: impl Sized,
+    (gate, blocker): (Gate, grove::JoinHandle<()>),
+    ran: &std::sync::atomic::AtomicUsize,
+) {
+    assert_eq!(pool.queued(), queued);
+    drop(pending);
+    eventually("the jobs leave the queue", || pool.queued() == 0).await;
+    gate.open();
+    blocker.await.unwrap();
+    pool.join().await;
+    assert_eq!(ran.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
