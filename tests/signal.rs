@@ -26,8 +26,9 @@ fn main() {
     if let Some(job_ms) = std::env::var_os("GROVE_CTRL_C_EXAMPLE") {
         return run_the_example(job_ms.to_str().and_then(|ms| ms.parse().ok()).expect("job time in ms"));
     }
-    let tests: [(&str, fn()); 7] = [
+    let tests: [(&str, fn()); 8] = [
         ("a_delivery_before_recv_is_kept", a_delivery_before_recv_is_kept),
+        ("a_dropped_recv_loses_nothing", a_dropped_recv_loses_nothing),
         ("every_listener_sees_each_delivery", every_listener_sees_each_delivery),
         (
             "two_runtimes_see_each_delivery_while_10k_tasks_are_busy",
@@ -69,6 +70,25 @@ fn a_delivery_before_recv_is_kept() {
         }
         let got = grove::timeout(PATIENCE, hangup.recv()).await;
         assert!(matches!(got, Ok(Ok(()))), "the delivery was kept: {got:?}");
+    });
+}
+
+/// `recv`'s cancel safety: a `recv` given up on (here by a timeout)
+/// leaves the next delivery for the next `recv`.
+fn a_dropped_recv_loses_nothing() {
+    grove::run(async {
+        let mut hangup = signal(SignalKind::hangup()).unwrap();
+        // A recv that waits, then the delivery, then the recv is dropped
+        // before it is polled again.
+        let mut recv = Box::pin(hangup.recv());
+        assert!(futures::poll!(recv.as_mut()).is_pending(), "no SIGHUP yet");
+        raise(libc::SIGHUP);
+        drop(recv);
+        let got = grove::timeout(PATIENCE, hangup.recv()).await;
+        assert!(matches!(got, Ok(Ok(()))), "the delivery was kept: {got:?}");
+        // Taken once: nothing is left for a later recv.
+        let extra = grove::timeout(Duration::from_millis(20), hangup.recv()).await;
+        assert!(extra.is_err(), "one delivery, taken once");
     });
 }
 

@@ -320,6 +320,13 @@ mod tests {
         assert!(timers.next_deadline().is_none());
     }
 
+    /// The 48 bytes per armed timer that BENCHMARKS.md states.
+    #[test]
+    fn an_armed_timer_takes_a_16_byte_entry_and_a_32_byte_slot() {
+        assert_eq!(std::mem::size_of::<Entry>(), 16);
+        assert_eq!(std::mem::size_of::<Slot>(), 32);
+    }
+
     #[test]
     fn a_stale_key_cannot_cancel_the_slot_s_next_timer() {
         let mut timers = Timers::new();
