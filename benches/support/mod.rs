@@ -188,3 +188,62 @@ pub fn criterion_mean_ns(group: &str, id: &str, since: SystemTime) -> Option<f64
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
     json["mean"]["point_estimate"].as_f64()
 }
+
+/// One contender of an interleaved run: its name, and a closure that runs
+/// the workload once and returns its figure (time per unit, in ns).
+pub type Round<'a> = (&'static str, Box<dyn FnMut() -> f64 + 'a>);
+
+/// Runs every contender once per round, in turn, for `rounds` rounds, so
+/// that the machine's drift over the run falls on all of them alike.
+/// Returns each contender's figures, sorted.
+pub fn interleaved(rounds: usize, contenders: &mut [Round<'_>]) -> BTreeMap<&'static str, Vec<f64>> {
+    let mut figures: BTreeMap<&'static str, Vec<f64>> = BTreeMap::new();
+    for round in 1..=rounds {
+        for (name, run) in contenders.iter_mut() {
+            let figure = run();
+            eprintln!("round {round}: {name} {}", fmt(figure));
+            figures.entry(name).or_default().push(figure);
+        }
+    }
+    for values in figures.values_mut() {
+        values.sort_by(f64::total_cmp);
+    }
+    figures
+}
+
+/// Prints medians with their spread (lowest to highest) and each median's
+/// ratio to the first column's.
+pub fn print_spread(title: &str, unit: &str, columns: &[&str], rows: &BTreeMap<String, BTreeMap<&str, Vec<f64>>>) {
+    println!("\n### {title}\n");
+    let heads: Vec<_> = columns.iter().map(|c| format!("{c} ({unit})")).collect();
+    println!("| workload | {} |", heads.join(" | "));
+    println!("|---|{}", "---|".repeat(columns.len()));
+    for (workload, figures) in rows {
+        let base = figures.get(columns[0]).map(|v| median(v));
+        let cells: Vec<_> = columns
+            .iter()
+            .map(|&c| match figures.get(c) {
+                Some(v) if !v.is_empty() => {
+                    let m = median(v);
+                    let spread = format!("{} ({}–{})", fmt(m), fmt(v[0]), fmt(v[v.len() - 1]));
+                    match base {
+                        Some(b) if c != columns[0] => format!("{spread}, {:.2}x {}", m / b, columns[0]),
+                        _ => spread,
+                    }
+                }
+                _ => "-".into(),
+            })
+            .collect();
+        println!("| {workload} | {} |", cells.join(" | "));
+    }
+}
+
+/// The median of sorted `values`.
+pub fn median(values: &[f64]) -> f64 {
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    }
+}
