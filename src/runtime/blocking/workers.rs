@@ -19,16 +19,12 @@ use std::thread::{self, JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
 use super::SpawnError;
+use super::job::Job;
 use crate::runtime::wait::{Line, Lock, WaitList, Waiter, wake_all};
 
 /// How long a thread that finished a job watches for the next one before
 /// it sleeps.
 pub(crate) const SPIN: Duration = Duration::from_micros(50);
-
-/// A job as the threads see it: the caller's closure with its result
-/// channel, panics already caught. It is told whether the pool was
-/// terminated meanwhile, in which case it drops its result.
-pub(crate) type Job = Box<dyn FnOnce(&Terminated) + Send>;
 
 /// Set once by [`Workers::terminate`]; jobs still running then drop their
 /// results.
@@ -172,9 +168,14 @@ impl Workers {
         if state.queue.len() <= state.spinning {
             // A spinning thread takes it, with no system call on either side.
         } else if state.idle > state.notified {
-            state.notified += 1;
-            drop(state);
-            self.work.notify_one();
+            // With a wake-up already on its way, the thread it wakes passes
+            // one on for this job (see `pass_on_wake`), so a caller handing
+            // over a burst pays for one system call, not one per job.
+            if state.notified == 0 {
+                state.notified += 1;
+                drop(state);
+                self.work.notify_one();
+            }
         } else if state.threads < state.max_threads {
             state.threads += 1;
             reap(&mut state.handles);
@@ -343,10 +344,21 @@ impl Workers {
         self.unfinished.load(Ordering::Relaxed) > 0
     }
 
+    /// Wakes one more idle thread if jobs are left that no thread is on
+    /// its way to. Called by a thread that just took a job: wake-ups go
+    /// out one at a time, each woken thread passing one on, so that the
+    /// submitting thread pays for one wake-up per burst of jobs.
+    fn pass_on_wake(&self, state: &mut State) {
+        if state.queue.len() > state.spinning && state.idle > state.notified && state.notified == 0 {
+            state.notified += 1;
+            self.work.notify_one();
+        }
+    }
+
     /// A pool thread's life: run jobs until closed, or until idle too long.
     ///
     /// After a job, a thread watches the queue for [`SPIN`] before it
-    /// sleeps. A caller that hands over one job at a time sends the next
+    /// sleeps, unless another is already watching. A caller that hands over one job at a time sends the next
     /// one within microseconds, and finding it this way saves the two
     /// system calls of a condition-variable wake-up on the round trip.
     fn work(&self) {
@@ -367,6 +379,7 @@ impl Workers {
                 spun = false;
                 state.busy += 1;
                 self.publish(&state);
+                self.pass_on_wake(&mut state);
                 let waker = state.made_room();
                 drop(state);
                 if let Some(waker) = waker {
@@ -374,7 +387,7 @@ impl Workers {
                 }
                 // The job catches its own panic; one here comes from dropping
                 // a result nobody waits for, and the hook has printed it.
-                let _ = catch_unwind(AssertUnwindSafe(|| job(&self.terminated)));
+                let _ = catch_unwind(AssertUnwindSafe(|| job.run(&self.terminated)));
                 state = self.state();
                 state.busy -= 1;
                 state.completed += 1;
@@ -390,7 +403,10 @@ impl Workers {
             if state.closed {
                 break;
             }
-            if !spun {
+            // One spinner is enough to catch the next job of a caller that
+            // hands them over one at a time; more would only take the CPU
+            // from the threads producing jobs and running them.
+            if !spun && state.spinning == 0 {
                 spun = true;
                 state.spinning += 1;
                 drop(state);
