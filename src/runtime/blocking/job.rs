@@ -1,51 +1,161 @@
-//! A job's two ends: the closure a pool thread runs, which sends its result
-//! (or its panic) down a oneshot channel, and the green task that waits on
-//! that channel and is the job's `JoinHandle`.
+//! A job's two ends: the closure a pool thread runs, which leaves its
+//! result (or its panic) in a slot the two ends share, and the green task
+//! that waits on that slot and is the job's `JoinHandle`.
 //!
-//! The channel's sender wakes the task's waker from the pool thread; the
-//! waker reaches the loop through the runtime's inject queue and wakes the
+//! The slot holds the closure, then the result, and the task's waker, in
+//! one allocation: a job costs the submitting thread one `malloc`, and the
+//! task, which usually lets go of the slot last, frees it on the thread
+//! that allocated it. The pool thread wakes the task's waker, which
+//! reaches the loop through the runtime's inject queue and wakes the
 //! poller at once. A job the pool drops unrun, because the OS refused it a
 //! thread, ends its task with a refusal: an outcome of its own, not a panic.
 //! A job dropped by a terminated pool, unrun or with its result, ends its
 //! task killed.
 
-use std::future::Future;
 use std::io;
+use std::mem;
 use std::panic::Location;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
 use std::thread;
 
-use futures::channel::oneshot;
-
-use super::workers::{Job, Terminated, Workers};
+use super::workers::{Terminated, Workers};
 use crate::runtime::context;
 use crate::runtime::task::JoinHandle;
 use crate::runtime::task::outcome::{Failure, TaskFuture};
 
-/// The receiving end of a job's result.
-pub(crate) type Outcome<T> = oneshot::Receiver<thread::Result<T>>;
+/// A job as the pool's threads see it. Dropped unrun, it tells its task so.
+pub(crate) struct Job(Arc<dyn Run>);
 
-/// Wraps `f` as a job for the pool's threads, with the channel its result
+impl Job {
+    /// Runs the closure and hands its result (or its panic) to the task,
+    /// which drops it if the pool was `terminated` meanwhile.
+    pub(crate) fn run(self, terminated: &Terminated) {
+        self.0.run(terminated);
+    }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        self.0.drop_unrun();
+    }
+}
+
+/// The receiving end of a job's result.
+pub(crate) type Outcome<T> = Arc<dyn Receive<T>>;
+
+/// The pool thread's side of a slot.
+trait Run: Send + Sync {
+    fn run(&self, terminated: &Terminated);
+    /// Drops the closure if it has not run, and tells the task.
+    fn drop_unrun(&self);
+}
+
+/// The task's side of a slot.
+pub(crate) trait Receive<T>: Send + Sync {
+    /// The result, once the job ran; `Err(Dropped)` if it never will.
+    fn poll_result(&self, cx: &mut Context<'_>) -> Poll<Result<thread::Result<T>, Dropped>>;
+}
+
+/// The job was dropped unrun, or its result dropped by a terminated pool.
+pub(crate) struct Dropped;
+
+/// What the two ends share.
+struct Slot<F, T> {
+    state: Mutex<(Stage<F, T>, Option<Waker>)>,
+}
+
+enum Stage<F, T> {
+    Queued(F),
+    Running,
+    Done(thread::Result<T>),
+    Dropped,
+    /// The task took the result.
+    Taken,
+}
+
+impl<F, T> Slot<F, T> {
+    /// Nothing that could panic runs under the lock, so a poisoned one is
+    /// still consistent.
+    fn lock(&self) -> MutexGuard<'_, (Stage<F, T>, Option<Waker>)> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Leaves `stage` and wakes the task. What the stage replaces (an
+    /// unrun closure) is dropped after the lock is let go.
+    fn finish(&self, stage: Stage<F, T>) {
+        let mut state = self.lock();
+        let before = mem::replace(&mut state.0, stage);
+        let waker = state.1.take();
+        drop(state);
+        drop(before);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+impl<F, T> Run for Slot<F, T>
+where
+    F: FnOnce() -> T + Send,
+    T: Send,
+{
+    fn run(&self, terminated: &Terminated) {
+        let Stage::Queued(f) = mem::replace(&mut self.lock().0, Stage::Running) else {
+            unreachable!("a job runs once, from the queue")
+        };
+        let result = catch_unwind(AssertUnwindSafe(f));
+        if terminated.is_set() {
+            // Dropped here, on the pool thread.
+            drop(result);
+            self.finish(Stage::Dropped);
+        } else {
+            self.finish(Stage::Done(result));
+        }
+    }
+
+    fn drop_unrun(&self) {
+        if matches!(self.lock().0, Stage::Queued(_)) {
+            self.finish(Stage::Dropped);
+        }
+    }
+}
+
+impl<F, T> Receive<T> for Slot<F, T>
+where
+    F: FnOnce() -> T + Send,
+    T: Send,
+{
+    fn poll_result(&self, cx: &mut Context<'_>) -> Poll<Result<thread::Result<T>, Dropped>> {
+        let mut state = self.lock();
+        match mem::replace(&mut state.0, Stage::Taken) {
+            Stage::Done(result) => Poll::Ready(Ok(result)),
+            Stage::Dropped => Poll::Ready(Err(Dropped)),
+            Stage::Taken => unreachable!("a job's result polled after it was taken"),
+            waiting => {
+                state.0 = waiting;
+                if !state.1.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    state.1 = Some(cx.waker().clone());
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// Wraps `f` as a job for the pool's threads, with the end its result
 /// comes back on.
 pub(crate) fn pack<F, T>(f: F) -> (Job, Outcome<T>)
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let (tx, rx) = oneshot::channel();
-    let job = Box::new(move |terminated: &Terminated| {
-        let result = catch_unwind(AssertUnwindSafe(f));
-        // Nobody waiting (the task was killed after the job started) or a
-        // terminated pool means the result is dropped here, on the pool
-        // thread.
-        if !terminated.is_set() {
-            let _ = tx.send(result);
-        }
+    let slot = Arc::new(Slot {
+        state: Mutex::new((Stage::Queued(f), None)),
     });
-    (job, rx)
+    (Job(slot.clone()), slot)
 }
 
 /// The task of job `seq`, queued in `workers`, which ends with its result.
@@ -95,16 +205,16 @@ impl<T: Send + 'static> TaskFuture for JobTask<T> {
                 return Poll::Ready(Err(Failure::Refused(error)));
             }
         };
-        let result = std::task::ready!(Pin::new(outcome).poll(cx));
+        let result = std::task::ready!(outcome.poll_result(cx));
         queued.started();
         Poll::Ready(match result {
             Ok(Ok(value)) => Ok(value),
             // The payload is the job's own; the panic hook already printed
             // it on the pool thread.
             Ok(Err(payload)) => Err(Failure::Panic(Box::new(payload))),
-            Err(oneshot::Canceled) if queued.workers.is_terminated() => Err(Failure::Killed),
+            Err(Dropped) if queued.workers.is_terminated() => Err(Failure::Killed),
             // Only when no thread could be started for a queued job.
-            Err(oneshot::Canceled) => Err(Failure::Refused(io::Error::other(
+            Err(Dropped) => Err(Failure::Refused(io::Error::other(
                 "the thread pool dropped this job unrun: the OS refused its threads",
             ))),
         })
