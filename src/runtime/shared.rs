@@ -29,7 +29,7 @@ use std::io;
 use std::panic::Location;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::RuntimeId;
 use super::observe::RuntimeMetrics;
@@ -65,8 +65,10 @@ struct Mailbox {
     /// The runtime that holds the slot now, if any.
     owner: Option<RuntimeId>,
     inject: Inject,
-    /// Interrupts the owner's poll; dropped with the runtime's poller.
-    waker: Option<mio::Waker>,
+    /// Interrupts the owner's poll; let go with the runtime's poller. A
+    /// pusher takes a clone, so that it writes to the eventfd after it has
+    /// let go of the lock, which the woken runtime is about to take.
+    waker: Option<Arc<mio::Waker>>,
     /// The owner's counts as of its last publication.
     metrics: Option<RuntimeMetrics>,
 }
@@ -163,7 +165,7 @@ impl Remote {
         let remote = Remote::find(id);
         let mut mailbox = remote.lock();
         mailbox.owner = Some(id);
-        mailbox.waker = Some(waker);
+        mailbox.waker = Some(Arc::new(waker));
         mailbox.metrics = Some(RuntimeMetrics::default());
         remote.slot.notified.store(false, Ordering::Relaxed);
         remote.slot.metrics_wanted.store(false, Ordering::Relaxed);
@@ -195,12 +197,15 @@ impl Remote {
             return false;
         }
         push(&mut mailbox.inject);
-        if !self.slot.notified.swap(true, Ordering::AcqRel) {
-            if let Some(waker) = &mailbox.waker {
-                // An error means the eventfd is unusable; the runtime still
-                // finds the message at its next turn.
-                let _ = waker.wake();
-            }
+        if self.slot.notified.swap(true, Ordering::AcqRel) {
+            return true;
+        }
+        let waker = mailbox.waker.clone();
+        drop(mailbox);
+        if let Some(waker) = waker {
+            // An error means the eventfd is unusable; the runtime still
+            // finds the message at its next turn.
+            let _ = waker.wake();
         }
         true
     }
