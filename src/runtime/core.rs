@@ -18,7 +18,7 @@ use super::observe::{Counters, Driven, Observer, RuntimeMetrics, TaskDump, TaskI
 use super::park::Parker;
 use super::reactor::Reactor;
 use super::scheduler::{Current, Runnable, Scheduler, Turn};
-use super::shared::Remote;
+use super::shared::{Inject, Remote};
 use super::task::cache::CellCache;
 use super::task::outcome::{Plain, TaskFuture};
 use super::task::raw::drop_payload;
@@ -52,6 +52,10 @@ pub(crate) struct Core {
     cells: CellCache,
     /// How the loop waits, and what it remembers between waits.
     parker: Parker,
+    /// The inject queue's last batch, emptied: traded for the next one, so
+    /// that a burst of spawns from other threads does not grow a new
+    /// vector each time.
+    injected: RefCell<Inject>,
     /// The waker of the running `block_on` future, to recognize handoffs to it.
     main_waker: RefCell<Option<Waker>>,
     /// Tasks run between two looks at I/O and timers.
@@ -101,6 +105,7 @@ impl Core {
             locals: LocalStore::default(),
             cells: CellCache::default(),
             parker: Parker::default(),
+            injected: RefCell::default(),
             main_waker: RefCell::new(None),
             event_interval: builder.event_interval,
             clock: Clock::new(builder.start_paused),
@@ -356,21 +361,30 @@ impl Core {
 
     /// Takes what other threads sent: wakes and spawns.
     pub(crate) fn take_injected(&self) {
-        let inject = self.remote.take();
+        let mut inject = self.injected.take();
+        self.remote.take(&mut inject);
         self.counters
             .add_remote_wakes(inject.wakes.len() + usize::from(inject.main));
-        for task in inject.wakes {
+        for task in inject.wakes.drain(..) {
             // Before it can run: a wake from now on queues it again.
             task.unqueue_remote();
             self.scheduler.schedule(task);
             task.ref_dec();
         }
-        for (task, location) in inject.spawns {
+        for (task, location) in inject.spawns.drain(..) {
             self.admit(task, location);
         }
-        if inject.main {
+        if std::mem::take(&mut inject.main) {
             self.scheduler.schedule_main(Turn::Back);
         }
+        self.injected.replace(inject);
+    }
+
+    /// Going idle: lets go of the memory of the last burst of tasks, and of
+    /// messages from other threads.
+    pub(crate) fn shrink(&self) {
+        self.cells.shrink();
+        self.injected.borrow_mut().shrink();
     }
 
     /// Whether anything can run without waiting: a queued task, or one set

@@ -38,7 +38,7 @@ impl Parker {
         if timeout != Some(Duration::ZERO) {
             // Going idle: let the memory of the last burst of tasks go, and
             // tell other threads where the loop stands.
-            core.cells().shrink();
+            core.shrink();
             core.publish_metrics();
         } else if core.remote().metrics_wanted() {
             core.publish_metrics();

@@ -54,6 +54,19 @@ pub(crate) struct Inject {
     pub(crate) main: bool,
 }
 
+impl Inject {
+    fn is_empty(&self) -> bool {
+        self.wakes.is_empty() && self.spawns.is_empty() && !self.main
+    }
+
+    /// Lets go of the memory of a burst, keeping room for a short batch.
+    pub(crate) fn shrink(&mut self) {
+        const KEEP: usize = 64;
+        self.wakes.shrink_to(KEEP);
+        self.spawns.shrink_to(KEEP);
+    }
+}
+
 // SAFETY: the `RawTask`s in the queue are only dereferenced by the runtime's
 // thread after it takes them out, or released through their atomic count;
 // a spawned task's future is `Send` (`Handle::spawn` requires it).
@@ -244,10 +257,13 @@ impl Remote {
         self.slot.notified.load(Ordering::Acquire)
     }
 
-    /// Takes everything queued. Runtime thread only.
-    pub(crate) fn take(self) -> Inject {
+    /// Takes everything queued, leaving `spare` (empty) in its place, so
+    /// that the queue's capacity is kept from one batch to the next.
+    /// Runtime thread only.
+    pub(crate) fn take(self, spare: &mut Inject) {
+        debug_assert!(spare.is_empty());
         self.slot.notified.store(false, Ordering::Release);
-        std::mem::take(&mut self.lock().inject)
+        std::mem::swap(&mut self.lock().inject, spare);
     }
 
     /// Closes the inject queue and gives the slot back. Returns what was
