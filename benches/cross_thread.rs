@@ -35,7 +35,10 @@ const ROUND_TRIPS: u64 = 20_000;
 const ROUNDS: usize = 5;
 
 fn tokio_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 /// Counts tasks down, and says so on a oneshot when the last has run.
@@ -163,7 +166,10 @@ fn pingpong_rounds() -> BTreeMap<&'static str, Vec<f64>> {
     let [grove, tokio, smol, threads] = &answers;
     let mut contenders: Vec<Round<'_>> = vec![
         ("grove", Box::new(|| per_round_trip(|| rt.block_on(ping_pong(grove))))),
-        ("tokio", Box::new(|| per_round_trip(|| tokio_rt.block_on(ping_pong(tokio))))),
+        (
+            "tokio",
+            Box::new(|| per_round_trip(|| tokio_rt.block_on(ping_pong(tokio)))),
+        ),
         ("smol", Box::new(|| per_round_trip(|| smol_local(&ex, ping_pong(smol))))),
         (
             "threads",
