@@ -13,7 +13,7 @@
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
-use super::timers;
+use super::timers::{self, Tick};
 
 /// The clock of one runtime.
 pub(crate) struct Clock {
@@ -26,7 +26,7 @@ impl Clock {
     pub(crate) fn new(paused: bool) -> Clock {
         // Fixes the epoch of ticks first, so that the paused time is never
         // before it: ticks before the epoch all round to the epoch itself.
-        let _ = timers::epoch();
+        timers::fix_epoch();
         Clock {
             paused: paused.then(|| Cell::new(Instant::now())),
         }
@@ -38,6 +38,15 @@ impl Clock {
         match &self.paused {
             None => Instant::now(),
             Some(now) => now.get(),
+        }
+    }
+
+    /// The time now on this clock, as a timer tick.
+    #[inline]
+    pub(crate) fn tick(&self) -> Tick {
+        match &self.paused {
+            None => Tick::now(),
+            Some(now) => Tick::of(now.get()),
         }
     }
 

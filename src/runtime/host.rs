@@ -33,7 +33,7 @@ impl Runtime {
             return Some(Duration::ZERO);
         }
         let deadline = core.timers().next_deadline()?;
-        Some(deadline.saturating_duration_since(core.now()))
+        Some(core.clock().tick().until(deadline))
     }
 }
 

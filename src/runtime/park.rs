@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use std::task::Waker;
 
 use super::core::Core;
-use super::timers::Tick;
 
 /// What the loop remembers between waits.
 #[derive(Default)]
@@ -51,7 +50,7 @@ impl Parker {
             self.poll_io(core, timeout, &mut woken);
         }
         if timer_armed {
-            core.timers().fire(Tick::of(core.now()), &mut woken);
+            core.timers().fire(core.clock().tick(), &mut woken);
         }
         woken.into_iter().for_each(Waker::wake);
         // After what became ready meanwhile: the budget's point is that I/O
@@ -126,7 +125,7 @@ fn sleep_time(core: &Core, max_wait: Option<Duration>) -> (Option<Duration>, boo
     };
     match core.timers().next_deadline() {
         Some(deadline) => {
-            let until = deadline.saturating_duration_since(core.now());
+            let until = core.clock().tick().until(deadline);
             (Some(max_wait.map_or(until, |t| t.min(until))), true)
         }
         None => (max_wait, false),

@@ -41,8 +41,11 @@ use crate::runtime::timers::{Tick, TimerKey};
 ///
 /// Dropping the future disarms its timer; nothing else is affected.
 pub fn sleep(duration: Duration) -> Sleep {
-    let now = super::now();
-    sleep_until(now.checked_add(duration).unwrap_or_else(|| far_future(now)))
+    let now = context::with_current(|core| core.clock().tick()).unwrap_or_else(Tick::now);
+    Sleep {
+        deadline: now.after(duration),
+        timer: Timer::Unarmed,
+    }
 }
 
 /// Waits until `deadline`. A deadline already past yields once, as
@@ -71,12 +74,6 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
         deadline: Tick::of(deadline),
         timer: Timer::Unarmed,
     }
-}
-
-/// A deadline far enough past `now` to mean "never", for durations that
-/// overflow.
-fn far_future(now: Instant) -> Instant {
-    now + Duration::from_secs(86400 * 365 * 30)
 }
 
 /// The future of [`sleep`] and [`sleep_until`].
@@ -177,7 +174,7 @@ impl Sleep {
                     return Poll::Ready(false);
                 }
             }
-            if Tick::of(core.now()) >= self.deadline {
+            if core.clock().tick() >= self.deadline {
                 return Poll::Ready(true);
             }
             let key = core.timers().insert(self.deadline, cx.waker());
