@@ -129,6 +129,9 @@ pub(crate) struct Timers {
     free: Option<u32>,
     /// Timers armed and neither fired nor cancelled.
     armed: usize,
+    /// The time of the last [`fire`](Timers::fire): every deadline up to it
+    /// has passed, which a new sleep can learn without reading the clock.
+    fired_up_to: Tick,
 }
 
 impl Timers {
@@ -138,6 +141,7 @@ impl Timers {
             heap: BinaryHeap::new(),
             slots: Vec::new(),
             free: None,
+            fired_up_to: Tick(0),
             armed: 0,
         }
     }
@@ -218,8 +222,14 @@ impl Timers {
         self.earliest().map(|entry| entry.tick)
     }
 
+    /// A time known to have passed: that of the last `fire`.
+    pub(crate) fn fired_up_to(&self) -> Tick {
+        self.fired_up_to
+    }
+
     /// Fires every timer due at `now`, appending their wakers to `due`.
     pub(crate) fn fire(&mut self, now: Tick, due: &mut Vec<Waker>) {
+        self.fired_up_to = self.fired_up_to.max(now);
         #[cfg(feature = "tracing")]
         let before = due.len();
         while let Some(entry) = self.earliest().filter(|entry| entry.tick <= now) {

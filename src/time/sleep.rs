@@ -44,7 +44,7 @@ pub fn sleep(duration: Duration) -> Sleep {
     let now = context::with_current(|core| core.clock().tick()).unwrap_or_else(Tick::now);
     Sleep {
         deadline: now.after(duration),
-        timer: Timer::Unarmed,
+        timer: if duration.is_zero() { Timer::Due } else { Timer::Unarmed },
     }
 }
 
@@ -103,6 +103,8 @@ pub struct Sleep {
 enum Timer {
     /// Not armed: not polled yet, fired, or reset.
     Unarmed,
+    /// Not polled yet, and due from the start: a sleep of zero.
+    Due,
     /// The deadline had passed at the first poll, which yielded once; the
     /// next poll completes.
     Yielded,
@@ -174,7 +176,11 @@ impl Sleep {
                     return Poll::Ready(false);
                 }
             }
-            if core.clock().tick() >= self.deadline {
+            // A deadline the loop has already seen pass is due; any other
+            // is armed, and fires at the loop's next look at the clock if
+            // it has passed meanwhile. Either way the first poll yields,
+            // and no clock is read here: `sleep` read it already.
+            if self.timer == Timer::Due || self.deadline <= core.timers().fired_up_to() {
                 return Poll::Ready(true);
             }
             let key = core.timers().insert(self.deadline, cx.waker());
