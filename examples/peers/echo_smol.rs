@@ -19,30 +19,13 @@ use futures_lite::io::BufWriter;
 use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
 use socket2::{Domain, Socket, Type};
 
-#[path = "../support/fd_limit.rs"]
-#[allow(dead_code)] // a server caps no concurrency of its own
-mod fd_limit;
+#[path = "echo_setup.rs"]
+mod echo_setup;
 
-/// Bytes read at once, and the size of each connection's write buffer.
-const BUF: usize = 1024;
+use echo_setup::BUF;
 
 fn main() -> io::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let addr = args.next().unwrap_or_else(|| "127.0.0.1:7000".to_owned());
-    let idle = match (args.next().as_deref(), args.next()) {
-        (Some("--idle-timeout"), Some(secs)) => secs.parse().ok().and_then(|s| Duration::try_from_secs_f64(s).ok()),
-        (None, None) => Some(Duration::from_secs(5)),
-        _ => None,
-    }
-    .ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "usage: echo_smol ADDR [--idle-timeout SECS]",
-        )
-    })?;
-    if let Err(e) = fd_limit::raise_fd_limit() {
-        eprintln!("echo_smol: could not raise the descriptor limit: {e}");
-    }
+    let (addr, idle) = echo_setup::setup("echo_smol")?;
     let ex = Rc::new(LocalExecutor::new());
     async_io::block_on(ex.run(async {
         let listener = Async::new(listen(&addr)?)?;
