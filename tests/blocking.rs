@@ -327,6 +327,44 @@ fn spawn_blocking_respects_blocking_threads() {
     assert_eq!(peak, 2);
 }
 
+/// A burst handed to a pool whose threads all sleep reaches every thread:
+/// the submitter wakes one and each woken thread wakes the next. Each job
+/// waits (up to 3 s, well inside the threads' 10 s idle timeout, after
+/// which a sleeping thread would look at the queue anyway) until all of
+/// them have started, which only happens if they run at once.
+#[test]
+fn a_burst_of_jobs_wakes_every_sleeping_thread() {
+    const THREADS: usize = 4;
+    let rt = Runtime::builder().blocking_threads(THREADS).build().unwrap();
+    rt.block_on(async {
+        for burst in 0..3 {
+            let started = Arc::new(AtomicUsize::new(0));
+            let jobs: Vec<_> = (0..THREADS)
+                .map(|_| {
+                    let started = started.clone();
+                    spawn_blocking(move || {
+                        started.fetch_add(1, Ordering::SeqCst);
+                        let deadline = std::time::Instant::now() + Duration::from_secs(3);
+                        while started.load(Ordering::SeqCst) < THREADS && std::time::Instant::now() < deadline {
+                            std::thread::sleep(Duration::from_micros(100));
+                        }
+                        started.load(Ordering::SeqCst)
+                    })
+                })
+                .collect();
+            for seen in grove::joinall(jobs).await {
+                assert_eq!(
+                    seen.unwrap(),
+                    THREADS,
+                    "burst {burst}: the jobs did not all run at once"
+                );
+            }
+            // Long past the spin after a job: every thread sleeps again.
+            grove::sleep(Duration::from_millis(50)).await;
+        }
+    });
+}
+
 /// 10,000 jobs from 100 tasks: every result comes back exactly once.
 #[test]
 fn stress_ten_thousand_jobs_from_a_hundred_tasks() {
