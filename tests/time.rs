@@ -21,6 +21,36 @@ fn sleep_never_ends_before_its_deadline() {
     });
 }
 
+/// gevent's `sleep(0)`: the sleeper lets the other ready tasks run once,
+/// then goes on, with no other timer armed to make the loop look at the
+/// clock.
+#[test]
+fn a_zero_sleep_yields_exactly_once() {
+    grove::run(async {
+        let ran = std::rc::Rc::new(std::cell::Cell::new(0));
+        let spinner = grove::spawn({
+            let ran = ran.clone();
+            async move {
+                loop {
+                    ran.set(ran.get() + 1);
+                    grove::yield_now().await;
+                }
+            }
+        });
+        grove::yield_now().await;
+        for _ in 0..100 {
+            let before = ran.get();
+            grove::sleep(Duration::ZERO).await;
+            let others = ran.get() - before;
+            assert!(
+                (1..=2).contains(&others),
+                "the other task ran {others} times during sleep(0)"
+            );
+        }
+        spinner.kill();
+    });
+}
+
 #[test]
 fn sleepers_wake_in_deadline_order() {
     grove::run(async {

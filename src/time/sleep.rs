@@ -43,10 +43,15 @@ use crate::runtime::timers::{Tick, TimerKey};
 pub fn sleep(duration: Duration) -> Sleep {
     let now = context::with_current(|core| core.clock().tick()).unwrap_or_else(Tick::now);
     Sleep {
-        deadline: now.after(duration),
+        // Capped, so that a paused clock jumping to it stays usable.
+        deadline: now.after(duration.min(FOREVER)),
         timer: if duration.is_zero() { Timer::Due } else { Timer::Unarmed },
     }
 }
+
+/// How far out the longest sleep ends: "never" in practice, with room to
+/// spare before ticks saturate.
+const FOREVER: Duration = Duration::from_secs(86400 * 365 * 30);
 
 /// Waits until `deadline`. A deadline already past yields once, as
 /// [`sleep`] of zero does.
@@ -180,7 +185,7 @@ impl Sleep {
             // is armed, and fires at the loop's next look at the clock if
             // it has passed meanwhile. Either way the first poll yields,
             // and no clock is read here: `sleep` read it already.
-            if self.timer == Timer::Due || self.deadline <= core.timers().fired_up_to() {
+            if matches!(self.timer, Timer::Due | Timer::Yielded) || self.deadline <= core.timers().fired_up_to() {
                 return Poll::Ready(true);
             }
             let key = core.timers().insert(self.deadline, cx.waker());
