@@ -84,16 +84,17 @@ impl<F, T> Slot<F, T> {
     }
 
     /// Leaves `stage` and wakes the task. What the stage replaces (an
-    /// unrun closure) is dropped after the lock is let go.
+    /// unrun closure) is dropped after that, so that a destructor that
+    /// panics cannot leave the task waiting.
     fn finish(&self, stage: Stage<F, T>) {
         let mut state = self.lock();
         let before = mem::replace(&mut state.0, stage);
         let waker = state.1.take();
         drop(state);
-        drop(before);
         if let Some(waker) = waker {
             waker.wake();
         }
+        drop(before);
     }
 }
 
@@ -108,9 +109,9 @@ where
         };
         let result = catch_unwind(AssertUnwindSafe(f));
         if terminated.is_set() {
-            // Dropped here, on the pool thread.
-            drop(result);
+            // Dropped here, on the pool thread, once the task is told.
             self.finish(Stage::Dropped);
+            drop(result);
         } else {
             self.finish(Stage::Done(result));
         }
