@@ -81,7 +81,13 @@ pub(crate) fn fix_epoch() {
     epoch();
 }
 
-/// `CLOCK_MONOTONIC` in nanoseconds.
+/// The clock std's `Instant` reads on this target.
+#[cfg(target_vendor = "apple")]
+const INSTANT_CLOCK: libc::clockid_t = libc::CLOCK_UPTIME_RAW;
+#[cfg(not(target_vendor = "apple"))]
+const INSTANT_CLOCK: libc::clockid_t = libc::CLOCK_MONOTONIC;
+
+/// The clock of `Instant` (`CLOCK_MONOTONIC` on Linux) in nanoseconds.
 ///
 /// Read directly rather than through `Instant`: converting an `Instant` to
 /// a tick costs a timespec subtraction and a 128-bit multiply, and a server
@@ -90,9 +96,9 @@ pub(crate) fn fix_epoch() {
 fn monotonic_nanos() -> u64 {
     let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `clock_gettime` writes one `timespec` to the pointer it is
-    // given, which points to a live local; `CLOCK_MONOTONIC` always exists
-    // on Linux, so the call cannot fail.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+    // given, which points to a live local; the clock is the one std reads
+    // for `Instant`, which always exists, so the call cannot fail.
+    unsafe { libc::clock_gettime(INSTANT_CLOCK, &mut now) };
     // Both fields are non-negative for the monotonic clock.
     (now.tv_sec as u64)
         .saturating_mul(1_000_000_000)
