@@ -46,10 +46,9 @@ if [ "$hard" != unlimited ] && [ "$hard" -lt $((CONNECTIONS + 64)) ]; then
 fi
 
 if [ "${GEVENT:-1}" = 1 ]; then
-    if [ ! -x "$OUT/venv/bin/python" ]; then
-        python3 -m venv "$OUT/venv"
-    fi
-    if "$OUT/venv/bin/python" -c 'import gevent' 2>/dev/null || "$OUT/venv/bin/pip" install -q gevent >&2; then
+    # A missing venv module or pip failure skips the row, not the bench.
+    if { [ -x "$OUT/venv/bin/python" ] || python3 -m venv "$OUT/venv" >&2; } &&
+        { "$OUT/venv/bin/python" -c 'import gevent' 2>/dev/null || "$OUT/venv/bin/pip" install -q gevent >&2; }; then
         export GEVENT_PYTHON=$OUT/venv/bin/python GEVENT_SERVER=$PWD/benches/c10k/echo_gevent.py
     else
         log "gevent could not be installed: its row is skipped"

@@ -4,12 +4,14 @@
 //! for every server.
 //!
 //! ```sh
-//! c10k_client ADDR [--connections 10000] [--interval-ms 400] [--seconds 20] [--size 64]
+//! c10k_client ADDR [--connections 10000] [--interval-ms 400] [--seconds 20] [--size 64] [--go-on-stdin]
 //! ```
 //!
 //! It opens every connection first (at most 256 connects at once), then
 //! prints `READY` (with how many, and how long that took), and from then on each connection sends one message per
-//! interval, their starts spread evenly over the first interval. After the
+//! interval, their starts spread evenly over the first interval (with
+//! `--go-on-stdin`, only once a line comes on its standard input, so that a
+//! harness can start counting first). After the
 //! given seconds it prints `DONE` and one line of figures, `key=value`
 //! pairs: messages echoed, errors, and latency percentiles in µs. It keeps the connections open until its standard input
 //! closes or gives a line, so that the harness can read the server's
@@ -41,21 +43,27 @@ struct Settings {
     interval: Duration,
     run_for: Duration,
     size: usize,
+    go_on_stdin: bool,
 }
 
 fn settings() -> Result<Settings, String> {
     let mut args = std::env::args().skip(1);
-    let addr = args
-        .next()
-        .ok_or("usage: c10k_client ADDR [--connections N] [--interval-ms MS] [--seconds S] [--size B]")?;
+    let addr = args.next().ok_or(
+        "usage: c10k_client ADDR [--connections N] [--interval-ms MS] [--seconds S] [--size B] [--go-on-stdin]",
+    )?;
     let mut settings = Settings {
         addr: addr.parse().map_err(|e| format!("{addr}: {e}"))?,
         connections: 10_000,
         interval: Duration::from_millis(400),
         run_for: Duration::from_secs(20),
         size: 64,
+        go_on_stdin: false,
     };
     while let Some(flag) = args.next() {
+        if flag == "--go-on-stdin" {
+            settings.go_on_stdin = true;
+            continue;
+        }
         let value: u64 = args
             .next()
             .and_then(|v| v.parse().ok())
@@ -158,6 +166,10 @@ async fn run(settings: Settings) -> (Rc<RefCell<Tally>>, Vec<TcpStream>) {
         began.elapsed().as_millis()
     );
     io::stdout().flush().unwrap();
+    if settings.go_on_stdin {
+        // Nothing else runs yet, so blocking the thread here delays nothing.
+        let _ = io::stdin().lock().read_line(&mut String::new());
+    }
 
     let start = Instant::now();
     let stop = start + settings.run_for;

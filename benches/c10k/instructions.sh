@@ -3,7 +3,8 @@
 # each server (grove, tokio current_thread, smol) runs under callgrind with
 # its instrumentation off until the client (benches/c10k/client.rs) has
 # opened every connection, on while it talks, and off again when it is
-# done. The figure is instructions per echoed message, and its ratio to
+# done (the client starts talking only once counting is on). The figure
+# is instructions per echoed message, and its ratio to
 # tokio's. Under callgrind a server runs some 50 times slower, so this
 # uses 1,000 connections (2,500 messages/s) for 10 s.
 #
@@ -26,6 +27,19 @@ fi
 cargo build --release --example echo --example echo_tokio --example echo_smol --example c10k_client >&2
 bin=target/release/examples
 
+# Waits for line $1 in the client's report $4; fails if client $2 ends
+# first (and stops server $3).
+await_line() {
+    until grep -q "$1" "$4"; do
+        if ! kill -0 "$2" 2>/dev/null; then
+            echo "instructions.sh: the client ended before $1; see $4" >&2
+            kill -9 "$3" 2>/dev/null
+            exit 1
+        fi
+        sleep 0.05
+    done
+}
+
 # Runs server $1 (a name) as the command that follows, and prints its
 # instructions per message.
 count() {
@@ -42,12 +56,14 @@ count() {
     [ $ready = 1 ] || { echo "instructions.sh: $name did not listen; see $OUT/$name.log" >&2; kill -9 $server; exit 1; }
     local report=$OUT/$name.client
     mkfifo "$OUT/$name.hold"
-    "$bin/c10k_client" "$ADDR" --connections "$CONNECTIONS" --seconds "$SECONDS_" <"$OUT/$name.hold" >"$report" &
+    "$bin/c10k_client" "$ADDR" --connections "$CONNECTIONS" --seconds "$SECONDS_" --go-on-stdin \
+        <"$OUT/$name.hold" >"$report" &
     local client=$!
     exec 4>"$OUT/$name.hold"
-    until grep -q READY "$report"; do sleep 0.05; done
+    await_line READY $client $server "$report"
     callgrind_control -i on $server >/dev/null
-    until grep -q DONE "$report"; do sleep 0.05; done
+    echo go >&4
+    await_line DONE $client $server "$report"
     callgrind_control -i off $server >/dev/null
     callgrind_control -d $server >/dev/null
     exec 4>&-
