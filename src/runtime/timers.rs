@@ -42,6 +42,18 @@ pub(crate) struct TimerKey {
     generation: NonZeroU32,
 }
 
+impl TimerKey {
+    /// The key as two words, for a timer future that packs its fields.
+    pub(crate) fn into_parts(self) -> (u32, NonZeroU32) {
+        (self.slot, self.generation)
+    }
+
+    /// The key that [`into_parts`](TimerKey::into_parts) took apart.
+    pub(crate) fn from_parts(slot: u32, generation: NonZeroU32) -> TimerKey {
+        TimerKey { slot, generation }
+    }
+}
+
 /// One heap entry: deadline first, so the heap orders by it.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Entry {
@@ -127,6 +139,16 @@ impl Tick {
     /// How long from `self` until `later`; zero if `later` is not later.
     pub(crate) fn until(self, later: Tick) -> Duration {
         Duration::from_nanos(later.0.saturating_sub(self.0))
+    }
+
+    /// The tick as nanoseconds since the epoch.
+    pub(crate) fn to_nanos(self) -> u64 {
+        self.0
+    }
+
+    /// The tick [`to_nanos`](Tick::to_nanos) gave.
+    pub(crate) fn from_nanos(nanos: u64) -> Tick {
+        Tick(nanos)
     }
 
     pub(crate) fn instant(self) -> Instant {

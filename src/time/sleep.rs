@@ -1,6 +1,8 @@
 //! Sleeping until a deadline.
 
+use std::fmt;
 use std::future::Future;
+use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -42,11 +44,9 @@ use crate::runtime::timers::{Tick, TimerKey};
 /// Dropping the future disarms its timer; nothing else is affected.
 pub fn sleep(duration: Duration) -> Sleep {
     let now = context::with_current(|core| core.clock().tick()).unwrap_or_else(Tick::now);
-    Sleep {
-        // Capped, so that a paused clock jumping to it stays usable.
-        deadline: now.after(duration.min(FOREVER)),
-        timer: if duration.is_zero() { Timer::Due } else { Timer::Unarmed },
-    }
+    // Capped, so that a paused clock jumping to it stays usable.
+    let deadline = now.after(duration.min(FOREVER));
+    Sleep::new(deadline, if duration.is_zero() { Timer::Due } else { Timer::Unarmed })
 }
 
 /// How far out the longest sleep ends: "never" in practice, with room to
@@ -75,10 +75,7 @@ const FOREVER: Duration = Duration::from_secs(86400 * 365 * 30);
 ///
 /// Dropping the future disarms its timer; nothing else is affected.
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep {
-        deadline: Tick::of(deadline),
-        timer: Timer::Unarmed,
-    }
+    Sleep::new(Tick::of(deadline), Timer::Unarmed)
 }
 
 /// The future of [`sleep`] and [`sleep_until`].
@@ -93,14 +90,27 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 ///     nap.await;
 /// });
 /// ```
-#[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
-    /// Kept as a tick (8 bytes, not an `Instant`'s 16): a sleeping task's
-    /// size is mostly its sleep.
-    deadline: Tick,
+    /// The deadline's tick, in two halves. A sleeping task's size is mostly
+    /// its sleep, so the sleep packs into 20 bytes with 4-byte alignment:
+    /// a task that awaits one then fits a 72-byte cell, which malloc
+    /// serves from 80 bytes where it would use 96 for the next size up.
+    deadline: [u32; 2],
     /// Where the sleep is with its timer.
-    timer: Timer,
+    timer: PackedTimer,
+}
+
+// The cell size above depends on it.
+const _: () = assert!(std::mem::size_of::<Sleep>() == 20 && std::mem::align_of::<Sleep>() == 4);
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.tick())
+            .field("timer", &self.timer())
+            .finish()
+    }
 }
 
 /// A sleep's timer.
@@ -117,7 +127,79 @@ enum Timer {
     Armed(RuntimeId, TimerKey),
 }
 
+/// A [`Timer`] in three words: a runtime's id in `runtime` means armed
+/// there under the key in the other two; ids are never below 2^16 (see
+/// `runtime/shared.rs`), which leaves the small values for the other
+/// states.
+#[derive(Clone, Copy)]
+struct PackedTimer {
+    runtime: u32,
+    slot: u32,
+    generation: u32,
+}
+
+impl PackedTimer {
+    const UNARMED: u32 = 0;
+    const DUE: u32 = 1;
+    const YIELDED: u32 = 2;
+
+    fn new(timer: Timer) -> PackedTimer {
+        let (runtime, slot, generation) = match timer {
+            Timer::Unarmed => (Self::UNARMED, 0, 0),
+            Timer::Due => (Self::DUE, 0, 0),
+            Timer::Yielded => (Self::YIELDED, 0, 0),
+            Timer::Armed(runtime, key) => {
+                debug_assert!(runtime.0 > Self::YIELDED, "runtime ids start at 2^16");
+                let (slot, generation) = key.into_parts();
+                (runtime.0, slot, generation.get())
+            }
+        };
+        PackedTimer {
+            runtime,
+            slot,
+            generation,
+        }
+    }
+
+    fn get(self) -> Timer {
+        match (self.runtime, NonZeroU32::new(self.generation)) {
+            (Self::UNARMED, _) => Timer::Unarmed,
+            (Self::DUE, _) => Timer::Due,
+            (Self::YIELDED, _) => Timer::Yielded,
+            (runtime, Some(generation)) => {
+                Timer::Armed(RuntimeId(runtime), TimerKey::from_parts(self.slot, generation))
+            }
+            (_, None) => unreachable!("an armed sleep's timer key has a generation"),
+        }
+    }
+}
+
+/// A tick as its low and high halves.
+fn halves(tick: Tick) -> [u32; 2] {
+    let nanos = tick.to_nanos();
+    [nanos as u32, (nanos >> 32) as u32]
+}
+
 impl Sleep {
+    fn new(deadline: Tick, timer: Timer) -> Sleep {
+        Sleep {
+            deadline: halves(deadline),
+            timer: PackedTimer::new(timer),
+        }
+    }
+
+    fn tick(&self) -> Tick {
+        Tick::from_nanos(u64::from(self.deadline[1]) << 32 | u64::from(self.deadline[0]))
+    }
+
+    fn timer(&self) -> Timer {
+        self.timer.get()
+    }
+
+    fn set_timer(&mut self, timer: Timer) {
+        self.timer = PackedTimer::new(timer);
+    }
+
     /// When the sleep ends.
     ///
     /// # Examples
@@ -129,7 +211,7 @@ impl Sleep {
     /// assert_eq!(grove::sleep_until(deadline).deadline(), deadline);
     /// ```
     pub fn deadline(&self) -> Instant {
-        self.deadline.instant()
+        self.tick().instant()
     }
 
     /// Moves the deadline, as if the sleep had been created with the new one.
@@ -147,11 +229,13 @@ impl Sleep {
     /// ```
     pub fn reset(&mut self, deadline: Instant) {
         self.disarm();
-        self.deadline = Tick::of(deadline);
+        self.deadline = halves(Tick::of(deadline));
     }
 
     fn disarm(&mut self) {
-        let Timer::Armed(runtime, key) = std::mem::replace(&mut self.timer, Timer::Unarmed) else {
+        let timer = self.timer();
+        self.set_timer(Timer::Unarmed);
+        let Timer::Armed(runtime, key) = timer else {
             return;
         };
         // On another thread or runtime the timer cannot be reached; it then
@@ -169,7 +253,8 @@ impl Sleep {
     /// ever armed. No budget, no yield: `timeout` uses this.
     pub(crate) fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
         context::with_core("grove::sleep", |core| {
-            if let Timer::Armed(runtime, key) = self.timer {
+            let timer = self.timer();
+            if let Timer::Armed(runtime, key) = timer {
                 if core.is(runtime) {
                     let mut timers = core.timers();
                     if timers.is_armed(key) {
@@ -177,7 +262,7 @@ impl Sleep {
                         return Poll::Pending;
                     }
                     // Fired: the timers only fire at or after the deadline.
-                    self.timer = Timer::Unarmed;
+                    self.set_timer(Timer::Unarmed);
                     return Poll::Ready(false);
                 }
             }
@@ -185,18 +270,18 @@ impl Sleep {
             // is armed, and fires at the loop's next look at the clock if
             // it has passed meanwhile. Either way the first poll yields,
             // and no clock is read here: `sleep` read it already.
-            if matches!(self.timer, Timer::Due | Timer::Yielded) || self.deadline <= core.timers().fired_up_to() {
+            if matches!(timer, Timer::Due | Timer::Yielded) || self.tick() <= core.timers().fired_up_to() {
                 return Poll::Ready(true);
             }
-            let key = core.timers().insert(self.deadline, cx.waker());
-            self.timer = Timer::Armed(core.id(), key);
+            let key = core.timers().insert(self.tick(), cx.waker());
+            self.set_timer(Timer::Armed(core.id(), key));
             Poll::Pending
         })
     }
 
     /// Whether the armed timer has fired, so the deadline has passed.
     pub(crate) fn has_fired(&self) -> bool {
-        let Timer::Armed(runtime, key) = self.timer else {
+        let Timer::Armed(runtime, key) = self.timer() else {
             return false;
         };
         context::with_current(|core| core.is(runtime) && !core.timers().is_armed(key)) == Some(true)
@@ -212,13 +297,13 @@ impl Future for Sleep {
         match this.poll_deadline(cx) {
             Poll::Pending => Poll::Pending,
             // gevent's `sleep(0)`: a deadline already past yields once.
-            Poll::Ready(true) if this.timer != Timer::Yielded => {
-                this.timer = Timer::Yielded;
+            Poll::Ready(true) if this.timer() != Timer::Yielded => {
+                this.set_timer(Timer::Yielded);
                 cx.waker().wake_by_ref();
                 Poll::Pending
             }
             Poll::Ready(_) => {
-                this.timer = Timer::Unarmed;
+                this.set_timer(Timer::Unarmed);
                 coop::spend();
                 Poll::Ready(())
             }
