@@ -9,8 +9,9 @@
 //!   fire, as a read timeout that the reply beats (10 s out).
 //! - sleepy_tasks: one million tasks, each sleeping 1 to 50 ms (deadlines
 //!   out of order), spawned, fired and joined.
-//! - sleepers: resident memory per task while 100k tasks sleep 200 ms
-//!   (each contender in a fresh child process).
+//! - sleepers: resident memory per task while 100k tasks, each an async
+//!   block awaiting a 200 ms sleep, are held by their handles (each
+//!   contender in a fresh child process).
 //!
 //! spawn_join and yield also run on `grove_monitor`: grove with the
 //! blocked-loop monitor on (`Builder::max_blocking_time`), whose cost is a
@@ -316,7 +317,9 @@ fn sleepers(contender: &str) -> f64 {
     let before = support::status_bytes("VmRSS:");
     let during = match contender {
         "grove" => grove::run(async {
-            let tasks: Vec<_> = (0..SLEEPERS).map(|_| grove::spawn(grove::sleep(nap))).collect();
+            let tasks: Vec<_> = (0..SLEEPERS)
+                .map(|_| grove::spawn(async move { grove::sleep(nap).await }))
+                .collect();
             grove::sleep(nap / 2).await;
             let during = support::status_bytes("VmRSS:");
             grove::joinall(tasks).await;
@@ -324,7 +327,7 @@ fn sleepers(contender: &str) -> f64 {
         }),
         "tokio" => tokio_local(&tokio_runtime(), async {
             let tasks: Vec<_> = (0..SLEEPERS)
-                .map(|_| tokio::task::spawn_local(tokio::time::sleep(nap)))
+                .map(|_| tokio::task::spawn_local(async move { tokio::time::sleep(nap).await }))
                 .collect();
             tokio::time::sleep(nap / 2).await;
             let during = support::status_bytes("VmRSS:");
@@ -336,7 +339,13 @@ fn sleepers(contender: &str) -> f64 {
         "smol" => {
             let ex: async_executor::LocalExecutor<'static> = async_executor::LocalExecutor::new();
             smol_local(&ex, async {
-                let tasks: Vec<_> = (0..SLEEPERS).map(|_| ex.spawn(async_io::Timer::after(nap))).collect();
+                let tasks: Vec<_> = (0..SLEEPERS)
+                    .map(|_| {
+                        ex.spawn(async move {
+                            async_io::Timer::after(nap).await;
+                        })
+                    })
+                    .collect();
                 async_io::Timer::after(nap / 2).await;
                 let during = support::status_bytes("VmRSS:");
                 for task in tasks {
