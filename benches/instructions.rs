@@ -10,6 +10,7 @@
 //! Run: `bash benches/instructions.sh [BASE_REV]`. Run by `cargo bench`
 //! without valgrind, it only checks that every workload completes.
 
+use std::future::Future;
 use std::hint::black_box;
 
 use grove::queue::{Channel, Queue};
@@ -19,18 +20,20 @@ const YIELDS: u64 = 100_000;
 const ROUND_TRIPS: u64 = 20_000;
 const ITEMS: u64 = 200_000;
 const ACQUIRES: u64 = 200_000;
+const TIMEOUTS: u64 = 200_000;
 
 /// A workload: its name, the units it counts, and its run.
 type Workload = (&'static str, u64, fn(&grove::Runtime));
 
 /// The workloads.
-const WORKLOADS: [Workload; 6] = [
+const WORKLOADS: [Workload; 7] = [
     ("spawn_join", SPAWNS, measure_spawn_join),
     ("yield", 2 * YIELDS, measure_yield),
     ("pingpong_channel", ROUND_TRIPS, measure_pingpong_channel),
     ("pingpong_switch", ROUND_TRIPS, measure_pingpong_switch),
     ("queue", ITEMS, measure_queue),
     ("semaphore_uncontended", ACQUIRES, measure_semaphore_uncontended),
+    ("timeout_cancelled", TIMEOUTS, measure_timeout_cancelled),
 ];
 
 #[inline(never)]
@@ -136,6 +139,20 @@ fn measure_semaphore_uncontended(rt: &grove::Runtime) {
         let sem = grove::sync::Semaphore::new(1);
         for _ in 0..ACQUIRES {
             drop(black_box(sem.acquire().await));
+        }
+    });
+}
+
+/// A 10 s sleep created, polled once (which arms its timer) and dropped,
+/// as a read timeout that the reply beats.
+#[inline(never)]
+fn measure_timeout_cancelled(rt: &grove::Runtime) {
+    rt.block_on(async {
+        let waker = std::task::Waker::noop();
+        for _ in 0..TIMEOUTS {
+            let mut sleep = std::pin::pin!(grove::sleep(std::time::Duration::from_secs(10)));
+            let polled = sleep.as_mut().poll(&mut std::task::Context::from_waker(waker));
+            assert!(polled.is_pending(), "a 10 s timeout fired at once");
         }
     });
 }
