@@ -58,7 +58,8 @@ fn main() -> io::Result<()> {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--unix" => {
+            // One place to listen: an address and a path together are refused.
+            "--unix" if target.is_none() => {
                 unix = true;
                 target = Some(args.next().ok_or_else(usage)?);
             }
