@@ -199,7 +199,9 @@ fn a_channel_handoff_happens_even_with_the_budget_spent() {
     });
 }
 
-/// The echo server of `examples/echo.rs`, on its own thread.
+/// An echo server as `examples/echo.rs` runs without `--idle-timeout`,
+/// copying straight back rather than through a write buffer, on its own
+/// thread.
 fn echo_server() -> std::net::SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
