@@ -1,7 +1,8 @@
 //! The task cell's unsafe code, exercised for Miri (`.ci/run` runs this
 //! file under `cargo +nightly miri test`): cells made, polled, killed,
-//! joined and freed; wakers released on other threads; outputs kept past
-//! the runtime's drop; and the cell cache reused across size classes. The
+//! joined and freed; wakers and remote join handles released on other
+//! threads; outputs kept past the runtime's drop; and the cell cache reused
+//! across size classes. The
 //! tests also run as ordinary tests; they are small, since Miri runs them
 //! about a thousand times slower.
 
@@ -128,6 +129,45 @@ fn tasks_spawned_from_another_thread_run_and_report() {
     drop(rt);
     let late = handle.spawn(async { 1 });
     assert!(futures::executor::block_on(late).unwrap_err().is_killed());
+}
+
+/// A remote task's result lives in its cell, which its handle keeps: the
+/// cell is freed by whichever lets go last, on either thread, with or
+/// without a result left in it.
+#[test]
+fn remote_handles_keep_their_cells_and_free_them_on_any_thread() {
+    let rt = grove::Runtime::new().unwrap();
+    let handle = rt.handle();
+    // Handle dropped on another thread before the task runs.
+    let spawner = handle.clone();
+    std::thread::spawn(move || drop(spawner.spawn(async { String::from("unread") })))
+        .join()
+        .unwrap();
+    // Task finished, result never taken, handle dropped on another thread.
+    let finished = handle.spawn(async { String::from("dropped unread") });
+    let panicked = handle.spawn(async { panic!("inside a remote task") });
+    rt.run_until_stalled();
+    assert!(finished.is_finished() && panicked.is_finished());
+    std::thread::spawn(move || drop((finished, panicked))).join().unwrap();
+    // Killed from another thread, joined from a third.
+    let pending = handle.spawn(std::future::pending::<()>());
+    rt.run_until_stalled();
+    let pending = std::thread::spawn(move || {
+        pending.kill();
+        pending
+    })
+    .join()
+    .unwrap();
+    rt.run_until_stalled();
+    let killed = std::thread::spawn(move || futures::executor::block_on(pending))
+        .join()
+        .unwrap();
+    assert!(killed.unwrap_err().is_killed());
+    // Outliving the runtime, then dropped elsewhere.
+    let orphan = handle.spawn(std::future::pending::<()>());
+    drop(rt);
+    assert!(orphan.is_finished());
+    std::thread::spawn(move || drop(orphan)).join().unwrap();
 }
 
 #[test]

@@ -8,15 +8,20 @@
 //! registry of waiting tasks, the `JoinHandle`, the runtime's work on a
 //! finishing task) and any number of wakers. The runtime side
 //! holds a single reference between all of them, kept while
-//! [`State::is_unused`] says some of them needs the cell; each waker holds
-//! one more. Only this module tree decides to let that reference go.
-//! The count is the only atomic in the cell: wakers may be cloned and dropped
-//! on any thread, but everything else is touched only on the runtime's thread.
+//! [`State::is_unused`] says some of them needs the cell; each waker, and
+//! the handle of a task spawned from another thread, holds one more. Only
+//! this module tree decides to let the runtime side's reference go.
+//! The count is atomic: wakers may be cloned and dropped on any thread. So is
+//! a remote task's result slot, which has its own lock. Everything else is
+//! touched only on the runtime's thread.
 //!
 //! The future and the output are always dropped on the runtime's thread before
 //! the runtime side lets go of its reference, so a waker that drops the last
-//! reference on another thread only frees memory. That is what makes it sound
-//! for the future and output to be `!Send` while wakers are `Send + Sync`.
+//! reference on another thread only frees memory and drops the name. That is
+//! what makes it sound for the future and output to be `!Send` while wakers
+//! are `Send + Sync`. A name is always `Send`: a `Box<str>`, or the result
+//! slot of a task spawned from another thread, whose handle holds a
+//! reference as a waker does (see `remote.rs`).
 
 use std::alloc::Layout;
 use std::cell::{Cell, UnsafeCell};
@@ -137,12 +142,35 @@ impl RawTask {
         F: TaskFuture,
         N: TaskName,
     {
+        RawTask::new_with(name, |_| future, ids, handle, cache).0
+    }
+
+    /// As [`new`](RawTask::new), for a future that points into its own
+    /// cell: `make` gets where `name` will live, and builds the future.
+    /// Returns that pointer too. The name is dropped only when the cell is
+    /// freed, after the future, so the pointer is valid for as long as the
+    /// future lives, and for as long as any reference to the cell.
+    pub(crate) fn new_with<F, N>(
+        name: N,
+        make: impl FnOnce(NonNull<N>) -> F,
+        ids: (TaskId, RuntimeId),
+        handle: bool,
+        cache: Option<&CellCache>,
+    ) -> (RawTask, NonNull<N>)
+    where
+        F: TaskFuture,
+        N: TaskName,
+    {
         let layout = Layout::new::<TaskCell<F, N>>();
         let memory = match cache {
             Some(cache) => cache.take(layout),
             None => cache::allocate(layout),
         };
         let cell = memory.cast::<TaskCell<F, N>>();
+        // SAFETY: a field's address within the allocation, computed without
+        // reading or referencing the memory, which is not yet written.
+        let name_at = unsafe { NonNull::new_unchecked(ptr::addr_of_mut!((*cell.as_ptr()).name)) };
+        let future = make(name_at);
         let (id, runtime) = ids;
         let value = TaskCell {
             header: Header {
@@ -162,7 +190,7 @@ impl RawTask {
         // SAFETY: `memory` is fresh (or recycled and unused) memory with at
         // least the size and alignment of the cell.
         unsafe { cell.as_ptr().write(value) };
-        RawTask(cell.cast())
+        (RawTask(cell.cast()), name_at)
     }
 
     /// The pointer a waker carries.
