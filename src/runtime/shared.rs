@@ -204,17 +204,28 @@ impl Remote {
 
     /// Runs `push` on the inject queue and wakes the runtime. Returns
     /// `false`, without running `push`, if the runtime is gone.
+    ///
+    /// The lock is held only for the push itself: with many threads pushing
+    /// it is the queue's point of contention. The flag is set after it is
+    /// let go, which is still in time: a drain clears the flag before it
+    /// takes the lock, so a push that finds the flag set came after that
+    /// clear, and the drain the flag's setter asks for takes the lock after
+    /// the push.
     pub(crate) fn push(self, push: impl FnOnce(&mut Inject)) -> bool {
-        let mut mailbox = self.lock();
-        if mailbox.owner != Some(self.id) {
-            return false;
+        {
+            let mut mailbox = self.lock();
+            if mailbox.owner != Some(self.id) {
+                return false;
+            }
+            push(&mut mailbox.inject);
         }
-        push(&mut mailbox.inject);
         if self.slot.notified.swap(true, Ordering::AcqRel) {
             return true;
         }
-        let waker = mailbox.waker.clone();
-        drop(mailbox);
+        // The first push since the last drain: wake the runtime's poll. The
+        // waker is taken under the lock again, since the runtime may have
+        // closed the slot meanwhile (and taken the message with it).
+        let waker = self.lock().waker.clone();
         if let Some(waker) = waker {
             // An error means the eventfd is unusable; the runtime still
             // finds the message at its next turn.
