@@ -380,10 +380,11 @@ impl Core {
         self.injected.replace(inject);
     }
 
-    /// Going idle: lets go of the memory of the last burst of tasks, and of
-    /// messages from other threads.
+    /// Going idle: lets go of the memory of the last burst of tasks (their
+    /// cells and the run queue's room), and of messages from other threads.
     pub(crate) fn shrink(&self) {
         self.cells.shrink();
+        self.scheduler.shrink();
         self.injected.borrow_mut().shrink();
     }
 

@@ -200,6 +200,14 @@ impl Scheduler {
         runnable
     }
 
+    /// Going idle: lets go of the run queue's room beyond a batch of a
+    /// thousand, which a spawn of 100k tasks grows to a megabyte.
+    pub(crate) fn shrink(&self) {
+        const KEEP: usize = 1024;
+        self.queue.borrow_mut().shrink_to(KEEP);
+        self.after_events.borrow_mut().shrink_to(KEEP);
+    }
+
     /// How many runnables wait.
     pub(crate) fn ready(&self) -> usize {
         let back = self.back.take();
