@@ -212,20 +212,27 @@ impl Remote {
     /// clear, and the drain the flag's setter asks for takes the lock after
     /// the push.
     pub(crate) fn push(self, push: impl FnOnce(&mut Inject)) -> bool {
-        {
+        let mut waker = {
             let mut mailbox = self.lock();
             if mailbox.owner != Some(self.id) {
                 return false;
             }
             push(&mut mailbox.inject);
-        }
+            // Likely to be the push that wakes the runtime (an idle one, for
+            // a lone wake): take the waker now rather than lock again.
+            (!self.slot.notified.load(Ordering::Relaxed))
+                .then(|| mailbox.waker.clone())
+                .flatten()
+        };
         if self.slot.notified.swap(true, Ordering::AcqRel) {
             return true;
         }
-        // The first push since the last drain: wake the runtime's poll. The
-        // waker is taken under the lock again, since the runtime may have
-        // closed the slot meanwhile (and taken the message with it).
-        let waker = self.lock().waker.clone();
+        // The first push since the last drain wakes the runtime's poll. If
+        // the guess above was wrong, the waker is taken under the lock
+        // again, since the runtime may have closed the slot meanwhile.
+        if waker.is_none() {
+            waker = self.lock().waker.clone();
+        }
         if let Some(waker) = waker {
             // An error means the eventfd is unusable; the runtime still
             // finds the message at its next turn.
