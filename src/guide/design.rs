@@ -68,9 +68,12 @@
 //!
 //! ## Timers
 //!
-//! A binary heap of deadlines with lazy deletion (`runtime/timers.rs`):
-//! O(log n) insert on a flat array, O(1) cancel, compacted when cancelled
-//! entries outnumber live ones. A timer future holds only its deadline and
+//! Deadlines armed in order (the usual case: the same read timeout on
+//! every request) go to the back of a sorted run, O(1); the others to a
+//! binary heap, O(log n). Both delete lazily: cancel is O(1), and both are
+//! compacted when cancelled entries outnumber live ones
+//! (`runtime/timers.rs`). An armed timer takes a 16-byte entry and a
+//! 24-byte slot for its waker. A timer future holds only its deadline and
 //! a key, so it is `Send + Sync`, as hyper's timer trait requires.
 //!
 //! ## The reactor
@@ -90,7 +93,9 @@
 //! runtime from the 32-bit id in the task header: the id names a slot of a
 //! process-wide table that is never freed, so the lookup takes no lock
 //! (`runtime/shared.rs`). [`Handle::spawn`](crate::Handle::spawn) goes the
-//! same way.
+//! same way, with one allocation per task: the result slot that its
+//! `RemoteJoinHandle` reads lives in the task's cell, and the handle keeps
+//! the cell with a reference, as a waker does (`runtime/task/remote.rs`).
 //!
 //! ## The blocking pool
 //!

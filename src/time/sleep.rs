@@ -94,8 +94,9 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 pub struct Sleep {
     /// The deadline's tick, in two halves. A sleeping task's size is mostly
     /// its sleep, so the sleep packs into 20 bytes with 4-byte alignment:
-    /// a task that awaits one then fits a 72-byte cell, which malloc
-    /// serves from 80 bytes where it would use 96 for the next size up.
+    /// an async block that awaits one and keeps nothing else then fits a
+    /// 72-byte cell, which malloc serves from 80 bytes where it would use
+    /// 96 for the next size up.
     deadline: [u32; 2],
     /// Where the sleep is with its timer.
     timer: PackedTimer,
