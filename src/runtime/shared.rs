@@ -205,34 +205,39 @@ impl Remote {
     /// Runs `push` on the inject queue and wakes the runtime. Returns
     /// `false`, without running `push`, if the runtime is gone.
     ///
-    /// The lock is held only for the push itself: with many threads pushing
-    /// it is the queue's point of contention. The flag is set after it is
-    /// let go, which is still in time: a drain clears the flag before it
-    /// takes the lock, so a push that finds the flag set came after that
-    /// clear, and the drain the flag's setter asks for takes the lock after
-    /// the push.
+    /// With many threads pushing, the lock is the queue's point of
+    /// contention, so while the flag says the runtime has been woken
+    /// already the lock is held only for the push, and the flag is set
+    /// after it is let go. That is still in time: a drain clears the flag
+    /// before it takes the lock, so a push that finds the flag set came
+    /// after that clear, and the drain the flag's setter asks for takes the
+    /// lock after the push. A push that finds the flag clear (the lone wake
+    /// of an idle runtime) sets it under the lock, where the waker it takes
+    /// is surely that runtime's, and locks only once.
     pub(crate) fn push(self, push: impl FnOnce(&mut Inject)) -> bool {
-        let mut waker = {
+        let waker = {
             let mut mailbox = self.lock();
             if mailbox.owner != Some(self.id) {
                 return false;
             }
             push(&mut mailbox.inject);
-            // Likely to be the push that wakes the runtime (an idle one, for
-            // a lone wake): take the waker now rather than lock again.
-            (!self.slot.notified.load(Ordering::Relaxed))
-                .then(|| mailbox.waker.clone())
-                .flatten()
+            if self.slot.notified.load(Ordering::Relaxed) {
+                None
+            } else if self.slot.notified.swap(true, Ordering::AcqRel) {
+                return true;
+            } else {
+                Some(mailbox.waker.clone())
+            }
         };
-        if self.slot.notified.swap(true, Ordering::AcqRel) {
-            return true;
-        }
-        // The first push since the last drain wakes the runtime's poll. If
-        // the guess above was wrong, the waker is taken under the lock
-        // again, since the runtime may have closed the slot meanwhile.
-        if waker.is_none() {
-            waker = self.lock().waker.clone();
-        }
+        let waker = match waker {
+            Some(waker) => waker,
+            None if self.slot.notified.swap(true, Ordering::AcqRel) => return true,
+            // A drain cleared the flag since: wake the runtime after all.
+            // Whichever runtime holds the slot now is woken: if the slot
+            // changed hands meanwhile, its new owner's flag was just set
+            // here, and it must drain to clear it.
+            None => self.lock().waker.clone(),
+        };
         if let Some(waker) = waker {
             // An error means the eventfd is unusable; the runtime still
             // finds the message at its next turn.
