@@ -163,6 +163,18 @@ fn remote_handles_keep_their_cells_and_free_them_on_any_thread() {
         .join()
         .unwrap();
     assert!(killed.unwrap_err().is_killed());
+    // Killed and dropped on the runtime's thread before the runtime took
+    // the spawn in.
+    let early = handle.spawn(async { String::from("never made") });
+    early.kill();
+    drop(early);
+    rt.run_until_stalled();
+    rt.block_on(async {
+        let inside = handle.spawn(async { String::from("never made") });
+        inside.kill();
+        drop(inside);
+        grove::task::yield_now().await;
+    });
     // Outliving the runtime, then dropped elsewhere.
     let orphan = handle.spawn(std::future::pending::<()>());
     drop(rt);

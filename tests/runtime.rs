@@ -239,6 +239,65 @@ fn remote_kill_and_spawn_after_drop() {
     assert!(futures::executor::block_on(late).unwrap_err().is_killed());
 }
 
+/// A kill from the runtime's own thread, before the runtime has taken the
+/// spawn in, kills the task without running it, and leaves the runtime's
+/// books straight, with the handle kept or dropped.
+#[test]
+fn a_remote_task_killed_on_the_runtime_thread_before_it_is_taken_in() {
+    let rt = Runtime::new().unwrap();
+    let handle = rt.handle();
+    let ran = Arc::new(AtomicUsize::new(0));
+    let spawn = || {
+        let ran = ran.clone();
+        handle.spawn(async move {
+            ran.fetch_add(1, Ordering::Relaxed);
+        })
+    };
+    let kept = spawn();
+    kept.kill();
+    let dropped = spawn();
+    dropped.kill();
+    drop(dropped);
+    rt.block_on(async {
+        let inside = spawn();
+        inside.kill();
+        drop(inside);
+        grove::sleep(Duration::from_millis(1)).await;
+    });
+    assert!(rt.block_on(kept).unwrap_err().is_killed());
+    assert_eq!(ran.load(Ordering::Relaxed), 0, "a task killed before it started ran");
+    let metrics = rt.metrics();
+    assert_eq!((metrics.spawned, metrics.finished, metrics.tasks_alive), (3, 3, 0));
+}
+
+/// What a remote task leaves behind is dropped on the handle's thread when
+/// the handle goes first, and on the runtime's, inside its guard, when the
+/// task finishes after the handle is gone: a destructor that panics there
+/// is contained.
+#[test]
+fn a_remote_result_nobody_reads_is_dropped_where_a_panic_is_contained() {
+    struct PanicsOnDrop;
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("a result's destructor panicked");
+        }
+    }
+    let rt = Runtime::new().unwrap();
+    let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    let late = rt.handle().spawn(async move {
+        let _ = rx.await;
+        PanicsOnDrop
+    });
+    rt.run_until_stalled();
+    drop(late);
+    drop(tx);
+    rt.run_until_stalled();
+    let metrics = rt.metrics();
+    assert_eq!((metrics.finished, metrics.tasks_alive), (1, 0));
+    // The runtime goes on.
+    assert_eq!(rt.block_on(grove::spawn(async { 5 })).unwrap(), 5);
+}
+
 #[test]
 fn handle_is_send_sync_clone() {
     fn check<T: Send + Sync + Clone>() {}

@@ -365,14 +365,17 @@ impl Core {
         self.remote.take(&mut inject);
         self.counters
             .add_remote_wakes(inject.wakes.len() + usize::from(inject.main));
+        // Spawns first: a wake in the same batch may be for one of them (a
+        // `RemoteJoinHandle::kill` right after the spawn), and a task must
+        // be admitted before it is scheduled.
+        for (task, location) in inject.spawns.drain(..) {
+            self.admit(task, location);
+        }
         for task in inject.wakes.drain(..) {
             // Before it can run: a wake from now on queues it again.
             task.unqueue_remote();
             self.scheduler.schedule(task);
             task.ref_dec();
-        }
-        for (task, location) in inject.spawns.drain(..) {
-            self.admit(task, location);
         }
         if std::mem::take(&mut inject.main) {
             self.scheduler.schedule_main(Turn::Back);

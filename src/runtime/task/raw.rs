@@ -19,9 +19,11 @@
 //! the runtime side lets go of its reference, so a waker that drops the last
 //! reference on another thread only frees memory and drops the name. That is
 //! what makes it sound for the future and output to be `!Send` while wakers
-//! are `Send + Sync`. A name is always `Send`: a `Box<str>`, or the result
-//! slot of a task spawned from another thread, whose handle holds a
-//! reference as a waker does (see `remote.rs`).
+//! are `Send + Sync`. A name is always `Send` ([`TaskName`] requires it):
+//! a `Box<str>`, or the result slot of a task spawned from another thread,
+//! whose handle holds a reference as a waker does. That slot is emptied
+//! before its cell can be freed (see `remote.rs`), so no user destructor
+//! runs there.
 
 use std::alloc::Layout;
 use std::cell::{Cell, UnsafeCell};
@@ -100,7 +102,9 @@ struct TaskCell<F: TaskFuture, N> {
 }
 
 /// The optional name stored in a cell: `()` for unnamed tasks costs nothing.
-pub(crate) trait TaskName: 'static {
+/// `Send`, since the cell's last reference, and so the name's drop, may be
+/// on any thread.
+pub(crate) trait TaskName: Send + 'static {
     /// The name as a string, if there is one.
     fn as_str(&self) -> Option<&str>;
 }
@@ -149,7 +153,9 @@ impl RawTask {
     /// cell: `make` gets where `name` will live, and builds the future.
     /// Returns that pointer too. The name is dropped only when the cell is
     /// freed, after the future, so the pointer is valid for as long as the
-    /// future lives, and for as long as any reference to the cell.
+    /// future lives, and for as long as any reference to the cell. Should
+    /// `make` panic, the memory leaks (nothing unsound); the one caller's
+    /// `make` only builds a struct.
     pub(crate) fn new_with<F, N>(
         name: N,
         make: impl FnOnce(NonNull<N>) -> F,

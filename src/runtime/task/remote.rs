@@ -26,8 +26,8 @@ use pin_project_lite::pin_project;
 
 use super::outcome::Plain;
 use super::raw::TaskName;
-use super::{JoinError, RawTask, TaskId, waker};
-use crate::runtime::shared::Remote;
+use super::{JoinError, RawTask, TaskId};
+use crate::runtime::shared::{self, Remote};
 
 /// What the task and its handle share, kept in the task's cell.
 struct Slot<T> {
@@ -42,12 +42,18 @@ struct State<T> {
     result: Option<Result<T, JoinError>>,
     /// The task has finished (its future is dropped).
     done: bool,
+    /// The handle is gone: a result is dropped as soon as it is made.
+    detached: bool,
     /// Wakes whoever awaits the handle.
     join: Option<Waker>,
 }
 
-/// A cell's slot takes the place of a name: remote tasks have none.
-impl<T: 'static> TaskName for Slot<T> {
+/// A cell's slot takes the place of a name: remote tasks have none. The
+/// slot is empty of user values (results, wakers) by the time its cell can
+/// be freed: the handle's drop takes them, and a result made later is
+/// dropped at once. So freeing a cell runs no user destructor, wherever
+/// its last reference goes.
+impl<T: Send + 'static> TaskName for Slot<T> {
     fn as_str(&self) -> Option<&str> {
         None
     }
@@ -60,17 +66,25 @@ impl<T> Slot<T> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Records the result (first one wins) and wakes the joiner.
+    /// Records the result (first one wins) and wakes the joiner. Runs on
+    /// the runtime's thread, inside the task's poll or its future's drop,
+    /// whose panics the runtime contains: a result nobody can read any more
+    /// is dropped here.
     fn finish(&self, result: Result<T, JoinError>) {
-        let join = {
+        let (join, unread) = {
             let mut state = self.lock();
             if state.done {
                 return;
             }
             state.done = true;
-            state.result = Some(result);
-            state.join.take()
+            if state.detached {
+                (None, Some(result))
+            } else {
+                state.result = Some(result);
+                (state.join.take(), None)
+            }
         };
+        drop(unread);
         if let Some(waker) = join {
             waker.wake();
         }
@@ -89,6 +103,7 @@ where
         state: Mutex::new(State {
             result: None,
             done: false,
+            detached: false,
             join: None,
         }),
     };
@@ -104,7 +119,8 @@ where
     task.ref_inc();
     if !remote.push(|inject| inject.spawns.push((task, location))) {
         // The runtime is gone. The cell was never shared, so this thread may
-        // finish it: the wrapper is `Send`, and its drop reports a kill.
+        // finish it: the user's future is `Send`, the slot the wrapper points
+        // to is `Sync`, and the wrapper's drop reports a kill.
         let (finishing, _) = task.finish(true);
         task.drop_stage();
         drop(finishing);
@@ -184,13 +200,14 @@ pub struct RemoteJoinHandle<T> {
     slot: NonNull<Slot<T>>,
 }
 
-// SAFETY: the handle touches only the cell's reference count (atomic), its
-// immutable id, the wake path of `waker::wake_task` (which any thread may
-// take), and the slot, whose fields are an atomic and a mutex. The result
-// crosses threads, hence `T: Send`; nothing is shared by reference.
+// SAFETY: the handle touches only the cell's reference count and its
+// remote-wake bit (atomic), its immutable id and runtime, the inject queue
+// (behind its mutex), and the slot, whose fields are an atomic and a mutex.
+// The result crosses threads, hence `T: Send`; nothing is shared by
+// reference.
 unsafe impl<T: Send> Send for RemoteJoinHandle<T> {}
 // SAFETY: as above: every method takes `&self` and goes through the
-// atomic, the mutex or the wake path.
+// atomics or the mutexes.
 unsafe impl<T: Send> Sync for RemoteJoinHandle<T> {}
 
 impl<T> RemoteJoinHandle<T> {
@@ -203,6 +220,14 @@ impl<T> RemoteJoinHandle<T> {
 
 impl<T> Drop for RemoteJoinHandle<T> {
     fn drop(&mut self) {
+        // Take what user code left in the slot, and drop it here, on the
+        // handle's thread, rather than wherever the cell is freed.
+        let (result, join) = {
+            let mut state = self.slot().lock();
+            state.detached = true;
+            (state.result.take(), state.join.take())
+        };
+        drop((result, join));
         self.task.ref_dec();
     }
 }
@@ -226,9 +251,13 @@ impl<T> RemoteJoinHandle<T> {
             return;
         }
         // Release pairs with the task's check at its next poll, which the
-        // wake asks for (a finished task ignores it).
+        // wake asks for (a finished task ignores it). The wake goes through
+        // the inject queue even on the runtime's own thread: the spawn may
+        // still wait there, and the runtime takes spawns in before wakes.
         self.slot().kill.store(true, Ordering::Release);
-        waker::wake_task(self.task);
+        if self.task.queue_remote() {
+            shared::wake_remote(self.task.header().runtime, self.task);
+        }
     }
 
     /// Whether the task has finished.
