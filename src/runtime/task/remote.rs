@@ -30,29 +30,46 @@ use super::{JoinError, RawTask, TaskId};
 use crate::runtime::shared::{self, Remote};
 
 /// What the task and its handle share, kept in the task's cell.
+///
+/// The slot is empty of user values by the time its cell can be freed, so
+/// freeing a cell runs no user destructor, wherever its last reference
+/// goes. The joiner's waker is taken when the task finishes, which comes
+/// before the runtime lets its reference go. The result is taken by the
+/// handle, or dropped by whichever of the handle's drop and the task's
+/// finish comes second: each sets its own flag, then reads the other's,
+/// all sequentially consistent, so at least one sees both set.
 struct Slot<T> {
     /// The handle asked for the task to be killed. Read at every poll of
     /// the task, so it is an atomic rather than behind the lock.
     kill: AtomicBool,
+    /// The task has finished: its result is in `state`, or was taken.
+    /// Written under the lock.
+    done: AtomicBool,
+    /// The handle is gone. Written only by its drop, without the lock:
+    /// dropping the handle of a running task takes no lock at all.
+    detached: AtomicBool,
     state: Mutex<State<T>>,
 }
 
 struct State<T> {
     /// The result, until the handle takes it.
     result: Option<Result<T, JoinError>>,
-    /// The task has finished (its future is dropped).
-    done: bool,
-    /// The handle is gone: a result is dropped as soon as it is made.
-    detached: bool,
     /// Wakes whoever awaits the handle.
     join: Option<Waker>,
 }
 
-/// A cell's slot takes the place of a name: remote tasks have none. The
-/// slot is empty of user values (results, wakers) by the time its cell can
-/// be freed: the handle's drop takes them, and a result made later is
-/// dropped at once. So freeing a cell runs no user destructor, wherever
-/// its last reference goes.
+impl<T> Drop for Slot<T> {
+    fn drop(&mut self) {
+        // What `Slot` promises; Miri's runs of tests/miri.rs check it.
+        let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        debug_assert!(
+            state.result.is_none() && state.join.is_none(),
+            "a remote task's cell was freed with user values in its slot"
+        );
+    }
+}
+
+/// A cell's slot takes the place of a name: remote tasks have none.
 impl<T: Send + 'static> TaskName for Slot<T> {
     fn as_str(&self) -> Option<&str> {
         None
@@ -73,18 +90,27 @@ impl<T> Slot<T> {
     fn finish(&self, result: Result<T, JoinError>) {
         let (join, unread) = {
             let mut state = self.lock();
-            if state.done {
+            if self.done.load(Ordering::Relaxed) {
                 return;
             }
-            state.done = true;
-            if state.detached {
-                (None, Some(result))
+            let unread = if self.detached.load(Ordering::SeqCst) {
+                // The handle is long gone (the usual case for a detached
+                // task): nobody can read the result.
+                Some(result)
             } else {
                 state.result = Some(result);
-                (state.join.take(), None)
-            }
+                None
+            };
+            self.done.store(true, Ordering::SeqCst);
+            (state.join.take(), unread)
         };
+        let stored = unread.is_none();
         drop(unread);
+        // The handle may have gone meanwhile, before it could see `done`.
+        if stored && self.detached.load(Ordering::SeqCst) {
+            let result = self.lock().result.take();
+            drop(result);
+        }
         if let Some(waker) = join {
             waker.wake();
         }
@@ -100,10 +126,10 @@ where
     let id = TaskId::next();
     let slot = Slot {
         kill: AtomicBool::new(false),
+        done: AtomicBool::new(false),
+        detached: AtomicBool::new(false),
         state: Mutex::new(State {
             result: None,
-            done: false,
-            detached: false,
             join: None,
         }),
     };
@@ -220,14 +246,14 @@ impl<T> RemoteJoinHandle<T> {
 
 impl<T> Drop for RemoteJoinHandle<T> {
     fn drop(&mut self) {
-        // Take what user code left in the slot, and drop it here, on the
-        // handle's thread, rather than wherever the cell is freed.
-        let (result, join) = {
-            let mut state = self.slot().lock();
-            state.detached = true;
-            (state.result.take(), state.join.take())
-        };
-        drop((result, join));
+        // See `Slot`: if the task has finished, its result is dropped here,
+        // on the handle's thread, rather than wherever the cell is freed;
+        // if not, the task drops it when it does.
+        self.slot().detached.store(true, Ordering::SeqCst);
+        if self.slot().done.load(Ordering::SeqCst) {
+            let result = self.slot().lock().result.take();
+            drop(result);
+        }
         self.task.ref_dec();
     }
 }
@@ -247,7 +273,7 @@ impl<T> RemoteJoinHandle<T> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn kill(&self) {
-        if self.slot().lock().done {
+        if self.slot().done.load(Ordering::Acquire) {
             return;
         }
         // Release pairs with the task's check at its next poll, which the
@@ -273,7 +299,7 @@ impl<T> RemoteJoinHandle<T> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn is_finished(&self) -> bool {
-        self.slot().lock().done
+        self.slot().done.load(Ordering::Acquire)
     }
 
     /// The task's id.
@@ -301,7 +327,7 @@ impl<T> Future for RemoteJoinHandle<T> {
             return Poll::Ready(result);
         }
         assert!(
-            !state.done,
+            !self.slot().done.load(Ordering::Relaxed),
             "a RemoteJoinHandle was polled again after it returned the task's result"
         );
         if !state.join.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
