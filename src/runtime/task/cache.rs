@@ -109,6 +109,12 @@ impl CellCache {
         unsafe { release(ptr, layout) }
     }
 
+    /// How many bytes of freed cells the cache holds.
+    #[cfg(test)]
+    pub(crate) fn held_bytes(&self) -> usize {
+        self.bytes.get()
+    }
+
     /// Frees half of every class: called when the runtime goes idle, so
     /// that the memory of a spike drains back to the allocator.
     pub(crate) fn shrink(&self) {

@@ -181,7 +181,7 @@ impl RawTask {
         let value = TaskCell {
             header: Header {
                 refs: Refs::new(),
-                state: State::new(handle),
+                state: State::new(handle, cache.is_some()),
                 vtable: vtable::<F, N>(),
                 runtime,
                 slot: Cell::new(0),
@@ -503,20 +503,53 @@ unsafe fn name<F: TaskFuture, N: TaskName>(task: RawTask) -> Option<NonNull<str>
 unsafe fn dealloc<F: TaskFuture, N>(task: RawTask) {
     let runtime = task.header().runtime;
     let cell = task.0.cast::<TaskCell<F, N>>();
-    // SAFETY: this is the last reference, and the cell was written in
-    // `RawTask::new` with this exact type. The stage is a union without drop
-    // glue and already empty (see the module docs), so this drops only the
-    // header and the name.
-    unsafe { ptr::drop_in_place(cell.as_ptr()) };
     let (memory, layout) = (cell.cast::<u8>(), Layout::new::<TaskCell<F, N>>());
-    // On the runtime's thread the memory goes back to its cache.
+    // SAFETY (both blocks below): this is the last reference, and the cell
+    // was written in `RawTask::new` with this exact type. The stage is a
+    // union without drop glue and already empty (see the module docs), so
+    // dropping the cell drops only the header and the name; then nothing
+    // uses the memory any more, which came from `RawTask::new` with `layout`.
+    //
+    // On the runtime's thread the memory goes back to its cache, if it came
+    // from there: a cell another thread made (a remote spawn) is freed to
+    // the allocator, where that thread can reuse it. (Caching those made a
+    // probe of 8 threads spawning 100k tasks each peak at 287 MB of RSS,
+    // against 190 MB without.) The bit is read before the header is
+    // dropped, and only on the runtime's thread, as every state bit is.
     let cached = context::with_current(|core| {
-        // SAFETY: `memory` came from `RawTask::new` with `layout`, and
-        // nothing uses it any more.
-        core.is(runtime).then(|| unsafe { core.cells().put(memory, layout) })
+        let to_cache = core.is(runtime) && task.state().may_cache();
+        if to_cache {
+            // SAFETY: see above.
+            unsafe {
+                ptr::drop_in_place(cell.as_ptr());
+                core.cells().put(memory, layout);
+            }
+        }
+        to_cache
     });
-    if cached.flatten().is_none() {
-        // SAFETY: as above.
-        unsafe { cache::release(memory, layout) };
+    if cached != Some(true) {
+        // SAFETY: see above.
+        unsafe {
+            ptr::drop_in_place(cell.as_ptr());
+            cache::release(memory, layout);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cells_made_on_other_threads_go_back_to_the_allocator_not_the_cache() {
+        let rt = crate::Runtime::new().unwrap();
+        let handle = rt.handle();
+        std::thread::spawn(move || drop(handle.spawn(async {}))).join().unwrap();
+        rt.run_until_stalled();
+        assert_eq!(rt.core().cells().held_bytes(), 0, "a remote spawn's cell was cached");
+        drop(crate::spawn(async {}));
+        rt.run_until_stalled();
+        assert!(
+            rt.core().cells().held_bytes() > 0,
+            "a local spawn's cell was not cached"
+        );
     }
 }

@@ -60,6 +60,12 @@ const HAS_LOCALS: u32 = 1 << 8;
 /// join handle; this bit keeps the cell until the runtime is done.
 const RETIRING: u32 = 1 << 9;
 
+/// The cell's memory came from the global allocator, not from the
+/// runtime's cell cache (it was made on another thread): freeing it gives
+/// it back to the allocator, since the thread that made it cannot reuse it
+/// from the cache. Set at birth; never changes.
+const NOT_CACHED: u32 = 1 << 10;
+
 /// Bits that keep the runtime side's reference: while any is set, something
 /// on the runtime's thread still needs the cell.
 const KEEPS_CELL: u32 = SCHEDULED | RUNNING | OUTPUT | HANDLE | REGISTERED | RETIRING;
@@ -126,9 +132,17 @@ pub(crate) enum Joined {
 pub(crate) struct State(Cell<u32>);
 
 impl State {
-    /// A new task holding its future, with a join handle if `handle`.
-    pub(super) fn new(handle: bool) -> State {
-        State(Cell::new(FUTURE | if handle { HANDLE } else { 0 }))
+    /// A new task holding its future, with a join handle if `handle`, in
+    /// memory from the runtime's cell cache if `cached`.
+    pub(super) fn new(handle: bool, cached: bool) -> State {
+        let handle = if handle { HANDLE } else { 0 };
+        let cached = if cached { 0 } else { NOT_CACHED };
+        State(Cell::new(FUTURE | handle | cached))
+    }
+
+    /// Whether the cell's memory may go back to the runtime's cell cache.
+    pub(super) fn may_cache(&self) -> bool {
+        self.get() & NOT_CACHED == 0
     }
 
     #[inline]
@@ -332,7 +346,7 @@ mod tests {
     /// its result taken and its handle dropped.
     #[test]
     fn a_task_that_waits_once_then_completes() {
-        let s = State::new(true);
+        let s = State::new(true, true);
         assert!(!s.is_unused(), "the handle keeps it");
         assert!(s.transition_to_scheduled());
         assert!(!s.transition_to_scheduled(), "queued once");
@@ -363,7 +377,7 @@ mod tests {
 
     #[test]
     fn a_second_wait_needs_no_registration() {
-        let s = State::new(true);
+        let s = State::new(true, true);
         s.transition_to_scheduled();
         s.transition_to_running();
         assert_eq!(s.transition_to_idle(false), EndPoll::Register);
@@ -374,7 +388,7 @@ mod tests {
 
     #[test]
     fn a_detached_task_drops_its_result_at_once() {
-        let s = State::new(false);
+        let s = State::new(false, true);
         s.transition_to_scheduled();
         s.transition_to_running();
         s.take_future();
@@ -390,7 +404,7 @@ mod tests {
 
     #[test]
     fn a_kill_before_the_first_poll_means_it_never_runs() {
-        let s = State::new(true);
+        let s = State::new(true, true);
         s.transition_to_scheduled();
         assert!(s.transition_to_killed());
         assert!(!s.transition_to_killed(), "killing twice does nothing");
@@ -406,7 +420,7 @@ mod tests {
 
     #[test]
     fn a_kill_during_the_poll_waits_for_it_to_return() {
-        let s = State::new(true);
+        let s = State::new(true, true);
         s.transition_to_scheduled();
         s.transition_to_running();
         assert!(s.transition_to_killed());
@@ -416,7 +430,7 @@ mod tests {
 
     #[test]
     fn a_finished_task_cannot_be_killed() {
-        let s = State::new(true);
+        let s = State::new(true, true);
         s.transition_to_scheduled();
         s.transition_to_running();
         s.take_future();
@@ -429,7 +443,7 @@ mod tests {
 
     #[test]
     fn a_wake_that_raced_the_end_is_dropped_when_dequeued() {
-        let s = State::new(false);
+        let s = State::new(false, true);
         s.transition_to_scheduled();
         s.transition_to_running();
         assert!(s.transition_to_scheduled(), "woken while running");
@@ -445,10 +459,10 @@ mod tests {
 
     #[test]
     fn shutdown_kills_queued_tasks_and_skips_finished_ones() {
-        let queued = State::new(true);
+        let queued = State::new(true, true);
         queued.transition_to_scheduled();
         assert!(queued.transition_to_dequeued());
-        let done = State::new(false);
+        let done = State::new(false, true);
         done.transition_to_scheduled();
         done.transition_to_running();
         done.transition_to_scheduled();
@@ -459,7 +473,7 @@ mod tests {
 
     #[test]
     fn locals_are_reported_once_when_retiring() {
-        let s = State::new(true);
+        let s = State::new(true, true);
         s.set_has_locals();
         s.transition_to_scheduled();
         s.transition_to_running();
