@@ -298,6 +298,28 @@ fn a_remote_result_nobody_reads_is_dropped_where_a_panic_is_contained() {
     assert_eq!(rt.block_on(grove::spawn(async { 5 })).unwrap(), 5);
 }
 
+/// A remote handle polled once and then dropped, as under a timeout, gives
+/// its waker back at once, not when its task ends.
+#[test]
+fn a_remote_handle_dropped_after_an_await_lets_go_of_the_waker() {
+    use std::future::Future;
+    struct Counted;
+    impl std::task::Wake for Counted {
+        fn wake(self: Arc<Self>) {}
+    }
+    let rt = Runtime::new().unwrap();
+    let task = rt.handle().spawn(std::future::pending::<()>());
+    let counted = Arc::new(Counted);
+    let waker = std::task::Waker::from(counted.clone());
+    let mut task = Box::pin(task);
+    let polled = task.as_mut().poll(&mut std::task::Context::from_waker(&waker));
+    assert!(polled.is_pending());
+    drop(waker);
+    assert_eq!(Arc::strong_count(&counted), 2, "the handle keeps the awaiter's waker");
+    drop(task);
+    assert_eq!(Arc::strong_count(&counted), 1, "the dropped handle kept the waker");
+}
+
 #[test]
 fn handle_is_send_sync_clone() {
     fn check<T: Send + Sync + Clone>() {}

@@ -34,10 +34,12 @@ use crate::runtime::shared::{self, Remote};
 /// The slot is empty of user values by the time its cell can be freed, so
 /// freeing a cell runs no user destructor, wherever its last reference
 /// goes. The joiner's waker is taken when the task finishes, which comes
-/// before the runtime lets its reference go. The result is taken by the
-/// handle, or dropped by whichever of the handle's drop and the task's
-/// finish comes second: each sets its own flag, then reads the other's,
-/// all sequentially consistent, so at least one sees both set.
+/// before the runtime lets its reference go, or by the handle's drop. The
+/// result is taken by the handle, or dropped once the handle is gone and
+/// the task has finished: the handle's drop and the task's finish each set
+/// their own flag, then read the other's, all sequentially consistent, so
+/// at least one of them sees both set and drops the result (taking it under
+/// the lock, so only one does).
 struct Slot<T> {
     /// The handle asked for the task to be killed. Read at every poll of
     /// the task, so it is an atomic rather than behind the lock.
@@ -48,6 +50,9 @@ struct Slot<T> {
     /// The handle is gone. Written only by its drop, without the lock:
     /// dropping the handle of a running task takes no lock at all.
     detached: AtomicBool,
+    /// The handle has left a waker in `state` (it was awaited), so its
+    /// drop takes the lock to take the waker back. Only the handle uses it.
+    awaited: AtomicBool,
     state: Mutex<State<T>>,
 }
 
@@ -86,7 +91,8 @@ impl<T> Slot<T> {
     /// Records the result (first one wins) and wakes the joiner. Runs on
     /// the runtime's thread, inside the task's poll or its future's drop,
     /// whose panics the runtime contains: a result nobody can read any more
-    /// is dropped here.
+    /// is dropped here. (If the runtime is gone, it runs once on the
+    /// spawning thread, with a kill, before the handle exists.)
     fn finish(&self, result: Result<T, JoinError>) {
         let (join, unread) = {
             let mut state = self.lock();
@@ -128,6 +134,7 @@ where
         kill: AtomicBool::new(false),
         done: AtomicBool::new(false),
         detached: AtomicBool::new(false),
+        awaited: AtomicBool::new(false),
         state: Mutex::new(State {
             result: None,
             join: None,
@@ -228,7 +235,7 @@ pub struct RemoteJoinHandle<T> {
 
 // SAFETY: the handle touches only the cell's reference count and its
 // remote-wake bit (atomic), its immutable id and runtime, the inject queue
-// (behind its mutex), and the slot, whose fields are an atomic and a mutex.
+// (behind its mutex), and the slot, whose fields are atomics and a mutex.
 // The result crosses threads, hence `T: Send`; nothing is shared by
 // reference.
 unsafe impl<T: Send> Send for RemoteJoinHandle<T> {}
@@ -246,13 +253,18 @@ impl<T> RemoteJoinHandle<T> {
 
 impl<T> Drop for RemoteJoinHandle<T> {
     fn drop(&mut self) {
-        // See `Slot`: if the task has finished, its result is dropped here,
-        // on the handle's thread, rather than wherever the cell is freed;
-        // if not, the task drops it when it does.
+        // See `Slot`: if the task has finished, its result is dropped now
+        // (here, or by the task's own check), rather than wherever the cell
+        // is freed; if not, the task drops it when it finishes. A waker left
+        // by an await is taken back now, rather than kept until then.
         self.slot().detached.store(true, Ordering::SeqCst);
-        if self.slot().done.load(Ordering::SeqCst) {
-            let result = self.slot().lock().result.take();
-            drop(result);
+        let done = self.slot().done.load(Ordering::SeqCst);
+        if done || self.slot().awaited.load(Ordering::Relaxed) {
+            let (result, join) = {
+                let mut state = self.slot().lock();
+                (state.result.take(), state.join.take())
+            };
+            drop((result, join));
         }
         self.task.ref_dec();
     }
@@ -332,6 +344,7 @@ impl<T> Future for RemoteJoinHandle<T> {
         );
         if !state.join.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
             state.join = Some(cx.waker().clone());
+            self.slot().awaited.store(true, Ordering::Relaxed);
         }
         Poll::Pending
     }
