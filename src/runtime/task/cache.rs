@@ -9,8 +9,9 @@
 //!
 //! Cells are still individual allocations of the global allocator, so a
 //! cell from the cache can be freed anywhere. Only cells the runtime made
-//! come back to its cache: one made on another thread (a remote spawn) goes
-//! back to the allocator, where that thread can reuse it.
+//! from its cache come back to it: one made outside it (by `Handle::spawn`,
+//! mostly on another thread) goes back to the allocator, where the thread
+//! that made it can reuse it.
 //! The cache keeps cells by size class (multiples of 8 bytes up to 512),
 //! never more than [`MAX_BYTES`] in all, and halves itself whenever the
 //! runtime goes idle, so memory from a spike drains back to the allocator.

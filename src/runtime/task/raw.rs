@@ -15,15 +15,16 @@
 //! a remote task's result slot, which has its own lock. Everything else is
 //! touched only on the runtime's thread.
 //!
-//! The future and the output are always dropped on the runtime's thread before
-//! the runtime side lets go of its reference, so a waker that drops the last
-//! reference on another thread only frees memory and drops the name. That is
-//! what makes it sound for the future and output to be `!Send` while wakers
-//! are `Send + Sync`. A name is always `Send` ([`TaskName`] requires it):
-//! a `Box<str>`, or the result slot of a task spawned from another thread,
-//! whose handle holds a reference as a waker does. That slot is emptied
-//! before its cell can be freed (see `remote.rs`), so no user destructor
-//! runs there.
+//! The future and the output are always dropped on the runtime's thread
+//! before the runtime side lets go of its reference (but for a remote task
+//! whose runtime was gone at its spawn: its `Send` future is dropped on the
+//! spawning thread), so a waker that drops the last reference on another
+//! thread only frees memory and drops the name. That is what makes it sound
+//! for the future and output to be `!Send` while wakers are `Send + Sync`.
+//! A name is always `Send` ([`TaskName`] requires it): a `Box<str>`, or the
+//! result slot of a task spawned from another thread, whose handle holds a
+//! reference as a waker does. That slot is emptied before its cell can be
+//! freed (see `remote.rs`), so no user destructor runs there.
 
 use std::alloc::Layout;
 use std::cell::{Cell, UnsafeCell};
@@ -511,11 +512,12 @@ unsafe fn dealloc<F: TaskFuture, N>(task: RawTask) {
     // uses the memory any more, which came from `RawTask::new` with `layout`.
     //
     // On the runtime's thread the memory goes back to its cache, if it came
-    // from there: a cell another thread made (a remote spawn) is freed to
-    // the allocator, where that thread can reuse it. (Caching those made a
-    // probe of 8 threads spawning 100k tasks each peak at 287 MB of RSS,
-    // against 190 MB without.) The bit is read before the header is
-    // dropped, and only on the runtime's thread, as every state bit is.
+    // from there: a cell made outside the cache (by `Handle::spawn`, mostly
+    // on another thread) is freed to the allocator, where the thread that
+    // made it can reuse it. (Caching those made a probe of 8 threads
+    // spawning 100k tasks each peak at 217-228 MB of RSS, against 138-145
+    // MB without.) The bit is read before the header is dropped, and only
+    // on the runtime's thread, as every state bit is.
     let cached = context::with_current(|core| {
         let to_cache = core.is(runtime) && task.state().may_cache();
         if to_cache {
