@@ -320,6 +320,21 @@ fn a_remote_handle_dropped_after_an_await_lets_go_of_the_waker() {
     assert_eq!(Arc::strong_count(&counted), 1, "the dropped handle kept the waker");
 }
 
+/// The cancel safety `RemoteJoinHandle` promises: an await on `&mut handle`
+/// that a timeout drops loses nothing, and the result still comes.
+#[test]
+fn an_await_on_a_remote_handle_dropped_by_a_timeout_loses_nothing() {
+    let rt = Runtime::new().unwrap();
+    let (tx, rx) = futures::channel::oneshot::channel::<u32>();
+    let mut task = rt.handle().spawn(async move { rx.await.unwrap() });
+    let early = rt.block_on(grove::timeout(Duration::from_millis(10), &mut task));
+    assert!(early.is_err(), "the task finished before its input was sent");
+    assert!(!task.is_finished());
+    tx.send(7).unwrap();
+    let result = rt.block_on(grove::timeout(Duration::from_secs(30), task));
+    assert_eq!(result.expect("the result never came").unwrap(), 7);
+}
+
 #[test]
 fn handle_is_send_sync_clone() {
     fn check<T: Send + Sync + Clone>() {}
