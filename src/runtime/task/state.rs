@@ -61,9 +61,9 @@ const HAS_LOCALS: u32 = 1 << 8;
 const RETIRING: u32 = 1 << 9;
 
 /// The cell's memory came from the global allocator, not from the
-/// runtime's cell cache (it was made on another thread): freeing it gives
-/// it back to the allocator, since the thread that made it cannot reuse it
-/// from the cache. Set at birth; never changes.
+/// runtime's cell cache (`Handle::spawn` made it, mostly on another
+/// thread): freeing it gives it back to the allocator, since the thread
+/// that made it cannot reuse it from the cache. Set at birth; never changes.
 const NOT_CACHED: u32 = 1 << 10;
 
 /// Bits that keep the runtime side's reference: while any is set, something
