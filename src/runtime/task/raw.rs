@@ -38,7 +38,7 @@ use super::cache::{self, CellCache};
 use super::outcome::{Failure, Panic, TaskFuture};
 use super::refs::Refs;
 use super::state::{Retire, Start, State};
-use super::waker;
+use super::waker::{self, SlimWaker};
 use super::{JoinError, TaskId};
 use crate::runtime::RuntimeId;
 use crate::runtime::context;
@@ -61,14 +61,14 @@ pub(crate) struct Header {
     slot: Cell<u32>,
     /// The task's id. Immutable.
     pub(crate) id: TaskId,
-    /// The waker of whoever awaits the `JoinHandle`.
-    join_waker: Cell<Option<Waker>>,
+    /// The waker of whoever awaits the `JoinHandle`, in one word.
+    join_waker: Cell<Option<SlimWaker>>,
 }
 
 // The design chapter (`src/guide/design.rs`) quotes this size; a field added
 // here shows up in every task's memory.
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(std::mem::size_of::<Header>() == 48);
+const _: () = assert!(std::mem::size_of::<Header>() == 40);
 
 /// The operations that need the concrete future type.
 struct Vtable {
@@ -282,12 +282,12 @@ impl RawTask {
         let slot = &self.header().join_waker;
         match slot.take() {
             Some(old) if old.will_wake(waker) => slot.set(Some(old)),
-            _ => slot.set(Some(waker.clone())),
+            _ => slot.set(Some(SlimWaker::new(waker))),
         }
     }
 
     pub(crate) fn take_join_waker(self) -> Option<Waker> {
-        self.header().join_waker.take()
+        self.header().join_waker.take().map(SlimWaker::into_waker)
     }
 
     /// A waker for this task that borrows the runtime side's reference
