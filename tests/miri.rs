@@ -1,8 +1,9 @@
 //! The task cell's unsafe code, exercised for Miri (`.ci/run` runs this
 //! file under `cargo +nightly miri test`): cells made, polled, killed,
 //! joined and freed; wakers and remote join handles released on other
-//! threads; outputs kept past the runtime's drop; and the cell cache reused
-//! across size classes. The
+//! threads; outputs kept past the runtime's drop; the cell cache reused
+//! across size classes; and task and foreign wakers kept in one word by
+//! timers and joiners. The
 //! tests also run as ordinary tests; they are small, since Miri runs them
 //! about a thousand times slower.
 
@@ -204,4 +205,28 @@ fn repeated_wakes_from_threads_merge_and_the_task_still_runs() {
     }
     drop(waker);
     rt.block_on(task).unwrap();
+}
+
+#[test]
+fn timers_and_joiners_keep_task_wakers_and_foreign_ones() {
+    use std::time::Duration;
+    grove::run(async {
+        // Task wakers in timer slots: one sleep fires, one timeout is
+        // cancelled by its future finishing first.
+        let sleeper = grove::spawn(async {
+            grove::sleep(Duration::from_millis(1)).await;
+            1
+        });
+        let beaten = grove::spawn(async { grove::timeout(Duration::from_secs(60), async { 2 }).await.unwrap() });
+        // A foreign waker (the main future's) in a timer slot.
+        grove::sleep(Duration::from_millis(2)).await;
+        // A task's waker as the joiner of two other tasks, and a foreign
+        // one as the joiner of a task that has yet to finish.
+        let joiner = grove::spawn(async move { sleeper.await.unwrap() + beaten.await.unwrap() });
+        let late = grove::spawn(async {
+            grove::sleep(Duration::from_millis(1)).await;
+            4
+        });
+        assert_eq!(late.await.unwrap() + joiner.await.unwrap(), 7);
+    });
 }

@@ -8,7 +8,7 @@
 //!
 //! ## One allocation per task
 //!
-//! A task cell is a 48-byte header plus the future, whose memory the
+//! A task cell is a 40-byte header plus the future, whose memory the
 //! result reuses once the future is done (`runtime/task/raw.rs`). Its
 //! lifecycle bits are a plain `Cell`: only the runtime's thread touches
 //! them, through the named transitions of `runtime/task/state.rs`, which
@@ -72,9 +72,12 @@
 //! every request) go to the back of a sorted run, O(1); the others to a
 //! binary heap, O(log n). Both delete lazily: cancel is O(1), and both are
 //! compacted when cancelled entries outnumber live ones
-//! (`runtime/timers.rs`). An armed timer takes a 16-byte entry and a
-//! 24-byte slot for its waker. A timer future holds only its deadline and
-//! a key, so it is `Send + Sync`, as hyper's timer trait requires.
+//! (`runtime/timers.rs`). An armed timer takes a 16-byte entry and an
+//! 8-byte slot for its waker: a task's waker is kept as its cell pointer,
+//! and only a foreign waker is boxed (`SlimWaker`, which also holds the
+//! joiner's waker in a task's header). A timer future holds only its
+//! deadline and a key, so it is `Send + Sync`, as hyper's timer trait
+//! requires.
 //!
 //! ## The reactor
 //!

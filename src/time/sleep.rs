@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::num::NonZeroU32;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -93,17 +92,17 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     /// The deadline's tick, in two halves. A sleeping task's size is mostly
-    /// its sleep, so the sleep packs into 20 bytes with 4-byte alignment:
-    /// an async block that awaits one and keeps nothing else then fits a
-    /// 72-byte cell, which malloc serves from 80 bytes where it would use
-    /// 96 for the next size up.
+    /// its sleep, so the sleep packs into 16 bytes with 4-byte alignment:
+    /// an async block that awaits one and keeps no more than 8 bytes else
+    /// then fits a 72-byte cell, which malloc serves from 80 bytes where it
+    /// would use 96 for the next size up.
     deadline: [u32; 2],
     /// Where the sleep is with its timer.
     timer: PackedTimer,
 }
 
 // The cell size above depends on it.
-const _: () = assert!(std::mem::size_of::<Sleep>() == 20 && std::mem::align_of::<Sleep>() == 4);
+const _: () = assert!(std::mem::size_of::<Sleep>() == 16 && std::mem::align_of::<Sleep>() == 4);
 
 impl fmt::Debug for Sleep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -128,15 +127,14 @@ enum Timer {
     Armed(RuntimeId, TimerKey),
 }
 
-/// A [`Timer`] in three words: a runtime's id in `runtime` means armed
-/// there under the key in the other two; ids are never below 2^16 (see
-/// `runtime/shared.rs`), which leaves the small values for the other
-/// states.
+/// A [`Timer`] in two words: a runtime's id in `runtime` means armed there
+/// in `slot`, and the sleep's deadline completes the key; ids are never
+/// below 2^16 (see `runtime/shared.rs`), which leaves the small values for
+/// the other states.
 #[derive(Clone, Copy)]
 struct PackedTimer {
     runtime: u32,
     slot: u32,
-    generation: u32,
 }
 
 impl PackedTimer {
@@ -145,32 +143,25 @@ impl PackedTimer {
     const YIELDED: u32 = 2;
 
     fn new(timer: Timer) -> PackedTimer {
-        let (runtime, slot, generation) = match timer {
-            Timer::Unarmed => (Self::UNARMED, 0, 0),
-            Timer::Due => (Self::DUE, 0, 0),
-            Timer::Yielded => (Self::YIELDED, 0, 0),
+        let (runtime, slot) = match timer {
+            Timer::Unarmed => (Self::UNARMED, 0),
+            Timer::Due => (Self::DUE, 0),
+            Timer::Yielded => (Self::YIELDED, 0),
             Timer::Armed(runtime, key) => {
                 debug_assert!(runtime.0 > Self::YIELDED, "runtime ids start at 2^16");
-                let (slot, generation) = key.into_parts();
-                (runtime.0, slot, generation.get())
+                (runtime.0, key.slot())
             }
         };
-        PackedTimer {
-            runtime,
-            slot,
-            generation,
-        }
+        PackedTimer { runtime, slot }
     }
 
-    fn get(self) -> Timer {
-        match (self.runtime, NonZeroU32::new(self.generation)) {
-            (Self::UNARMED, _) => Timer::Unarmed,
-            (Self::DUE, _) => Timer::Due,
-            (Self::YIELDED, _) => Timer::Yielded,
-            (runtime, Some(generation)) => {
-                Timer::Armed(RuntimeId(runtime), TimerKey::from_parts(self.slot, generation))
-            }
-            (_, None) => unreachable!("an armed sleep's timer key has a generation"),
+    /// The timer, for a sleep whose deadline is `tick`.
+    fn get(self, tick: Tick) -> Timer {
+        match self.runtime {
+            Self::UNARMED => Timer::Unarmed,
+            Self::DUE => Timer::Due,
+            Self::YIELDED => Timer::Yielded,
+            runtime => Timer::Armed(RuntimeId(runtime), TimerKey::new(self.slot, tick)),
         }
     }
 }
@@ -194,7 +185,7 @@ impl Sleep {
     }
 
     fn timer(&self) -> Timer {
-        self.timer.get()
+        self.timer.get(self.tick())
     }
 
     fn set_timer(&mut self, timer: Timer) {
