@@ -4,7 +4,7 @@
 
 use std::panic::Location;
 use std::sync::Arc;
-use std::task::{Wake, Waker};
+use std::task::{RawWaker, RawWakerVTable, Waker};
 
 use super::context;
 use super::core::Core;
@@ -18,12 +18,8 @@ struct MainWaker {
     remote: Remote,
 }
 
-impl Wake for MainWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
+impl MainWaker {
+    fn wake(&self) {
         let here = context::with_current(|core| {
             core.is(self.remote.id())
                 .then(|| core.scheduler().schedule_main(Turn::Back))
@@ -32,6 +28,37 @@ impl Wake for MainWaker {
             self.remote.push(|inject| inject.main = true);
         }
     }
+}
+
+/// The vtable of every main waker: its data pointer is an `Arc<MainWaker>`
+/// from `Arc::into_raw`, and each live `RawWaker` owns one count of it.
+/// A static of grove's own, rather than `Wake`'s, so that `SlimWaker` can
+/// tell a main waker by its vtable and keep it as its data pointer alone.
+pub(crate) static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
+
+// The low bits `SlimWaker` tags its words with.
+const _: () = assert!(std::mem::align_of::<MainWaker>() >= 4);
+
+unsafe fn clone(ptr: *const ()) -> RawWaker {
+    // SAFETY: `ptr` comes from a live main waker, which owns a count.
+    unsafe { Arc::increment_strong_count(ptr.cast::<MainWaker>()) };
+    RawWaker::new(ptr, &VTABLE)
+}
+
+unsafe fn wake(ptr: *const ()) {
+    // SAFETY: `ptr` comes from a live main waker, whose count this takes.
+    let waker = unsafe { Arc::from_raw(ptr.cast::<MainWaker>()) };
+    waker.wake();
+}
+
+unsafe fn wake_by_ref(ptr: *const ()) {
+    // SAFETY: `ptr` comes from a live main waker, which keeps it alive.
+    unsafe { &*ptr.cast::<MainWaker>() }.wake();
+}
+
+unsafe fn drop_waker(ptr: *const ()) {
+    // SAFETY: `ptr` comes from a live main waker, whose count this gives back.
+    drop(unsafe { Arc::from_raw(ptr.cast::<MainWaker>()) });
 }
 
 /// The `block_on` future's identity while it runs: its waker, and the task
@@ -45,7 +72,10 @@ pub(super) struct MainTask<'a> {
 impl<'a> MainTask<'a> {
     /// The `block_on` future called at `location`.
     pub(super) fn new(core: &'a Core, location: &'static Location<'static>) -> MainTask<'a> {
-        let waker = Waker::from(Arc::new(MainWaker { remote: core.remote() }));
+        let main = Arc::into_raw(Arc::new(MainWaker { remote: core.remote() }));
+        // SAFETY: the raw waker follows the contract of `VTABLE`, and owns
+        // the count `into_raw` kept.
+        let waker = unsafe { Waker::from_raw(RawWaker::new(main.cast(), &VTABLE)) };
         core.set_main_waker(Some(waker.clone()));
         let id = TaskId::next();
         if let Some(observer) = core.observer() {

@@ -13,7 +13,7 @@ use std::ptr::NonNull;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
 use super::raw::RawTask;
-use crate::runtime::{context, shared};
+use crate::runtime::{context, main_waker, shared};
 
 /// The vtable of every task waker. Its data pointer is `RawTask::as_ptr`,
 /// and each live `RawWaker` (other than the borrowed one made by
@@ -80,40 +80,51 @@ unsafe fn drop_waker(ptr: *const ()) {
     unsafe { RawTask::from_ptr(ptr) }.ref_dec();
 }
 
-/// A waker kept in one word. A grove task's waker, by far the most common
-/// one to keep, is its cell pointer and the reference it owns; any other
-/// waker is boxed, and its pointer carries [`BOXED`] in the low bit, which
-/// is free because cells and boxed wakers are both pointer-aligned.
+/// A waker kept in one word. A waker with one of grove's own vtables (a
+/// task's, by far the most common one to keep, or a `block_on` future's)
+/// is kept as its data pointer, which owns what the waker owned, with the
+/// vtable's tag in the low bits; any other waker is boxed. The low two bits
+/// are free: cells, the main waker's `Arc` and boxed wakers are all at
+/// least 4-aligned.
 ///
 /// It saves a word in every task's header (the joiner's waker) and in every
 /// armed timer, at the price of an allocation for a foreign waker.
 pub(crate) struct SlimWaker(NonNull<()>);
 
-/// The tag of a boxed foreign waker.
+/// The tags: a task's waker, a boxed foreign one, a main waker.
+const TASK: usize = 0;
 const BOXED: usize = 1;
+const MAIN: usize = 2;
+const TAG: usize = 3;
 
-/// What a [`SlimWaker`] holds, borrowed.
-enum Kept<'a> {
-    Task(RawTask),
-    Foreign(&'a Waker),
+/// The vtable that `tag` stands for, if it is one of grove's.
+fn vtable_of(tag: usize) -> Option<&'static RawWakerVTable> {
+    match tag {
+        TASK => Some(&VTABLE),
+        MAIN => Some(&main_waker::VTABLE),
+        _ => None,
+    }
 }
 
-// SAFETY: a `SlimWaker` owns what a `Waker` for the same target would: a
-// task reference (task wakers are `Send + Sync`: the count is atomic and
-// waking routes through the owning runtime) or a boxed `Waker`, which is
-// `Send + Sync` itself.
+// SAFETY: a `SlimWaker` owns what the `Waker` it was made from owned, or a
+// boxed `Waker`; wakers are `Send + Sync`.
 unsafe impl Send for SlimWaker {}
-// SAFETY: as for `Send`; shared access only wakes by reference or compares.
+// SAFETY: as for `Send`; shared access only compares.
 unsafe impl Sync for SlimWaker {}
 
 impl SlimWaker {
     /// Keeps a clone of `waker`.
     pub(crate) fn new(waker: &Waker) -> SlimWaker {
-        match task_of(waker) {
-            Some(task) => {
-                task.ref_inc();
-                // SAFETY: `as_ptr` of a cell is non-null.
-                SlimWaker(unsafe { NonNull::new_unchecked(task.as_ptr().cast_mut()) })
+        let tag = [TASK, MAIN]
+            .into_iter()
+            .find(|&tag| vtable_of(tag).is_some_and(|vtable| std::ptr::eq(waker.vtable(), vtable)));
+        match tag {
+            Some(tag) => {
+                let data = ManuallyDrop::new(waker.clone()).data();
+                debug_assert_eq!(data.addr() & TAG, 0, "a waker's data is 4-aligned");
+                // SAFETY: grove's wakers have non-null data pointers: cells
+                // and `Arc`s.
+                SlimWaker(unsafe { NonNull::new_unchecked(data.cast_mut()) }.map_addr(|addr| addr | tag))
             }
             None => {
                 let boxed = NonNull::from(Box::leak(Box::new(waker.clone())));
@@ -122,51 +133,62 @@ impl SlimWaker {
         }
     }
 
-    fn kept(&self) -> Kept<'_> {
-        if self.0.addr().get() & BOXED == 0 {
-            // SAFETY: an untagged pointer is a task cell's, and `self` owns
-            // a reference to it.
-            Kept::Task(unsafe { RawTask::from_ptr(self.0.as_ptr()) })
-        } else {
-            // SAFETY: a tagged pointer is a leaked `Box<Waker>` with the tag
-            // added, which `self` owns until it is dropped.
-            Kept::Foreign(unsafe { &*self.boxed() })
-        }
+    /// The kept pointer, untagged, and the vtable it goes with (`None`: it
+    /// is a `Box<Waker>`).
+    fn parts(&self) -> (*mut (), Option<&'static RawWakerVTable>) {
+        let ptr = self.0.as_ptr();
+        (ptr.map_addr(|addr| addr & !TAG), vtable_of(ptr.addr() & TAG))
     }
 
-    /// The box of a foreign waker, untagged.
-    fn boxed(&self) -> *mut Waker {
-        self.0.as_ptr().map_addr(|addr| addr & !BOXED).cast()
+    /// The waker, borrowed.
+    fn with<R>(&self, f: impl FnOnce(&Waker) -> R) -> R {
+        match self.parts() {
+            (data, Some(vtable)) => {
+                // SAFETY: `data` and `vtable` are those of the waker `self`
+                // was made from, and `ManuallyDrop` keeps this copy from
+                // giving back what `self` still owns.
+                let waker = ManuallyDrop::new(unsafe { Waker::new(data, vtable) });
+                f(&waker)
+            }
+            // SAFETY: the box `self` owns until it is dropped.
+            (boxed, None) => f(unsafe { &*boxed.cast::<Waker>() }),
+        }
     }
 
     /// Whether waking `self` would wake the same task as `waker`.
     pub(crate) fn will_wake(&self, waker: &Waker) -> bool {
-        match self.kept() {
-            Kept::Task(task) => task_of(waker) == Some(task),
-            Kept::Foreign(kept) => kept.will_wake(waker),
+        match self.parts() {
+            (data, Some(vtable)) => std::ptr::eq(waker.vtable(), vtable) && waker.data() == data.cast_const(),
+            _ => self.with(|kept| kept.will_wake(waker)),
         }
     }
 
     /// Gives the waker back in its usual form, with what `self` owned.
     pub(crate) fn into_waker(self) -> Waker {
-        let this = ManuallyDrop::new(self);
-        match this.kept() {
-            // SAFETY: the raw waker follows the contract of `VTABLE`, and
-            // takes over the reference `self` owned.
-            Kept::Task(task) => unsafe { Waker::from_raw(raw(task)) },
-            // SAFETY: the box `self` owned; `this` is not dropped.
-            Kept::Foreign(_) => *unsafe { Box::from_raw(this.boxed()) },
+        // SAFETY: `this` is neither used nor dropped after.
+        unsafe { ManuallyDrop::new(self).take() }
+    }
+
+    /// The waker `self` was made from (for a foreign one, its boxed clone),
+    /// owning what `self` owns.
+    ///
+    /// # Safety
+    /// `self` must not be used or dropped afterwards.
+    unsafe fn take(&self) -> Waker {
+        match self.parts() {
+            // SAFETY: the data and vtable of the waker `self` was made
+            // from, which now owns what `self` owned (the caller's promise).
+            (data, Some(vtable)) => unsafe { Waker::new(data, vtable) },
+            // SAFETY: the box `self` owns, taken once (the caller's promise).
+            (boxed, None) => *unsafe { Box::from_raw(boxed.cast::<Waker>()) },
         }
     }
 }
 
 impl Drop for SlimWaker {
     fn drop(&mut self) {
-        match self.kept() {
-            Kept::Task(task) => task.ref_dec(),
-            // SAFETY: the box `self` owns, dropped once, here.
-            Kept::Foreign(_) => drop(unsafe { Box::from_raw(self.boxed()) }),
-        }
+        // SAFETY: `self` is dropped here, and not used after.
+        drop(unsafe { self.take() });
     }
 }
 
@@ -177,7 +199,8 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::task::{Poll, Wake, Waker};
 
-    use super::{Kept, SlimWaker};
+    use super::{SlimWaker, VTABLE};
+    use crate::runtime::main_waker;
 
     struct Counter(AtomicUsize);
 
@@ -187,12 +210,17 @@ mod tests {
         }
     }
 
+    /// The vtable `slim` keeps its waker's data pointer with, if any.
+    fn kept_vtable(slim: &SlimWaker) -> Option<*const std::task::RawWakerVTable> {
+        slim.parts().1.map(|vtable| vtable as *const _)
+    }
+
     #[test]
     fn a_foreign_waker_is_boxed_and_given_back_whole() {
         let counter = Arc::new(Counter(AtomicUsize::new(0)));
         let waker = Waker::from(counter.clone());
         let slim = SlimWaker::new(&waker);
-        assert!(matches!(slim.kept(), Kept::Foreign(_)));
+        assert_eq!(kept_vtable(&slim), None);
         // Miri gives each use of a vtable its own address, so `will_wake`
         // finds no two `Arc` wakers equal there.
         assert!(cfg!(miri) || slim.will_wake(&waker));
@@ -205,15 +233,16 @@ mod tests {
     }
 
     #[test]
-    fn a_task_waker_is_kept_as_its_cell_with_a_reference() {
+    fn task_and_main_wakers_are_kept_as_their_data_pointer() {
         crate::run(async {
+            let main = poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
+            let slim = SlimWaker::new(&main);
+            assert_eq!(kept_vtable(&slim), Some(&main_waker::VTABLE as *const _));
+            assert!(slim.will_wake(&main) && !slim.will_wake(Waker::noop()));
             let task = crate::spawn(async {
                 let waker = poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
                 let slim = SlimWaker::new(&waker);
-                let Kept::Task(task) = slim.kept() else {
-                    panic!("a task's waker was boxed");
-                };
-                assert_eq!(task.id(), crate::task::current().id());
+                assert_eq!(kept_vtable(&slim), Some(&VTABLE as *const _));
                 assert!(slim.will_wake(&waker) && !slim.will_wake(Waker::noop()));
                 let back = slim.into_waker();
                 assert!(back.will_wake(&waker));
@@ -222,6 +251,10 @@ mod tests {
                 drop(SlimWaker::new(&waker));
             });
             task.await.unwrap();
+            // The main future wakes itself through its slim waker, and is
+            // polled again.
+            slim.into_waker().wake();
+            crate::yield_now().await;
         });
     }
 }
