@@ -13,7 +13,10 @@
 //! lifecycle bits are a plain `Cell`: only the runtime's thread touches
 //! them, through the named transitions of `runtime/task/state.rs`, which
 //! alone decide when the cell may be freed. Only the reference count that
-//! wakers hold is atomic, since wakers are `Send + Sync`. Freed cells are
+//! wakers hold is atomic, since wakers are `Send + Sync`. The header keeps
+//! the joiner's waker in one word (`SlimWaker`: a task's or a `block_on`
+//! future's waker is its data pointer, and only a foreign one is boxed).
+//! Freed cells are
 //! cached per size class and reused by the next spawns; the cache halves
 //! whenever the runtime goes idle, so the memory of a spike drains away.
 //!
@@ -72,12 +75,11 @@
 //! every request) go to the back of a sorted run, O(1); the others to a
 //! binary heap, O(log n). Both delete lazily: cancel is O(1), and both are
 //! compacted when cancelled entries outnumber live ones
-//! (`runtime/timers.rs`). An armed timer takes a 16-byte entry and an
-//! 8-byte slot for its waker: a task's waker is kept as its cell pointer,
-//! and only a foreign waker is boxed (`SlimWaker`, which also holds the
-//! joiner's waker in a task's header). A timer future holds only its
-//! deadline and a key, so it is `Send + Sync`, as hyper's timer trait
-//! requires.
+//! (`runtime/timers.rs`). An armed timer takes a 16-byte entry and a
+//! 16-byte slot for its waker; slots need no generation, since a timer
+//! has fired exactly when its deadline is behind the last look at the
+//! clock. A timer future holds only its deadline and a slot, so it is
+//! `Send + Sync`, as hyper's timer trait requires.
 //!
 //! ## The reactor
 //!

@@ -93,9 +93,10 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 pub struct Sleep {
     /// The deadline's tick, in two halves. A sleeping task's size is mostly
     /// its sleep, so the sleep packs into 16 bytes with 4-byte alignment:
-    /// an async block that awaits one and keeps no more than 8 bytes else
-    /// then fits a 72-byte cell, which malloc serves from 80 bytes where it
-    /// would use 96 for the next size up.
+    /// an async block that awaits one and keeps at most 12 bytes of 4-byte
+    /// aligned state beside it then fits a 72-byte cell (the 40-byte header
+    /// and 32), which malloc serves from 80 bytes where it would use 96 for
+    /// the next size up.
     deadline: [u32; 2],
     /// Where the sleep is with its timer.
     timer: PackedTimer,
