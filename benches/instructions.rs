@@ -26,7 +26,7 @@ const TIMEOUTS: u64 = 200_000;
 type Workload = (&'static str, u64, fn(&grove::Runtime));
 
 /// The workloads.
-const WORKLOADS: [Workload; 7] = [
+const WORKLOADS: [Workload; 8] = [
     ("spawn_join", SPAWNS, measure_spawn_join),
     ("yield", 2 * YIELDS, measure_yield),
     ("pingpong_channel", ROUND_TRIPS, measure_pingpong_channel),
@@ -34,6 +34,7 @@ const WORKLOADS: [Workload; 7] = [
     ("queue", ITEMS, measure_queue),
     ("semaphore_uncontended", ACQUIRES, measure_semaphore_uncontended),
     ("timeout_cancelled", TIMEOUTS, measure_timeout_cancelled),
+    ("timeout_cancelled_in_task", TIMEOUTS, measure_timeout_cancelled_in_task),
 ];
 
 #[inline(never)]
@@ -154,6 +155,22 @@ fn measure_timeout_cancelled(rt: &grove::Runtime) {
             let polled = sleep.as_mut().poll(&mut std::task::Context::from_waker(waker));
             assert!(polled.is_pending(), "a 10 s timeout fired at once");
         }
+    });
+}
+
+/// As timeout_cancelled, but in a task that polls each sleep with its own
+/// waker, as a task's read timeout is.
+#[inline(never)]
+fn measure_timeout_cancelled_in_task(rt: &grove::Runtime) {
+    rt.block_on(async {
+        let task = grove::spawn(std::future::poll_fn(|cx| {
+            for _ in 0..TIMEOUTS {
+                let mut sleep = std::pin::pin!(grove::sleep(std::time::Duration::from_secs(10)));
+                assert!(sleep.as_mut().poll(cx).is_pending(), "a 10 s timeout fired at once");
+            }
+            std::task::Poll::Ready(())
+        }));
+        task.await.unwrap();
     });
 }
 
