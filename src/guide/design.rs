@@ -75,10 +75,11 @@
 //! every request) go to the back of a sorted run, O(1); the others to a
 //! binary heap, O(log n). Both delete lazily: cancel is O(1), and both are
 //! compacted when cancelled entries outnumber live ones
-//! (`runtime/timers.rs`). An armed timer takes a 16-byte entry and a
-//! 16-byte slot for its waker; slots need no generation, since a timer
-//! has fired exactly when its deadline is behind the last look at the
-//! clock. A timer future holds only its deadline and a slot, so it is
+//! (`runtime/timers/`). An armed timer takes a 16-byte entry and a
+//! one-word slot for its waker (a task's waker is its cell pointer; a
+//! foreign one is kept beside the slot). Slots need no generation, since
+//! a timer has fired exactly when its deadline is behind the last look at
+//! the clock. A timer future holds only its deadline and a slot, so it is
 //! `Send + Sync`, as hyper's timer trait requires.
 //!
 //! ## The reactor

@@ -5,7 +5,7 @@
 //! loop itself when it goes idle with a timer armed, jumping straight to
 //! that timer's deadline. Since it is a real `Instant` value, everything
 //! built on `Instant` keeps working unchanged: timer ticks are still
-//! nanoseconds since the process-wide epoch of `timers.rs`, and a `sleep`
+//! nanoseconds since the process-wide epoch of `timers/mod.rs`, and a `sleep`
 //! that fixes its deadline when it is called fixes it on this clock (both
 //! read [`now`](Clock::now) through `time::now`). Only `Instant::now()`
 //! called directly, in user code, is not virtual.

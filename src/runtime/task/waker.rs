@@ -115,22 +115,43 @@ unsafe impl Sync for SlimWaker {}
 impl SlimWaker {
     /// Keeps a clone of `waker`.
     pub(crate) fn new(waker: &Waker) -> SlimWaker {
-        let tag = [TASK, MAIN]
-            .into_iter()
-            .find(|&tag| vtable_of(tag).is_some_and(|vtable| std::ptr::eq(waker.vtable(), vtable)));
-        match tag {
-            Some(tag) => {
-                let data = ManuallyDrop::new(waker.clone()).data();
-                debug_assert_eq!(data.addr() & TAG, 0, "a waker's data is 4-aligned");
-                // SAFETY: grove's wakers have non-null data pointers: cells
-                // and `Arc`s.
-                SlimWaker(unsafe { NonNull::new_unchecked(data.cast_mut()) }.map_addr(|addr| addr | tag))
-            }
-            None => {
-                let boxed = NonNull::from(Box::leak(Box::new(waker.clone())));
-                SlimWaker(boxed.cast::<()>().map_addr(|addr| addr | BOXED))
-            }
-        }
+        SlimWaker::unboxed(waker).unwrap_or_else(|| {
+            let boxed = NonNull::from(Box::leak(Box::new(waker.clone())));
+            SlimWaker(boxed.cast::<()>().map_addr(|addr| addr | BOXED))
+        })
+    }
+
+    /// Keeps a clone of `waker` if it is one of grove's own, which need no
+    /// box; `None` for any other.
+    pub(crate) fn unboxed(waker: &Waker) -> Option<SlimWaker> {
+        let tag = if std::ptr::eq(waker.vtable(), &VTABLE) {
+            TASK
+        } else if std::ptr::eq(waker.vtable(), &main_waker::VTABLE) {
+            MAIN
+        } else {
+            return None;
+        };
+        let data = ManuallyDrop::new(waker.clone()).data();
+        debug_assert_eq!(data.addr() & TAG, 0, "a waker's data is 4-aligned");
+        // SAFETY: grove's wakers have non-null data pointers: cells and
+        // `Arc`s.
+        Some(SlimWaker(
+            unsafe { NonNull::new_unchecked(data.cast_mut()) }.map_addr(|addr| addr | tag),
+        ))
+    }
+
+    /// The word itself, for a keeper that packs it among words of its own:
+    /// never null, and its low bit is clear unless the waker is boxed.
+    pub(crate) fn into_raw(self) -> NonNull<()> {
+        ManuallyDrop::new(self).0
+    }
+
+    /// The waker whose word [`into_raw`](SlimWaker::into_raw) gave.
+    ///
+    /// # Safety
+    /// `word` must come from `into_raw`, and be turned back only once.
+    pub(crate) unsafe fn from_raw(word: NonNull<()>) -> SlimWaker {
+        SlimWaker(word)
     }
 
     /// The kept pointer, untagged, and the vtable it goes with (`None`: it

@@ -8,10 +8,8 @@
 //! through a deep heap. A deadline earlier than the run's last goes to a
 //! binary min-heap, O(log n). Firing takes from whichever front is earlier.
 //! Entries are 16 bytes and flat, which keeps a million timers
-//! cache-friendly; each armed timer's waker sits in a 16-byte slot beside
-//! them. (`SlimWaker` would make the slot 8 bytes, but it boxes a foreign
-//! waker, which cost some 180 more instructions per timeout armed with one
-//! in `benches/instructions.rs`' timeout_cancelled.)
+//! cache-friendly; each armed timer's waker takes a one-word slot beside
+//! them (`slots.rs`).
 //! Precision is a nanosecond, with no wheel granularity to round to, so
 //! the paused clock jumps exactly to the next deadline.
 //!
@@ -37,6 +35,10 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::sync::OnceLock;
 use std::task::Waker;
 use std::time::{Duration, Instant};
+
+mod slots;
+
+use slots::WakerSlots;
 
 /// Identifies one armed timer: its slot and its deadline.
 ///
@@ -164,11 +166,11 @@ pub(crate) struct Timers {
     run: VecDeque<Entry>,
     /// Entries armed out of order.
     heap: BinaryHeap<Reverse<Entry>>,
-    /// Each slot's waker while its timer is armed. `None` once the timer is
+    /// Each slot's waker while its timer is armed. Empty once the timer is
     /// cancelled, and while the slot is free: a cancelled timer's slot is
     /// freed only with its entry, so an entry is live exactly when its slot
     /// holds a waker.
-    wakers: Vec<Option<Waker>>,
+    wakers: WakerSlots,
     /// Slots free for reuse.
     free: Vec<u32>,
     /// Timers armed and neither fired nor cancelled.
@@ -183,7 +185,7 @@ impl Timers {
         Timers {
             run: VecDeque::new(),
             heap: BinaryHeap::new(),
-            wakers: Vec::new(),
+            wakers: WakerSlots::default(),
             free: Vec::new(),
             fired_up_to: Tick(0),
             armed: 0,
@@ -198,18 +200,15 @@ impl Timers {
             deadline > self.fired_up_to,
             "a timer armed for a deadline already seen pass"
         );
-        let waker = Some(waker.clone());
         let slot = match self.free.pop() {
-            Some(slot) => {
-                self.wakers[slot as usize] = waker;
-                slot
-            }
+            Some(slot) => slot,
             None => {
                 let slot = u32::try_from(self.wakers.len()).expect("more than 2^32 timers armed");
-                self.wakers.push(waker);
+                self.wakers.push_empty();
                 slot
             }
         };
+        self.wakers.fill(slot, waker);
         let entry = Entry { tick: deadline, slot };
         if self.run.back().is_none_or(|last| last.tick <= deadline) {
             self.run.push_back(entry);
@@ -227,7 +226,7 @@ impl Timers {
 
     /// Whether the timer of a key not yet cancelled is still to fire.
     pub(crate) fn is_armed(&self, key: TimerKey) -> bool {
-        key.tick > self.fired_up_to && self.wakers.get(key.slot as usize).is_some_and(Option::is_some)
+        key.tick > self.fired_up_to && (key.slot as usize) < self.wakers.len() && self.wakers.is_set(key.slot)
     }
 
     /// Replaces the waker of an armed timer, if it would wake someone else.
@@ -235,10 +234,8 @@ impl Timers {
         if !self.is_armed(key) {
             return;
         }
-        if let Some(kept) = &mut self.wakers[key.slot as usize] {
-            if !kept.will_wake(waker) {
-                kept.clone_from(waker);
-            }
+        if !self.wakers.will_wake(key.slot, waker) {
+            self.wakers.replace(key.slot, waker);
         }
     }
 
@@ -249,7 +246,7 @@ impl Timers {
         if !self.is_armed(key) {
             return None;
         }
-        let waker = self.wakers[key.slot as usize].take();
+        let waker = self.wakers.take(key.slot);
         self.armed -= 1;
         // The last timer armed in order, cancelled (a timeout that its
         // operation beat before anything else was armed): its entry goes
@@ -286,7 +283,7 @@ impl Timers {
         let before = due.len();
         while let Some(entry) = self.earliest().filter(|entry| entry.tick <= now) {
             self.take_earliest(entry);
-            let waker = self.wakers[entry.slot as usize].take();
+            let waker = self.wakers.take(entry.slot);
             self.free.push(entry.slot);
             self.armed -= 1;
             due.extend(waker);
@@ -333,7 +330,7 @@ impl Timers {
     /// Whether `entry`'s timer is armed; if not, it was cancelled, and its
     /// slot is freed when the entry is dropped.
     fn is_live(&self, entry: Entry) -> bool {
-        self.wakers[entry.slot as usize].is_some()
+        self.wakers.is_set(entry.slot)
     }
 
     /// Rebuilds the run and the heap from their live entries only, freeing
@@ -341,7 +338,7 @@ impl Timers {
     fn compact(&mut self) {
         let (wakers, free) = (&self.wakers, &mut self.free);
         let mut keep = |entry: &Entry| {
-            let live = wakers[entry.slot as usize].is_some();
+            let live = wakers.is_set(entry.slot);
             if !live {
                 free.push(entry.slot);
             }
@@ -429,11 +426,11 @@ mod tests {
         assert!(timers.next_deadline().is_none());
     }
 
-    /// The 32 bytes per armed timer that BENCHMARKS.md states.
+    /// The 24 bytes per armed timer that BENCHMARKS.md states: this entry
+    /// and a one-word slot (see `slots.rs`).
     #[test]
-    fn an_armed_timer_takes_a_16_byte_entry_and_a_16_byte_slot() {
+    fn a_timer_s_entry_takes_16_bytes() {
         assert_eq!(std::mem::size_of::<Entry>(), 16);
-        assert_eq!(std::mem::size_of::<Option<Waker>>(), 16);
     }
 
     #[test]
