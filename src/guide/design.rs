@@ -78,9 +78,9 @@
 //! (`runtime/timers/`). An armed timer takes a 16-byte entry and a
 //! one-word slot for its waker (a task's waker is its cell pointer; a
 //! foreign one is kept beside the slot). Slots need no generation, since
-//! a timer has fired exactly when its deadline is behind the last look at
-//! the clock. A timer future holds only its deadline and a slot, so it is
-//! `Send + Sync`, as hyper's timer trait requires.
+//! a timer has fired exactly when its deadline is at or before the time of
+//! the last `fire`. A timer future holds only its deadline, its runtime's
+//! id and a slot, so it is `Send + Sync`, as hyper's timer trait requires.
 //!
 //! ## The reactor
 //!

@@ -39,6 +39,13 @@ pub(crate) static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake
 // The low bits `SlimWaker` tags its words with.
 const _: () = assert!(std::mem::align_of::<MainWaker>() >= 4);
 
+// Main wakers are sent and shared across threads, as every `Waker` may be;
+// `Wake` checked this before the vtable was written by hand.
+const _: fn() = || {
+    fn send_and_sync<T: Send + Sync>() {}
+    send_and_sync::<MainWaker>();
+};
+
 unsafe fn clone(ptr: *const ()) -> RawWaker {
     // SAFETY: `ptr` comes from a live main waker, which owns a count.
     unsafe { Arc::increment_strong_count(ptr.cast::<MainWaker>()) };

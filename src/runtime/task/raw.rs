@@ -69,6 +69,8 @@ pub(crate) struct Header {
 // here shows up in every task's memory.
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(std::mem::size_of::<Header>() == 40);
+// `SlimWaker` tags a cell pointer in its low two bits.
+const _: () = assert!(std::mem::align_of::<Header>() >= 4);
 
 /// The operations that need the concrete future type.
 struct Vtable {

@@ -91,6 +91,10 @@ unsafe fn drop_waker(ptr: *const ()) {
 /// armed timer, at the price of an allocation for a foreign waker.
 pub(crate) struct SlimWaker(NonNull<()>);
 
+// The tags' room: cells (`raw.rs`) and the main waker's data
+// (`main_waker.rs`) assert their alignment; this is the boxes'.
+const _: () = assert!(std::mem::align_of::<Waker>() >= 4);
+
 /// The tags: a task's waker, a boxed foreign one, a main waker.
 const TASK: usize = 0;
 const BOXED: usize = 1;
@@ -115,27 +119,27 @@ unsafe impl Sync for SlimWaker {}
 impl SlimWaker {
     /// Keeps a clone of `waker`.
     pub(crate) fn new(waker: &Waker) -> SlimWaker {
-        SlimWaker::unboxed(waker).unwrap_or_else(|| {
-            let boxed = NonNull::from(Box::leak(Box::new(waker.clone())));
+        SlimWaker::unboxed(waker.clone()).unwrap_or_else(|waker| {
+            let boxed = NonNull::from(Box::leak(Box::new(waker)));
             SlimWaker(boxed.cast::<()>().map_addr(|addr| addr | BOXED))
         })
     }
 
-    /// Keeps a clone of `waker` if it is one of grove's own, which need no
-    /// box; `None` for any other.
-    pub(crate) fn unboxed(waker: &Waker) -> Option<SlimWaker> {
+    /// Keeps `waker` if it is one of grove's own, which need no box; gives
+    /// any other back.
+    pub(crate) fn unboxed(waker: Waker) -> Result<SlimWaker, Waker> {
         let tag = if std::ptr::eq(waker.vtable(), &VTABLE) {
             TASK
         } else if std::ptr::eq(waker.vtable(), &main_waker::VTABLE) {
             MAIN
         } else {
-            return None;
+            return Err(waker);
         };
-        let data = ManuallyDrop::new(waker.clone()).data();
+        let data = ManuallyDrop::new(waker).data();
         debug_assert_eq!(data.addr() & TAG, 0, "a waker's data is 4-aligned");
         // SAFETY: grove's wakers have non-null data pointers: cells and
         // `Arc`s.
-        Some(SlimWaker(
+        Ok(SlimWaker(
             unsafe { NonNull::new_unchecked(data.cast_mut()) }.map_addr(|addr| addr | tag),
         ))
     }
@@ -149,7 +153,9 @@ impl SlimWaker {
     /// The waker whose word [`into_raw`](SlimWaker::into_raw) gave.
     ///
     /// # Safety
-    /// `word` must come from `into_raw`, and be turned back only once.
+    /// `word` must come from `into_raw`, and be turned back only once, but
+    /// for copies that are never dropped (in `ManuallyDrop`), which only
+    /// borrow it.
     pub(crate) unsafe fn from_raw(word: NonNull<()>) -> SlimWaker {
         SlimWaker(word)
     }

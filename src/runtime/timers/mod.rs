@@ -13,9 +13,11 @@
 //! Precision is a nanosecond, with no wheel granularity to round to, so
 //! the paused clock jumps exactly to the next deadline.
 //!
-//! Cancel is O(1): it only takes the waker out of the timer's slot, and
-//! leaves its entry to be dropped, with the slot, when it reaches a front. The cost of lazy deletion is memory
-//! for cancelled entries, so both are rebuilt without them whenever they
+//! Cancel is O(1): it takes the waker out of the timer's slot and leaves
+//! its entry to be dropped, with the slot, when it reaches a front; only
+//! the last entry of the run (a timeout cancelled before anything else was
+//! armed) goes at once. The cost of lazy deletion is memory for cancelled
+//! entries and their slots, so both are rebuilt without them whenever they
 //! outnumber the live ones: that keeps them within twice the live count, at
 //! O(1) amortized per cancel.
 //!
@@ -45,8 +47,9 @@ use slots::WakerSlots;
 /// Slots carry no generation. A slot is reused only once its timer has
 /// fired, or been cancelled and its entry dropped. A key's owner never uses
 /// it after a cancel, and a timer has fired exactly when its deadline is at
-/// or before [`Timers::fired_up_to`]: deadlines past that are never armed,
-/// and each `fire` fires every deadline up to the time it records. So a key
+/// or before [`Timers::fired_up_to`]: no timer is armed for a deadline at
+/// or before it, and each `fire` fires every deadline up to the time it
+/// records. So a key
 /// whose deadline has passed is stale without looking at its slot, and one
 /// whose deadline has not still owns it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -239,7 +242,8 @@ impl Timers {
         }
     }
 
-    /// Disarms a timer; its entry is dropped later, and its slot with it.
+    /// Disarms a timer; its entry is dropped later (at once if it is the
+    /// run's last), and its slot with it.
     /// The key must not be used again. Returns the waker so the caller can
     /// drop it after releasing its borrow of the timers.
     pub(crate) fn cancel(&mut self, key: TimerKey) -> Option<Waker> {

@@ -5,7 +5,11 @@
 //! vector at the slot's index, and the slot's word only says so. Boxing it
 //! instead, as `SlimWaker` does elsewhere, cost some 180 instructions more
 //! per timeout armed and cancelled with a foreign waker (callgrind of
-//! `benches/instructions.rs`, timeout_cancelled).
+//! `benches/instructions.rs`, timeout_cancelled). So a slot is one word
+//! for a grove waker, and the side vector adds 16 bytes per slot up to the
+//! highest slot that ever held a foreign waker (wakers that
+//! `FuturesUnordered` or `join_all` make are foreign); it keeps its length
+//! while the timers live, as the slots do.
 
 use std::ptr::{self, NonNull};
 use std::task::Waker;
@@ -24,8 +28,8 @@ pub(super) struct WakerSlots {
     /// Null while a slot holds no waker; [`foreign_mark`] while its waker is
     /// in `foreign`; or the word of a `SlimWaker` that the slot owns.
     words: Vec<*mut ()>,
-    /// Foreign wakers at their slot's index; no longer than the last slot
-    /// that held one.
+    /// Foreign wakers at their slot's index, up to the highest slot that
+    /// ever held one.
     foreign: Vec<Option<Waker>>,
 }
 
@@ -45,23 +49,31 @@ impl WakerSlots {
         !self.words[slot as usize].is_null()
     }
 
-    /// Puts a clone of `waker` in `slot`, dropping what it held.
+    /// Puts a clone of `waker` in `slot`, dropping what it held. Should the
+    /// clone panic, the slot keeps its waker.
     pub(super) fn replace(&mut self, slot: u32, waker: &Waker) {
-        drop(self.take(slot));
-        self.fill(slot, waker);
+        let new = waker.clone();
+        let old = self.take(slot);
+        self.keep(slot, new);
+        drop(old);
     }
 
     /// Puts a clone of `waker` in `slot`, which holds none.
     pub(super) fn fill(&mut self, slot: u32, waker: &Waker) {
+        self.keep(slot, waker.clone());
+    }
+
+    /// Puts `waker` in `slot`, which holds none.
+    fn keep(&mut self, slot: u32, waker: Waker) {
         debug_assert!(!self.is_set(slot), "a timer slot filled twice");
         let index = slot as usize;
         self.words[index] = match SlimWaker::unboxed(waker) {
-            Some(slim) => slim.into_raw().as_ptr(),
-            None => {
+            Ok(slim) => slim.into_raw().as_ptr(),
+            Err(waker) => {
                 if self.foreign.len() <= index {
                     self.foreign.resize_with(index + 1, || None);
                 }
-                self.foreign[index] = Some(waker.clone());
+                self.foreign[index] = Some(waker);
                 foreign_mark()
             }
         };
@@ -75,7 +87,7 @@ impl WakerSlots {
             return self.foreign[index].take();
         }
         // SAFETY: a non-null word other than the mark came from `into_raw`
-        // in `set`, and is turned back once: the slot was emptied above.
+        // in `keep`, and is turned back once: the slot was emptied above.
         NonNull::new(word).map(|word| unsafe { SlimWaker::from_raw(word) }.into_waker())
     }
 
@@ -114,7 +126,6 @@ mod tests {
     /// A task's waker (and a `block_on` future's) is its slot's word alone.
     #[test]
     fn a_task_s_waker_takes_only_its_slot_s_word() {
-        assert_eq!(std::mem::size_of::<*mut ()>(), 8);
         crate::run(async {
             let main = poll_fn(|cx| Poll::Ready(cx.waker().clone())).await;
             let task = crate::spawn(async { poll_fn(|cx| Poll::Ready(cx.waker().clone())).await });
