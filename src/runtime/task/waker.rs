@@ -167,26 +167,12 @@ impl SlimWaker {
         (ptr.map_addr(|addr| addr & !TAG), vtable_of(ptr.addr() & TAG))
     }
 
-    /// The waker, borrowed.
-    fn with<R>(&self, f: impl FnOnce(&Waker) -> R) -> R {
-        match self.parts() {
-            (data, Some(vtable)) => {
-                // SAFETY: `data` and `vtable` are those of the waker `self`
-                // was made from, and `ManuallyDrop` keeps this copy from
-                // giving back what `self` still owns.
-                let waker = ManuallyDrop::new(unsafe { Waker::new(data, vtable) });
-                f(&waker)
-            }
-            // SAFETY: the box `self` owns until it is dropped.
-            (boxed, None) => f(unsafe { &*boxed.cast::<Waker>() }),
-        }
-    }
-
     /// Whether waking `self` would wake the same task as `waker`.
     pub(crate) fn will_wake(&self, waker: &Waker) -> bool {
         match self.parts() {
             (data, Some(vtable)) => std::ptr::eq(waker.vtable(), vtable) && waker.data() == data.cast_const(),
-            _ => self.with(|kept| kept.will_wake(waker)),
+            // SAFETY: the box `self` owns until it is dropped.
+            (boxed, None) => unsafe { &*boxed.cast::<Waker>() }.will_wake(waker),
         }
     }
 
