@@ -44,11 +44,14 @@ fn metrics_match_what_the_test_counted() {
     let main = CountPolls {
         polls: main_polls.clone(),
         future: Box::pin(async {
-            // 5,000 that end at once, 3,000 that sleep, 1,900 that wait
-            // forever and are killed, 100 woken from other threads.
+            // 5,000 that end at once, 3,000 that sleep for an hour and 1,900
+            // that wait forever, both killed, 100 woken from other threads.
+            // (Sleepers that end by themselves made this test depend on how
+            // fast a loaded machine spawns: 20 ms sleeps had fired before
+            // the count below.)
             let quick: Vec<_> = (0..5_000).map(|n| grove::spawn(async move { n })).collect();
             let sleepers: Vec<_> = (0..3_000)
-                .map(|_| grove::spawn(grove::sleep(Duration::from_millis(20))))
+                .map(|_| grove::spawn(grove::sleep(Duration::from_secs(3600))))
                 .collect();
             let stuck: Vec<_> = (0..1_900).map(|_| grove::spawn(std::future::pending::<()>())).collect();
             let mut senders = Vec::new();
@@ -79,8 +82,8 @@ fn metrics_match_what_the_test_counted() {
             threads.into_iter().for_each(|t| t.join().unwrap());
             assert_eq!(grove::joinall(remote).await.len(), 100);
             grove::task::killall(stuck).await;
+            grove::task::killall(sleepers).await;
             grove::joinall(quick).await;
-            grove::joinall(sleepers).await;
             // Nothing else to do: the loop waits in its poller.
             grove::sleep(Duration::from_millis(30)).await;
         }),
