@@ -96,7 +96,7 @@ fn an_output_outlives_the_runtime_in_its_handle() {
 }
 
 #[test]
-fn the_cell_cache_serves_cells_of_every_size_class() {
+fn carved_cells_serve_tasks_of_every_size_class() {
     let rt = grove::Runtime::new().unwrap();
     rt.block_on(async {
         for round in 0..3 {

@@ -22,4 +22,4 @@ export RUSTDOCFLAGS="$RUSTFLAGS"
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
 export CARGO_TARGET_DIR=target/tsan
 cargo +nightly test -Zbuild-std --target "$target" --all-features \
-    --test wakers --test runtime --test blocking --test threadpool --test miri --test foreign_executor -- --test-threads=2
+    --lib --test wakers --test runtime --test blocking --test threadpool --test miri --test foreign_executor -- --test-threads=2

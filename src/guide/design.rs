@@ -16,9 +16,15 @@
 //! wakers hold is atomic, since wakers are `Send + Sync`. The header keeps
 //! the joiner's waker in one word (`SlimWaker`: a task's or a `block_on`
 //! future's waker is its data pointer, and only a foreign one is boxed).
-//! Freed cells are
-//! cached per size class and reused by the next spawns; the cache halves
-//! whenever the runtime goes idle, so the memory of a spike drains away.
+//! Cells are
+//! carved back to back from 64 KiB blocks mapped from the OS, one size class
+//! (a multiple of 8 bytes) per block, with no allocator header or rounding
+//! to 16 (`runtime/task/cells/`). Freed cells go to a free list per class
+//! and are reused by the next spawns; when the runtime goes idle after
+//! enough frees, blocks whose cells are all free are unmapped, half of each
+//! list at a time, so the memory of a spike drains away. A cell freed on
+//! another thread, or after its runtime is gone, is only counted in its
+//! block, which the last such free unmaps.
 //!
 //! A task ends with its value or an explicit failure stored in the cell: a
 //! caught panic, or a refusal (a blocking job whose thread the OS refused).

@@ -2,7 +2,7 @@
 //! timers, and drops whatever is left at shutdown. Runtime thread only.
 //!
 //! Each driver (the scheduler, the timers, the reactor, the task-local
-//! store, the cell cache) is a field of its own, reached by the layers above
+//! store, the task cells' memory) is a field of its own, reached by the layers above
 //! through one narrow accessor.
 
 use std::cell::{RefCell, RefMut};
@@ -19,7 +19,7 @@ use super::park::Parker;
 use super::reactor::Reactor;
 use super::scheduler::{Current, Runnable, Scheduler, Turn};
 use super::shared::{Inject, Remote};
-use super::task::cache::CellCache;
+use super::task::cells::Cells;
 use super::task::outcome::{Plain, TaskFuture};
 use super::task::raw::drop_payload;
 use super::task::registry::Registry;
@@ -48,8 +48,8 @@ pub(crate) struct Core {
     remote: Remote,
     /// Task-local values, by task.
     locals: LocalStore,
-    /// Memory of freed task cells, for the next spawns.
-    cells: CellCache,
+    /// The memory task cells are carved from, and freed cells for reuse.
+    cells: Cells,
     /// How the loop waits, and what it remembers between waits.
     parker: Parker,
     /// The inject queue's last batch, emptied: traded for the next one, so
@@ -103,7 +103,7 @@ impl Core {
             reactor,
             remote,
             locals: LocalStore::default(),
-            cells: CellCache::default(),
+            cells: Cells::default(),
             parker: Parker::default(),
             injected: RefCell::default(),
             main_waker: RefCell::new(None),
@@ -180,8 +180,8 @@ impl Core {
         &self.locals
     }
 
-    /// The memory of freed task cells.
-    pub(crate) fn cells(&self) -> &CellCache {
+    /// The memory of task cells.
+    pub(crate) fn cells(&self) -> &Cells {
         &self.cells
     }
 

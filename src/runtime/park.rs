@@ -2,7 +2,7 @@
 //! for at most a given time, and not at all while tasks are ready.
 //!
 //! A wait is a sequence of steps, each a method below: take what other
-//! threads sent, work out how long to sleep, let cached memory go if going
+//! threads sent, work out how long to sleep, let freed memory go if going
 //! idle, watch briefly for a blocking job's result, poll the reactor, fire
 //! due timers, and wake everything that became ready.
 

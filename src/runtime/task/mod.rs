@@ -1,6 +1,6 @@
 //! Task cells and their wakers: the unsafe core of the runtime, kept small.
 
-pub(crate) mod cache;
+pub(crate) mod cells;
 mod error;
 mod id;
 mod join;

@@ -1,4 +1,4 @@
-//! Task cells: one heap allocation per task, holding a header, the task's
+//! Task cells: one block of memory per task, holding a header, the task's
 //! name (only for named tasks), and its future, which the output later
 //! replaces.
 //!
@@ -34,7 +34,7 @@ use std::pin::Pin;
 use std::ptr::{self, NonNull};
 use std::task::{Context, Poll, Waker};
 
-use super::cache::{self, CellCache};
+use super::cells::{self, Cells};
 use super::outcome::{Failure, Panic, TaskFuture};
 use super::refs::Refs;
 use super::state::{Retire, Start, State};
@@ -136,20 +136,20 @@ pub(crate) struct RawTask(NonNull<Header>);
 impl RawTask {
     /// Allocates a cell for `future`, with a join handle if `handle`. The
     /// runtime side holds the only reference, kept by the handle or by the
-    /// caller queueing the task. The memory comes from `cache` when given
+    /// caller queueing the task. The memory comes from `cells` when given
     /// (the runtime's own thread) and from the global allocator otherwise.
     pub(crate) fn new<F, N>(
         future: F,
         name: N,
         ids: (TaskId, RuntimeId),
         handle: bool,
-        cache: Option<&CellCache>,
+        cells: Option<&Cells>,
     ) -> RawTask
     where
         F: TaskFuture,
         N: TaskName,
     {
-        RawTask::new_with(name, |_| future, ids, handle, cache).0
+        RawTask::new_with(name, |_| future, ids, handle, cells).0
     }
 
     /// As [`new`](RawTask::new), for a future that points into its own
@@ -164,16 +164,16 @@ impl RawTask {
         make: impl FnOnce(NonNull<N>) -> F,
         ids: (TaskId, RuntimeId),
         handle: bool,
-        cache: Option<&CellCache>,
+        cells: Option<&Cells>,
     ) -> (RawTask, NonNull<N>)
     where
         F: TaskFuture,
         N: TaskName,
     {
         let layout = Layout::new::<TaskCell<F, N>>();
-        let memory = match cache {
-            Some(cache) => cache.take(layout),
-            None => cache::allocate(layout),
+        let memory = match cells {
+            Some(cells) => cells.take(layout),
+            None => cells::allocate(layout),
         };
         let cell = memory.cast::<TaskCell<F, N>>();
         // SAFETY: a field's address within the allocation, computed without
@@ -184,7 +184,7 @@ impl RawTask {
         let value = TaskCell {
             header: Header {
                 refs: Refs::new(),
-                state: State::new(handle, cache.is_some()),
+                state: State::new(handle, cells.is_some()),
                 vtable: vtable::<F, N>(),
                 runtime,
                 slot: Cell::new(0),
@@ -513,29 +513,33 @@ unsafe fn dealloc<F: TaskFuture, N>(task: RawTask) {
     // dropping the cell drops only the header and the name; then nothing
     // uses the memory any more, which came from `RawTask::new` with `layout`.
     //
-    // On the runtime's thread the memory goes back to its cache, if it came
-    // from there: a cell made outside the cache (by `Handle::spawn`, mostly
-    // on another thread) is freed to the allocator, where the thread that
-    // made it can reuse it. (Caching those made a probe of 8 threads
+    // On the runtime's thread the memory goes back to its free lists, if it
+    // came from there. A cell made by `Handle::spawn`, mostly on another
+    // thread, came from the allocator and goes back to it, where the thread
+    // that made it can reuse it. (Keeping those made a probe of 8 threads
     // spawning 100k tasks each peak at 217-228 MB of RSS, against 138-145
-    // MB without.) The bit is read before the header is dropped, and only
-    // on the runtime's thread, as every state bit is.
-    let cached = context::with_current(|core| {
-        let to_cache = core.is(runtime) && task.state().may_cache();
-        if to_cache {
-            // SAFETY: see above.
-            unsafe {
-                ptr::drop_in_place(cell.as_ptr());
-                core.cells().put(memory, layout);
+    // MB without.) Elsewhere a carved cell goes back to its block. The bit
+    // is read before the header is dropped; off the runtime's thread too,
+    // since the last reference's release and acquire (see `refs.rs`) order
+    // the runtime thread's writes of it before this read.
+    let carved = task.state().is_carved();
+    let kept = carved
+        && context::with_current(|core| {
+            let here = core.is(runtime);
+            if here {
+                // SAFETY: see above.
+                unsafe {
+                    ptr::drop_in_place(cell.as_ptr());
+                    core.cells().put(memory, layout);
+                }
             }
-        }
-        to_cache
-    });
-    if cached != Some(true) {
+            here
+        }) == Some(true);
+    if !kept {
         // SAFETY: see above.
         unsafe {
             ptr::drop_in_place(cell.as_ptr());
-            cache::release(memory, layout);
+            cells::release(memory, layout, carved);
         }
     }
 }
@@ -543,17 +547,14 @@ unsafe fn dealloc<F: TaskFuture, N>(task: RawTask) {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn cells_made_on_other_threads_go_back_to_the_allocator_not_the_cache() {
+    fn cells_made_on_other_threads_go_back_to_the_allocator_not_the_free_lists() {
         let rt = crate::Runtime::new().unwrap();
         let handle = rt.handle();
         std::thread::spawn(move || drop(handle.spawn(async {}))).join().unwrap();
         rt.run_until_stalled();
-        assert_eq!(rt.core().cells().held_bytes(), 0, "a remote spawn's cell was cached");
+        assert_eq!(rt.core().cells().free_cells(), 0, "a remote spawn's cell was kept");
         drop(crate::spawn(async {}));
         rt.run_until_stalled();
-        assert!(
-            rt.core().cells().held_bytes() > 0,
-            "a local spawn's cell was not cached"
-        );
+        assert_eq!(rt.core().cells().free_cells(), 1, "a local spawn's cell was not kept");
     }
 }

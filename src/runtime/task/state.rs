@@ -14,7 +14,9 @@
 //! The bits live in a plain `Cell<u32>` because only the runtime's own
 //! thread reads or writes them: wakers used on other threads never touch the
 //! state, they hand the task to the runtime's inject queue instead (see
-//! `waker.rs`). Only the reference count (in `raw.rs`) is atomic.
+//! `waker.rs`). Only the reference count (in `raw.rs`) is atomic. (The
+//! one exception is a bit set at birth, read when the last reference frees
+//! the cell: see [`NOT_CARVED`].)
 //!
 //! [`is_unused`]: State::is_unused
 
@@ -61,10 +63,11 @@ const HAS_LOCALS: u32 = 1 << 8;
 const RETIRING: u32 = 1 << 9;
 
 /// The cell's memory came from the global allocator, not from the
-/// runtime's cell cache (`Handle::spawn` made it, mostly on another
-/// thread): freeing it gives it back to the allocator, since the thread
-/// that made it cannot reuse it from the cache. Set at birth; never changes.
-const NOT_CACHED: u32 = 1 << 10;
+/// runtime's cells (`Handle::spawn` made it, mostly on another thread):
+/// freeing it gives it back to the allocator, where the thread that made it
+/// can reuse it. Set at birth; never changes. The one bit read off the
+/// runtime's thread: by the last reference, when it frees the cell.
+const NOT_CARVED: u32 = 1 << 10;
 
 /// Bits that keep the runtime side's reference: while any is set, something
 /// on the runtime's thread still needs the cell.
@@ -133,16 +136,17 @@ pub(crate) struct State(Cell<u32>);
 
 impl State {
     /// A new task holding its future, with a join handle if `handle`, in
-    /// memory from the runtime's cell cache if `cached`.
-    pub(super) fn new(handle: bool, cached: bool) -> State {
+    /// memory from the runtime's cells if `carved`.
+    pub(super) fn new(handle: bool, carved: bool) -> State {
         let handle = if handle { HANDLE } else { 0 };
-        let cached = if cached { 0 } else { NOT_CACHED };
-        State(Cell::new(FUTURE | handle | cached))
+        let carved = if carved { 0 } else { NOT_CARVED };
+        State(Cell::new(FUTURE | handle | carved))
     }
 
-    /// Whether the cell's memory may go back to the runtime's cell cache.
-    pub(super) fn may_cache(&self) -> bool {
-        self.get() & NOT_CACHED == 0
+    /// Whether the cell's memory came from the runtime's cells, not the
+    /// global allocator.
+    pub(super) fn is_carved(&self) -> bool {
+        self.get() & NOT_CARVED == 0
     }
 
     #[inline]
