@@ -7,6 +7,9 @@
 //! - timers: one million timers armed, then fired (all at one deadline).
 //! - timeouts_cancelled: one million timeouts armed and dropped before they
 //!   fire, as a read timeout that the reply beats (10 s out).
+//! - timeouts_at_deadline: the same with the deadline read once per
+//!   iteration (`sleep_until`), so without a clock read per timeout: the
+//!   runtime's own share of timeouts_cancelled.
 //! - sleepy_tasks: one million tasks, each sleeping 1 to 50 ms (deadlines
 //!   out of order), spawned, fired and joined.
 //! - sleepers: resident memory per task while 100k tasks, each an async
@@ -245,20 +248,61 @@ fn arm_and_cancel<S: Future>(timer: S) {
 }
 
 fn timeouts_cancelled(c: &mut Criterion) {
-    let mut g = group(c, "timeouts_cancelled", TIMERS as u64);
+    arm_and_cancel_all(
+        c,
+        "timeouts_cancelled",
+        |_| grove::sleep(TIMEOUT),
+        |_| tokio::time::sleep(TIMEOUT),
+        |_| async_io::Timer::after(TIMEOUT),
+    );
+}
+
+/// As timeouts_cancelled, with the deadline computed once per iteration:
+/// the runtime's own cost, without a read of the clock per timeout.
+fn timeouts_at_deadline(c: &mut Criterion) {
+    arm_and_cancel_all(
+        c,
+        "timeouts_at_deadline",
+        grove::sleep_until,
+        |deadline| tokio::time::sleep_until(deadline.into()),
+        async_io::Timer::at,
+    );
+}
+
+/// Arms and cancels `TIMERS` timers on each contender, each made by its
+/// function from a deadline `TIMEOUT` out, read once per iteration.
+fn arm_and_cancel_all<G: Future, T: Future, S: Future>(
+    c: &mut Criterion,
+    workload: &str,
+    grove_timer: impl Fn(Instant) -> G,
+    tokio_timer: impl Fn(Instant) -> T,
+    smol_timer: impl Fn(Instant) -> S,
+) {
+    let mut g = group(c, workload, TIMERS as u64);
     let rt = grove::Runtime::new().unwrap();
     g.bench_function("grove", |b| {
-        b.iter(|| rt.block_on(async { (0..TIMERS).for_each(|_| arm_and_cancel(grove::sleep(TIMEOUT))) }))
+        b.iter(|| {
+            rt.block_on(async {
+                let deadline = Instant::now() + TIMEOUT;
+                (0..TIMERS).for_each(|_| arm_and_cancel(grove_timer(deadline)))
+            })
+        })
     });
     let tokio_rt = tokio_runtime();
     g.bench_function("tokio", |b| {
-        b.iter(|| tokio_rt.block_on(async { (0..TIMERS).for_each(|_| arm_and_cancel(tokio::time::sleep(TIMEOUT))) }))
+        b.iter(|| {
+            tokio_rt.block_on(async {
+                let deadline = Instant::now() + TIMEOUT;
+                (0..TIMERS).for_each(|_| arm_and_cancel(tokio_timer(deadline)))
+            })
+        })
     });
     let ex: async_executor::LocalExecutor<'static> = async_executor::LocalExecutor::new();
     g.bench_function("smol", |b| {
         b.iter(|| {
             smol_local(&ex, async {
-                (0..TIMERS).for_each(|_| arm_and_cancel(async_io::Timer::after(TIMEOUT)))
+                let deadline = Instant::now() + TIMEOUT;
+                (0..TIMERS).for_each(|_| arm_and_cancel(smol_timer(deadline)))
             })
         })
     });
@@ -388,6 +432,7 @@ fn main() {
     yields(&mut c);
     timers(&mut c);
     timeouts_cancelled(&mut c);
+    timeouts_at_deadline(&mut c);
     sleepy_tasks(&mut c);
     c.final_summary();
 
@@ -397,6 +442,7 @@ fn main() {
         ("yield", 2 * YIELDS_PER_TASK),
         ("timers", TIMERS as u64),
         ("timeouts_cancelled", TIMERS as u64),
+        ("timeouts_at_deadline", TIMERS as u64),
         ("sleepy_tasks", SLEEPY_TASKS),
     ] {
         for contender in CONTENDERS {
