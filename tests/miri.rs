@@ -1,7 +1,7 @@
 //! The task cell's unsafe code, exercised for Miri (`.ci/run` runs this
 //! file under `cargo +nightly miri test`): cells made, polled, killed,
 //! joined and freed; wakers and remote join handles released on other
-//! threads; outputs kept past the runtime's drop; the cell cache reused
+//! threads; outputs kept past the runtime's drop; cells carved and reused
 //! across size classes; and task and foreign wakers kept in one word by
 //! timers and joiners. The
 //! tests also run as ordinary tests; they are small, since Miri runs them
