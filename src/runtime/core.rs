@@ -380,6 +380,7 @@ impl Core {
         if std::mem::take(&mut inject.main) {
             self.scheduler.schedule_main(Turn::Back);
         }
+        inject.freed.drain(..).for_each(|cell| self.cells.put_freed(cell));
         self.injected.replace(inject);
     }
 
@@ -540,6 +541,7 @@ impl Core {
     /// others, so it goes on until both are empty.
     pub(crate) fn shutdown(&self) {
         let inject = self.remote.close();
+        inject.freed.into_iter().for_each(|cell| self.cells.put_freed(cell));
         inject.wakes.into_iter().for_each(RawTask::ref_dec);
         inject
             .spawns

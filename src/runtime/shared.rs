@@ -1,8 +1,8 @@
 //! The part of a runtime that other threads reach: its inject queue and the
 //! `mio::Waker` that interrupts its poll.
 //!
-//! Two things arrive here: wakes of tasks from other threads, and tasks
-//! spawned through a `Handle`. Pushers coalesce their wake-ups through
+//! Three things arrive here: wakes of tasks from other threads, tasks
+//! spawned through a `Handle`, and task cells freed on other threads. Pushers coalesce their wake-ups through
 //! `notified`: only the first push after the runtime last drained pays for
 //! the `eventfd` write. One thing goes the other way: the runtime's
 //! metrics, which it publishes here for `Handle::metrics` once asked.
@@ -34,6 +34,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use super::RuntimeId;
 use super::observe::RuntimeMetrics;
 use super::task::RawTask;
+use super::task::cells::FreedCell;
 
 /// Bits of an id that name its slot.
 const SLOT_BITS: u32 = 16;
@@ -52,11 +53,13 @@ pub(crate) struct Inject {
     pub(crate) spawns: Vec<(RawTask, &'static Location<'static>)>,
     /// The `block_on` future was woken.
     pub(crate) main: bool,
+    /// Carved task cells freed on other threads, for the free lists.
+    pub(crate) freed: Vec<FreedCell>,
 }
 
 impl Inject {
     fn is_empty(&self) -> bool {
-        self.wakes.is_empty() && self.spawns.is_empty() && !self.main
+        self.wakes.is_empty() && self.spawns.is_empty() && !self.main && self.freed.is_empty()
     }
 
     /// Lets go of the memory of a burst, keeping room for a short batch.
@@ -64,6 +67,7 @@ impl Inject {
         const KEEP: usize = 64;
         self.wakes.shrink_to(KEEP);
         self.spawns.shrink_to(KEEP);
+        self.freed.shrink_to(KEEP);
     }
 }
 

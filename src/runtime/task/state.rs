@@ -143,8 +143,9 @@ impl State {
         State(Cell::new(FUTURE | handle | carved))
     }
 
-    /// Whether the cell's memory came from the runtime's cells, not the
-    /// global allocator.
+    /// Whether the cell's memory came from the runtime's `Cells::take`
+    /// (which serves cells too large to carve from the allocator), not
+    /// from the global allocator directly.
     pub(super) fn is_carved(&self) -> bool {
         self.get() & NOT_CARVED == 0
     }

@@ -8,10 +8,11 @@
 //! it is touched when a cell is carved, and when a cell is freed where the
 //! owner cannot take it back.
 //!
-//! That happens when the last reference to a task goes on another thread,
-//! or after the runtime is gone. Such a cell is not reused: the freeing
-//! thread only counts it in the block's atomic `out` count, and the block is
-//! unmapped once every cell is back. While the owner holds the block, `out`
+//! That happens when the last reference to a task goes after its runtime
+//! is gone (while it lives, a cell freed on another thread is sent back to
+//! it: see `mod.rs`). Such a cell is not reused: the freeing thread only
+//! counts it in the block's atomic `out` count, and the block is unmapped
+//! once every cell is back. While the owner holds the block, `out`
 //! carries an extra [`OWNED`], so no count from other threads can reach zero
 //! first. When the owner lets the block go, it takes [`OWNED`] away and
 //! adds the cells it knows are still out (carved, and not in its free
@@ -45,14 +46,12 @@ struct Header {
 }
 
 /// A block, by its header's address.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub(super) struct Block(NonNull<Header>);
 
 impl Block {
-    /// Maps a new block, held by the caller as its owner.
-    ///
-    /// # Panics
-    /// Aborts when the memory cannot be had, as `Box::new` does.
+    /// Maps a new block, held by the caller as its owner. Aborts when the
+    /// memory cannot be had, as `Box::new` does.
     pub(super) fn map() -> Block {
         let memory = os::map();
         let header = memory.cast::<Header>();
@@ -121,9 +120,9 @@ impl Block {
         unsafe { self.sub(OWNED - out) }
     }
 
-    /// Frees `cell` where its owner cannot take it back: on another thread,
-    /// or after the owner is gone. It is never reused; the block is unmapped
-    /// when it was the last one out and the owner has let the block go.
+    /// Frees `cell` where its owner cannot take it back: after the owner is
+    /// gone, or is going. It is never reused; the block is unmapped when it
+    /// was the last one out and the owner has let the block go.
     ///
     /// # Safety
     /// `cell` was carved from a block and is not used again.
@@ -178,7 +177,8 @@ mod os {
             std::alloc::handle_alloc_error(layout());
         }
         let base = base.cast::<u8>();
-        let head = base.align_offset(BLOCK);
+        // Page-aligned, so the aligned block starts within the first BLOCK.
+        let head = (BLOCK - (base.addr() & (BLOCK - 1))) & (BLOCK - 1);
         // SAFETY: both ranges lie inside the mapping just made and outside
         // the aligned block that is kept; `head < BLOCK`, so the block fits.
         unsafe {

@@ -12,23 +12,32 @@
 //! giving it back and faulting it in again (on `benches/runtime.rs`
 //! spawn_join that was half of the cost of a task). Memory goes back to the
 //! OS a block at a time, when every cell of a block is free: when the
-//! runtime goes idle after at least [`MIN_SCAN`] frees and half as many as
-//! its free lists hold, it looks for such blocks and unmaps them until half
-//! of each list is left, and goes on at each idle moment while that finds
-//! some. So a spike's memory drains in a few idle moments, while a steady
-//! load pays for a scan only once per as many frees as the lists hold.
+//! runtime goes idle after at least [`MIN_SCAN`] frees, and at least half as
+//! many as its free lists hold, it sorts the lists by address, finds such
+//! blocks and unmaps them while more than half of each list is left (a
+//! block's cells go at once, so a little less may be left), and goes on at
+//! each idle moment while that finds some. So a spike's memory drains in a
+//! few idle moments, while a steady load pays for a scan (a sort of the
+//! lists) only once per half as many frees as the lists hold.
 //!
 //! Only cells the runtime made on its own thread are carved. One made
 //! outside (by `Handle::spawn`, mostly on another thread) comes from the
 //! global allocator, where the thread that made it can reuse it; so do
 //! cells larger than [`MAX_CELL`] or aligned to more than [`GRAIN`]. A
-//! carved cell freed on another thread, or after its runtime is gone, is
-//! not reused (see `block.rs`).
+//! carved cell whose last reference goes on another thread (or while
+//! another runtime is current) is sent back to its runtime with the
+//! messages from other threads, and joins its free list there: that is
+//! rare, since a wake from another thread hands its reference to the
+//! runtime, so one message per such cell costs little, and it keeps a
+//! cell from being lost to reuse. Only after its runtime is gone is a
+//! carved cell merely counted by its block (see `block.rs`).
 
 use std::alloc::{self, Layout};
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet};
 use std::ptr::NonNull;
+
+use crate::runtime::RuntimeId;
+use crate::runtime::shared::Remote;
 
 mod block;
 
@@ -97,19 +106,36 @@ pub(crate) fn allocate(layout: Layout) -> NonNull<u8> {
     NonNull::new(ptr).unwrap_or_else(|| alloc::handle_alloc_error(layout))
 }
 
-/// Frees a cell of `layout` anywhere but on its runtime's thread while the
-/// runtime lives: to the global allocator, or to its block.
+/// A carved cell freed where its runtime is not current, on its way back to
+/// the runtime's free lists.
+pub(crate) struct FreedCell {
+    ptr: NonNull<u8>,
+    layout: Layout,
+}
+
+// SAFETY: the cell is memory that nothing uses any more; only its runtime
+// touches it next, when it takes the cell back.
+unsafe impl Send for FreedCell {}
+
+/// Frees a cell of `layout`, made for runtime `runtime`, where that runtime
+/// is not current: to the global allocator if it came from there, else back
+/// to the runtime (see the module docs), or to its block if the runtime is
+/// gone.
 ///
 /// # Safety
-/// `ptr` came from [`allocate`] with `layout`, or from [`Cells::take`] with
-/// `layout` if it is carved, and is not used again.
-pub(crate) unsafe fn release(ptr: NonNull<u8>, layout: Layout, carved: bool) {
-    if carved && class_of(layout).is_some() {
-        // SAFETY: `take` carved cells of this layout; forwarded otherwise.
-        unsafe { Block::free_elsewhere(ptr) }
-    } else {
+/// `ptr` came from [`allocate`] with `layout` (`carved` false), or from the
+/// runtime's [`Cells::take`] with `layout` (`carved` true), and is not used
+/// again.
+pub(crate) unsafe fn release(ptr: NonNull<u8>, layout: Layout, carved: bool, runtime: RuntimeId) {
+    if !carved || class_of(layout).is_none() {
         // SAFETY: forwarded from the caller: the allocator's memory.
-        unsafe { alloc::dealloc(ptr.as_ptr(), layout) }
+        return unsafe { alloc::dealloc(ptr.as_ptr(), layout) };
+    }
+    let cell = FreedCell { ptr, layout };
+    if !Remote::find(runtime).push(|inject| inject.freed.push(cell)) {
+        // SAFETY: `take` carved cells of this layout, and the runtime is
+        // gone, so its free lists are too.
+        unsafe { Block::free_elsewhere(ptr) }
     }
 }
 
@@ -156,6 +182,13 @@ impl Cells {
         self.freed_since_scan.set(self.freed_since_scan.get() + 1);
     }
 
+    /// Takes back a cell that was freed elsewhere.
+    pub(crate) fn put_freed(&self, cell: FreedCell) {
+        // SAFETY: `release` sends only cells that this runtime carved with
+        // this layout, never used again.
+        unsafe { self.put(cell.ptr, cell.layout) }
+    }
+
     /// How many freed cells the free lists hold.
     #[cfg(test)]
     pub(crate) fn free_cells(&self) -> usize {
@@ -171,65 +204,82 @@ impl Cells {
             return;
         }
         self.freed_since_scan.set(0);
-        let mut unmapped = HashSet::new();
+        let mut unmapped = Vec::new();
         for class in self.classes.borrow_mut().iter_mut() {
             unmap_free_blocks(class, &mut unmapped);
         }
         self.draining.set(!unmapped.is_empty());
         if !unmapped.is_empty() {
-            self.blocks.borrow_mut().retain(|block| !unmapped.contains(block));
+            unmapped.sort_unstable();
+            self.blocks
+                .borrow_mut()
+                .retain(|block| unmapped.binary_search(block).is_err());
             let free = self.classes.borrow().iter().map(|class| class.free.len()).sum();
             self.free.set(free);
         }
     }
 }
 
-/// How many cells of each block a free list holds.
-fn per_block(free: &[NonNull<u8>]) -> HashMap<Block, u32> {
-    let mut counts = HashMap::new();
-    for &cell in free {
-        *counts.entry(Block::of(cell)).or_default() += 1;
+/// Sorts a free list by address and says how many of its cells each block
+/// holds, in address order.
+fn per_block(free: &mut [NonNull<u8>]) -> Vec<(Block, u32)> {
+    free.sort_unstable();
+    let mut counts: Vec<(Block, u32)> = Vec::new();
+    for &cell in free.iter() {
+        match counts.last_mut() {
+            Some((block, count)) if *block == Block::of(cell) => *count += 1,
+            _ => counts.push((Block::of(cell), 1)),
+        }
     }
     counts
 }
 
 /// Unmaps the blocks of `class` whose every cell is free, while more than
 /// half of its free list is left; adds them to `unmapped`.
-fn unmap_free_blocks(class: &mut Class, unmapped: &mut HashSet<Block>) {
+fn unmap_free_blocks(class: &mut Class, unmapped: &mut Vec<Block>) {
+    if class.free.is_empty() {
+        return;
+    }
     let keep = class.free.len() / 2;
     let mut left = class.free.len();
-    let mut gone = HashMap::new();
-    for (block, free) in per_block(&class.free) {
+    let mut gone = Vec::new();
+    for (block, free) in per_block(&mut class.free) {
         if left <= keep {
             break;
         }
         if Some(block) != class.carving && free + block.freed_elsewhere() == block.carved() {
-            gone.insert(block, free);
+            gone.push((block, free));
             left -= free as usize;
         }
     }
     if gone.is_empty() {
         return;
     }
-    class.free.retain(|&cell| !gone.contains_key(&Block::of(cell)));
+    // In address order, as the list is.
+    class.free.retain(|&cell| {
+        gone.binary_search_by_key(&Block::of(cell), |&(block, _)| block)
+            .is_err()
+    });
+    class.free.shrink_to(class.free.len());
     for (block, free) in gone {
         // SAFETY: this runtime owns the block, and its cells that are not in
         // the free list (now dropped from it) were all freed elsewhere.
         unsafe { block.let_go(block.carved() - free) };
-        unmapped.insert(block);
+        unmapped.push(block);
     }
 }
 
 impl Drop for Cells {
     fn drop(&mut self) {
-        let mut free = HashMap::new();
+        let mut free: Vec<(Block, u32)> = Vec::new();
         for class in self.classes.get_mut() {
-            for (block, count) in per_block(&class.free) {
-                free.insert(block, count);
-            }
+            free.extend(per_block(&mut class.free));
         }
+        free.sort_unstable();
         for block in self.blocks.get_mut().drain(..) {
-            let free = free.get(&block).copied().unwrap_or(0);
+            let free = free
+                .binary_search_by_key(&block, |&(block, _)| block)
+                .map_or(0, |at| free[at].1);
             // SAFETY: this runtime owns the block; of its carved cells,
             // `free` are in the free lists, which go away with it.
             unsafe { block.let_go(block.carved() - free) };

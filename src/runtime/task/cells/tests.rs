@@ -1,5 +1,11 @@
 use super::*;
 
+/// The id of a runtime that is gone: cells released for it go to their
+/// block.
+fn gone() -> RuntimeId {
+    crate::Runtime::new().unwrap().core().id()
+}
+
 fn layout(size: usize) -> Layout {
     Layout::from_size_align(size, 8).unwrap()
 }
@@ -87,6 +93,21 @@ fn a_block_with_a_cell_in_use_stays_mapped() {
     // SAFETY: as above.
     unsafe { cells.put(kept, layout(size)) };
     assert_eq!(cells.free_cells(), per_block_of(size) * 2);
+    // Now it can go (the other is the block being carved), once enough
+    // frees come: one is not enough to make a scan.
+    cells.shrink();
+    assert_eq!(cells.blocks.borrow().len(), 2, "one free made a scan");
+    let again: Vec<_> = (0..cells.free_cells()).map(|_| cells.take(layout(size))).collect();
+    for cell in again {
+        // SAFETY: as above.
+        unsafe { cells.put(cell, layout(size)) };
+    }
+    cells.shrink();
+    assert_eq!(
+        cells.blocks.borrow().len(),
+        1,
+        "the first block stayed mapped once free"
+    );
 }
 
 /// Carved cells, sent to another thread to be freed there.
@@ -95,6 +116,8 @@ struct Carved(Vec<NonNull<u8>>);
 // SAFETY: the cells are plain memory that no one else uses.
 unsafe impl Send for Carved {}
 
+/// While a runtime goes away, cells may be freed on other threads and
+/// counted by their blocks, as its own are taken back.
 #[test]
 fn cells_freed_elsewhere_count_toward_their_block_being_free() {
     let cells = Cells::default();
@@ -103,11 +126,12 @@ fn cells_freed_elsewhere_count_toward_their_block_being_free() {
     let elsewhere_count = per_block_of(size) / 2;
     let (elsewhere, here) = taken.split_at(elsewhere_count);
     let elsewhere = Carved(elsewhere.to_vec());
+    let runtime = gone();
     // The other thread frees while this one takes cells back and scans.
     let freer = std::thread::spawn(move || {
         for &cell in &{ elsewhere }.0 {
             // SAFETY: carved cells of this layout, never used again.
-            unsafe { release(cell, layout(size), true) };
+            unsafe { release(cell, layout(size), true, runtime) };
         }
     });
     let (first_block, second_block) = here.split_at(per_block_of(size) - elsewhere_count);
@@ -143,5 +167,5 @@ fn a_cell_outliving_its_runtime_s_cells_unmaps_its_block_when_freed() {
     unsafe { outliving.as_ptr().write_bytes(0xAB, 96) };
     // SAFETY: a carved cell of this layout, never used again. Miri's leak
     // check fails the test if this does not unmap the block.
-    unsafe { release(outliving, layout(96), true) };
+    unsafe { release(outliving, layout(96), true, gone()) };
 }
