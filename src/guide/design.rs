@@ -23,8 +23,9 @@
 //! and are reused by the next spawns; when the runtime goes idle after
 //! enough frees, blocks whose cells are all free are unmapped, half of each
 //! list at a time, so the memory of a spike drains away. A cell freed on
-//! another thread, or after its runtime is gone, is only counted in its
-//! block, which the last such free unmaps.
+//! another thread is sent back to its runtime with the messages from other
+//! threads; after its runtime is gone, it is only counted in its block,
+//! which the last such free unmaps.
 //!
 //! A task ends with its value or an explicit failure stored in the cell: a
 //! caught panic, or a refusal (a blocking job whose thread the OS refused).
