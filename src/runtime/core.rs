@@ -363,6 +363,11 @@ impl Core {
     pub(crate) fn take_injected(&self) {
         let mut inject = self.injected.take();
         self.remote.take(&mut inject);
+        // First, so that nothing below can lose them.
+        for cell in inject.freed.drain(..) {
+            // SAFETY: the runtime's inject queue holds only its own cells.
+            unsafe { self.cells.put_freed(cell) };
+        }
         self.counters
             .add_remote_wakes(inject.wakes.len() + usize::from(inject.main));
         // Spawns first: a wake in the same batch may be for one of them (a
@@ -380,7 +385,6 @@ impl Core {
         if std::mem::take(&mut inject.main) {
             self.scheduler.schedule_main(Turn::Back);
         }
-        inject.freed.drain(..).for_each(|cell| self.cells.put_freed(cell));
         self.injected.replace(inject);
     }
 
@@ -541,7 +545,10 @@ impl Core {
     /// others, so it goes on until both are empty.
     pub(crate) fn shutdown(&self) {
         let inject = self.remote.close();
-        inject.freed.into_iter().for_each(|cell| self.cells.put_freed(cell));
+        for cell in inject.freed {
+            // SAFETY: as in `take_injected`.
+            unsafe { self.cells.put_freed(cell) };
+        }
         inject.wakes.into_iter().for_each(RawTask::ref_dec);
         inject
             .spawns

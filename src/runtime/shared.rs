@@ -73,7 +73,8 @@ impl Inject {
 
 // SAFETY: the `RawTask`s in the queue are only dereferenced by the runtime's
 // thread after it takes them out, or released through their atomic count;
-// a spawned task's future is `Send` (`Handle::spawn` requires it).
+// a spawned task's future is `Send` (`Handle::spawn` requires it); a freed
+// cell is memory nothing uses until its runtime takes it back.
 unsafe impl Send for Inject {}
 
 /// What a slot's mutex guards.

@@ -9,8 +9,8 @@
 //! owner cannot take it back.
 //!
 //! That happens when the last reference to a task goes after its runtime
-//! is gone (while it lives, a cell freed on another thread is sent back to
-//! it: see `mod.rs`). Such a cell is not reused: the freeing thread only
+//! has begun to shut down (before, a cell freed on another thread is sent
+//! back to it: see `mod.rs`). Such a cell is not reused: the freeing thread only
 //! counts it in the block's atomic `out` count, and the block is unmapped
 //! once every cell is back. While the owner holds the block, `out`
 //! carries an extra [`OWNED`], so no count from other threads can reach zero
@@ -21,8 +21,10 @@
 //! The memory is mapped from the OS, not the allocator: the allocator would
 //! pad an aligned 64 KiB block with resident slack (a probe measured 1.12
 //! bytes resident per byte), where an over-sized mapping trimmed to an
-//! aligned one costs only the pages that cells touch. Under Miri, which has
-//! no `mmap`, blocks come from the allocator.
+//! aligned one costs only the pages that cells touch. Should `mmap` fail
+//! (a process has a limit on its mappings, 65,530 by default on Linux, and
+//! each block freed out of order can be one), the block comes from the
+//! allocator instead, as it always does under Miri, which has no `mmap`.
 
 use std::cell::Cell;
 use std::ptr::NonNull;
@@ -43,7 +45,12 @@ struct Header {
     out: AtomicU32,
     /// How many cells have been carved. Only the owner touches it.
     carved: Cell<u32>,
+    /// Where the memory came from. Immutable.
+    source: os::Source,
 }
+
+/// Where the first cell of a block starts.
+pub(super) const FIRST_CELL: usize = size_of::<Header>();
 
 /// A block, by its header's address.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -53,7 +60,7 @@ impl Block {
     /// Maps a new block, held by the caller as its owner. Aborts when the
     /// memory cannot be had, as `Box::new` does.
     pub(super) fn map() -> Block {
-        let memory = os::map();
+        let (memory, source) = os::map();
         let header = memory.cast::<Header>();
         // SAFETY: fresh memory, aligned to `BLOCK`, which is more than the
         // header's size and alignment.
@@ -61,6 +68,7 @@ impl Block {
             header.write(Header {
                 out: AtomicU32::new(OWNED),
                 carved: Cell::new(0),
+                source,
             })
         };
         Block(header)
@@ -83,7 +91,7 @@ impl Block {
     /// Owner only.
     pub(super) fn carve(&self, size: usize) -> Option<NonNull<u8>> {
         let carved = self.header().carved.get();
-        let start = size_of::<Header>() + carved as usize * size;
+        let start = FIRST_CELL + carved as usize * size;
         if start + size > BLOCK {
             return None;
         }
@@ -141,8 +149,9 @@ impl Block {
         // whoever does it; acquire: the others' uses happen before this
         // one's. (Off the hot path, so no fence is worth saving here.)
         if self.header().out.fetch_sub(n, Ordering::AcqRel) == n {
+            let source = self.header().source;
             // SAFETY: zero means the owner let go and no cell is in use.
-            unsafe { os::unmap(self.0.cast()) }
+            unsafe { os::unmap(self.0.cast(), source) }
         }
     }
 }
@@ -152,15 +161,42 @@ fn addr_of_block(addr: usize) -> std::num::NonZeroUsize {
     std::num::NonZeroUsize::new(addr & !(BLOCK - 1)).expect("blocks are never at address zero")
 }
 
-#[cfg(not(miri))]
 mod os {
+    use std::alloc::{self, Layout};
     use std::ptr::NonNull;
 
     use super::BLOCK;
 
-    /// A fresh, zeroed block: twice its size mapped, then trimmed to the
-    /// aligned part.
-    pub(super) fn map() -> NonNull<u8> {
+    /// Where a block's memory came from.
+    #[derive(Clone, Copy, Debug)]
+    pub(super) enum Source {
+        /// `mmap`, trimmed to an aligned block.
+        #[cfg_attr(miri, allow(dead_code))]
+        Mapped,
+        /// The global allocator, with the block's size as alignment.
+        Allocator,
+    }
+
+    fn layout() -> Layout {
+        Layout::from_size_align(BLOCK, BLOCK).expect("a block is a valid layout")
+    }
+
+    /// A fresh block, aligned to its size. Aborts if there is no memory.
+    pub(super) fn map() -> (NonNull<u8>, Source) {
+        #[cfg(not(miri))]
+        if let Some(block) = map_aligned() {
+            return (block, Source::Mapped);
+        }
+        // SAFETY: the layout's size is not zero.
+        let memory = unsafe { alloc::alloc(layout()) };
+        let memory = NonNull::new(memory).unwrap_or_else(|| alloc::handle_alloc_error(layout()));
+        (memory, Source::Allocator)
+    }
+
+    /// Twice a block's size mapped, then trimmed to the aligned part; `None`
+    /// if the mapping fails.
+    #[cfg(not(miri))]
+    fn map_aligned() -> Option<NonNull<u8>> {
         // SAFETY: an anonymous private mapping at an address of the kernel's
         // choosing touches no existing memory.
         let base = unsafe {
@@ -174,62 +210,36 @@ mod os {
             )
         };
         if base == libc::MAP_FAILED {
-            std::alloc::handle_alloc_error(layout());
+            return None;
         }
         let base = base.cast::<u8>();
         // Page-aligned, so the aligned block starts within the first BLOCK.
         let head = (BLOCK - (base.addr() & (BLOCK - 1))) & (BLOCK - 1);
         // SAFETY: both ranges lie inside the mapping just made and outside
         // the aligned block that is kept; `head < BLOCK`, so the block fits.
+        // Should a trim fail, its pages stay mapped and unused: no harm.
         unsafe {
             if head > 0 {
                 libc::munmap(base.cast(), head);
             }
             libc::munmap(base.add(head + BLOCK).cast(), BLOCK - head);
         }
-        // SAFETY: `base + head` is inside a mapping, so it is not null.
-        unsafe { NonNull::new_unchecked(base.add(head)) }
+        NonNull::new(base.wrapping_add(head))
     }
 
-    /// Unmaps a block from [`map`].
+    /// Gives back a block from [`map`].
     ///
     /// # Safety
-    /// `block` came from [`map`] and nothing uses it any more.
-    pub(super) unsafe fn unmap(block: NonNull<u8>) {
-        // SAFETY: forwarded from the caller.
-        let done = unsafe { libc::munmap(block.as_ptr().cast(), BLOCK) };
-        debug_assert_eq!(done, 0, "munmap of a block failed");
-    }
-
-    fn layout() -> std::alloc::Layout {
-        std::alloc::Layout::from_size_align(BLOCK, BLOCK).expect("a block is a valid layout")
-    }
-}
-
-#[cfg(miri)]
-mod os {
-    use std::alloc::{self, Layout};
-    use std::ptr::NonNull;
-
-    use super::BLOCK;
-
-    fn layout() -> Layout {
-        Layout::from_size_align(BLOCK, BLOCK).expect("a block is a valid layout")
-    }
-
-    /// A fresh block from the allocator.
-    pub(super) fn map() -> NonNull<u8> {
-        // SAFETY: the layout's size is not zero.
-        let memory = unsafe { alloc::alloc(layout()) };
-        NonNull::new(memory).unwrap_or_else(|| alloc::handle_alloc_error(layout()))
-    }
-
-    /// Frees a block from [`map`].
-    ///
-    /// # Safety
-    /// `block` came from [`map`] and nothing uses it any more.
-    pub(super) unsafe fn unmap(block: NonNull<u8>) {
-        // SAFETY: forwarded from the caller.
-        unsafe { alloc::dealloc(block.as_ptr(), layout()) }
+    /// `block` came from [`map`] with `source`, and nothing uses it any more.
+    pub(super) unsafe fn unmap(block: NonNull<u8>, source: Source) {
+        match source {
+            Source::Mapped => {
+                // SAFETY: forwarded from the caller.
+                let done = unsafe { libc::munmap(block.as_ptr().cast(), BLOCK) };
+                debug_assert_eq!(done, 0, "munmap of a block failed");
+            }
+            // SAFETY: forwarded from the caller.
+            Source::Allocator => unsafe { alloc::dealloc(block.as_ptr(), layout()) },
+        }
     }
 }

@@ -29,8 +29,10 @@
 //! messages from other threads, and joins its free list there: that is
 //! rare, since a wake from another thread hands its reference to the
 //! runtime, so one message per such cell costs little, and it keeps a
-//! cell from being lost to reuse. Only after its runtime is gone is a
-//! carved cell merely counted by its block (see `block.rs`).
+//! cell from being lost to reuse. (Like any message, it wakes the loop
+//! once: a host loop watching the runtime's descriptor sees it readable.)
+//! Once its runtime has begun to shut down, and takes no more messages, a
+//! carved cell is merely counted by its block (see `block.rs`).
 
 use std::alloc::{self, Layout};
 use std::cell::{Cell, RefCell};
@@ -133,8 +135,9 @@ pub(crate) unsafe fn release(ptr: NonNull<u8>, layout: Layout, carved: bool, run
     }
     let cell = FreedCell { ptr, layout };
     if !Remote::find(runtime).push(|inject| inject.freed.push(cell)) {
-        // SAFETY: `take` carved cells of this layout, and the runtime is
-        // gone, so its free lists are too.
+        // SAFETY: `take` carved cells of this layout. The runtime is gone or
+        // shutting down: its free lists take no more cells, and when it
+        // lets the block go it counts this one as out, which this settles.
         unsafe { Block::free_elsewhere(ptr) }
     }
 }
@@ -183,9 +186,12 @@ impl Cells {
     }
 
     /// Takes back a cell that was freed elsewhere.
-    pub(crate) fn put_freed(&self, cell: FreedCell) {
-        // SAFETY: `release` sends only cells that this runtime carved with
-        // this layout, never used again.
+    ///
+    /// # Safety
+    /// `cell` was sent by [`release`] to this runtime: it carved it.
+    pub(crate) unsafe fn put_freed(&self, cell: FreedCell) {
+        // SAFETY: the caller's cell came from this runtime's `take` with
+        // this layout, and is never used again.
         unsafe { self.put(cell.ptr, cell.layout) }
     }
 

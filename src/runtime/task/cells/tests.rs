@@ -12,7 +12,7 @@ fn layout(size: usize) -> Layout {
 
 /// How many cells of `size` a block holds.
 fn per_block_of(size: usize) -> usize {
-    (block::BLOCK - 8) / size
+    (block::BLOCK - block::FIRST_CELL) / size
 }
 
 #[test]
