@@ -31,8 +31,8 @@ mod timeout;
 
 use std::time::{Duration, Instant};
 
+use crate::runtime::clock::Tick;
 use crate::runtime::context;
-use crate::runtime::timers::Tick;
 
 pub use interval::{Interval, interval};
 pub use sleep::{Sleep, sleep, sleep_until};

@@ -7,15 +7,20 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::runtime::RuntimeId;
+use crate::runtime::clock::Tick;
 use crate::runtime::context;
 use crate::runtime::coop;
-use crate::runtime::timers::{Tick, TimerKey};
+use crate::runtime::timers::TimerKey;
 
 /// Waits until `duration` has passed: gevent's `sleep`.
 ///
 /// The deadline is fixed when `sleep` is called, on the runtime's clock
 /// ([`time::now`](crate::time::now), which a test may have paused). The
-/// task is woken at the deadline or later, never before.
+/// task is woken at the deadline or later, never before. A sleep of a
+/// second or more fixes its deadline on the kernel's cheaper coarse clock,
+/// rounded up, so it can end up to two kernel ticks (2 to 20 ms) late: a
+/// fraction of a percent of the sleep, and a third of the cost of reading
+/// the precise clock, which counts for the read timeout of every request.
 ///
 /// `sleep(Duration::ZERO)` yields once, as gevent's `sleep(0)` does: the
 /// other ready tasks run, and I/O and timers are looked at, before this task
@@ -42,9 +47,10 @@ use crate::runtime::timers::{Tick, TimerKey};
 ///
 /// Dropping the future disarms its timer; nothing else is affected.
 pub fn sleep(duration: Duration) -> Sleep {
-    let now = context::with_current(|core| core.clock().tick()).unwrap_or_else(Tick::now);
     // Capped, so that a paused clock jumping to it stays usable.
-    let deadline = now.after(duration.min(FOREVER));
+    let duration = duration.min(FOREVER);
+    let deadline = context::with_current(|core| core.clock().deadline_after(duration))
+        .unwrap_or_else(|| Tick::deadline_after(duration));
     Sleep::new(deadline, if duration.is_zero() { Timer::Due } else { Timer::Unarmed })
 }
 

@@ -20,7 +20,9 @@ use super::{Sleep, sleep};
 /// past; once the deadline's timer has fired, it is checked first, so a
 /// future that keeps working (yielding for its cooperative budget, say)
 /// is not polled again. The deadline is checked outside the task's budget:
-/// a future that spent it cannot keep its timeout from firing.
+/// a future that spent it cannot keep its timeout from firing. The
+/// deadline is fixed when `timeout` is called, as [`sleep`]'s is: a second
+/// or more out, on the coarse clock, so it may fire a few milliseconds late.
 ///
 /// # Examples
 ///

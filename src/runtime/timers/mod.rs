@@ -25,21 +25,16 @@
 //! `Instant`'s own resolution, so converting a deadline to a tick is exact
 //! and "tick <= now" means "deadline <= now".
 //!
-//! The clock is read as a tick straight from `CLOCK_MONOTONIC` (what
-//! `Instant` reads on Linux), once per `sleep` or `timeout` to fix its
-//! deadline and once per look at the timers, and never when a sleep is
-//! first polled: one read costs some 28 ns on the bench machine, more than
-//! arming and cancelling the timer together. No coarser or cached clock is
-//! used, so a sleep never ends early by the age of a cached reading.
+//! Deadlines are [`Tick`]s of the runtime's clock (`clock.rs` says how it
+//! is read, and what a read costs).
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
-use std::sync::OnceLock;
 use std::task::Waker;
-use std::time::{Duration, Instant};
 
 mod slots;
 
+use super::clock::Tick;
 use slots::WakerSlots;
 
 /// Identifies one armed timer: its slot and its deadline.
@@ -78,91 +73,6 @@ struct Entry {
     slot: u32,
 }
 
-/// A point in time as a tick: nanoseconds since a process-wide epoch, so
-/// that a deadline fits in 8 bytes and means the same to every runtime.
-/// Instants before the epoch (only deadlines already past) become tick 0.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
-pub(crate) struct Tick(u64);
-
-/// The epoch of ticks: the first time any grove timer (or paused clock)
-/// asked for one, as an `Instant` and as a reading of `CLOCK_MONOTONIC`,
-/// the clock `Instant` reads on Linux. The `Instant` is read first, so the
-/// raw epoch is at or after it: a tick from [`Tick::now`] is never ahead of
-/// one from [`Tick::of`] for the same moment, and a timer armed for an
-/// `Instant` never fires before it.
-fn epoch() -> &'static (Instant, u64) {
-    static EPOCH: OnceLock<(Instant, u64)> = OnceLock::new();
-    EPOCH.get_or_init(|| (Instant::now(), monotonic_nanos()))
-}
-
-/// Fixes the epoch, if no one has yet.
-pub(crate) fn fix_epoch() {
-    epoch();
-}
-
-/// The clock std's `Instant` reads on this target.
-#[cfg(target_vendor = "apple")]
-const INSTANT_CLOCK: libc::clockid_t = libc::CLOCK_UPTIME_RAW;
-#[cfg(not(target_vendor = "apple"))]
-const INSTANT_CLOCK: libc::clockid_t = libc::CLOCK_MONOTONIC;
-
-/// The clock of `Instant` (`CLOCK_MONOTONIC` on Linux) in nanoseconds.
-///
-/// Read directly rather than through `Instant`: converting an `Instant` to
-/// a tick costs a timespec subtraction and a 128-bit multiply, and a server
-/// reads the clock for every read timeout it arms (callgrind of the C10k
-/// echo server: the clock's arithmetic was about 8% of its instructions).
-fn monotonic_nanos() -> u64 {
-    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `clock_gettime` writes one `timespec` to the pointer it is
-    // given, which points to a live local; the clock is the one std reads
-    // for `Instant`, which always exists, so the call cannot fail.
-    unsafe { libc::clock_gettime(INSTANT_CLOCK, &mut now) };
-    // Both fields are non-negative for the monotonic clock.
-    (now.tv_sec as u64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(now.tv_nsec as u64)
-}
-
-impl Tick {
-    /// The tick of `t`, exact to the nanosecond (`Instant`'s resolution),
-    /// saturating 584 years out.
-    pub(crate) fn of(t: Instant) -> Tick {
-        Tick(u64::try_from(t.saturating_duration_since(epoch().0).as_nanos()).unwrap_or(u64::MAX))
-    }
-
-    /// The tick of the real time now.
-    #[inline]
-    pub(crate) fn now() -> Tick {
-        Tick(monotonic_nanos().saturating_sub(epoch().1))
-    }
-
-    /// The tick `d` after this one, saturating.
-    #[inline]
-    pub(crate) fn after(self, d: Duration) -> Tick {
-        Tick(self.0.saturating_add(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)))
-    }
-
-    /// How long from `self` until `later`; zero if `later` is not later.
-    pub(crate) fn until(self, later: Tick) -> Duration {
-        Duration::from_nanos(later.0.saturating_sub(self.0))
-    }
-
-    /// The tick as nanoseconds since the epoch.
-    pub(crate) fn to_nanos(self) -> u64 {
-        self.0
-    }
-
-    /// The tick [`to_nanos`](Tick::to_nanos) gave.
-    pub(crate) fn from_nanos(nanos: u64) -> Tick {
-        Tick(nanos)
-    }
-
-    pub(crate) fn instant(self) -> Instant {
-        epoch().0 + Duration::from_nanos(self.0)
-    }
-}
-
 /// The runtime's timers.
 pub(crate) struct Timers {
     /// Entries in deadline order, armed in that order.
@@ -190,7 +100,7 @@ impl Timers {
             heap: BinaryHeap::new(),
             wakers: WakerSlots::default(),
             free: Vec::new(),
-            fired_up_to: Tick(0),
+            fired_up_to: Tick::from_nanos(0),
             armed: 0,
         }
     }
@@ -359,6 +269,7 @@ impl Timers {
 mod tests {
     use super::*;
     use futures::task::noop_waker;
+    use std::time::{Duration, Instant};
 
     fn tick_in(ms: u64) -> Tick {
         Tick::of(Instant::now() + Duration::from_millis(ms))
