@@ -21,8 +21,8 @@ use super::{Sleep, sleep};
 /// future that keeps working (yielding for its cooperative budget, say)
 /// is not polled again. The deadline is checked outside the task's budget:
 /// a future that spent it cannot keep its timeout from firing. The
-/// deadline is fixed when `timeout` is called, as [`sleep`]'s is: a second
-/// or more out, on the coarse clock, so it may fire a few milliseconds late.
+/// deadline is fixed when `timeout` is called, as [`sleep`]'s is: a long
+/// one on the coarse clock, so it may fire up to 1% late.
 ///
 /// # Examples
 ///
