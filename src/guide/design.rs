@@ -90,9 +90,9 @@
 //! id and a slot, so it is `Send + Sync`, as hyper's timer trait requires.
 //!
 //! Deadlines are nanosecond ticks of `CLOCK_MONOTONIC` (`runtime/clock.rs`).
-//! A long sleep or timeout (0.8 to 8 s or more, by the kernel's tick) reads
-//! the kernel's coarse clock instead, a third of the cost, and adds eight
-//! of its ticks, what it can lag, so that it does not end early: a read
+//! A long sleep or timeout (1 to 10 s or more, by the kernel's tick) reads
+//! the kernel's coarse clock instead, a third of the cost, and adds ten of
+//! its ticks, more than it can lag, so that it does not end early: a read
 //! timeout is armed per request and almost never fires, and the precise
 //! read cost as much as arming and cancelling it.
 //!

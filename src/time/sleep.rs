@@ -16,11 +16,13 @@ use crate::runtime::timers::TimerKey;
 ///
 /// The deadline is fixed when `sleep` is called, on the runtime's clock
 /// ([`time::now`](crate::time::now), which a test may have paused). The
-/// task is woken at the deadline or later, never before. A long sleep (of
-/// a hundred times eight kernel ticks or more: 0.8 to 8 s) fixes its
-/// deadline on the kernel's coarse clock, rounded up, so it can end up to 1%
-/// late: that clock costs a third of the precise one, which counts for the
-/// read timeout of every request.
+/// task is woken at the deadline or later, never before. A long sleep (a
+/// thousand kernel ticks or more: 1 to 10 s) fixes its deadline on the
+/// kernel's coarse clock, rounded up by what that clock can lag, so it can
+/// end up to 1% late: that clock costs a third of the precise one, which
+/// counts for the read timeout of every request. (On a kernel older than
+/// 2022's jiffies stall check, under a hypervisor that holds the CPU
+/// keeping time off for more than ten ticks, a long sleep can end early.)
 ///
 /// `sleep(Duration::ZERO)` yields once, as gevent's `sleep(0)` does: the
 /// other ready tasks run, and I/O and timers are looked at, before this task

@@ -21,12 +21,9 @@
 //! outnumber the live ones: that keeps them within twice the live count, at
 //! O(1) amortized per cancel.
 //!
-//! A timer never fires before its deadline: ticks are nanoseconds, which is
-//! `Instant`'s own resolution, so converting a deadline to a tick is exact
-//! and "tick <= now" means "deadline <= now".
-//!
-//! Deadlines are [`Tick`]s of the runtime's clock (`clock.rs` says how it
-//! is read, and what a read costs).
+//! Deadlines are [`Tick`]s of the runtime's clock: `clock.rs` says why a
+//! timer never fires before its deadline, how the clock is read, and what a
+//! read costs.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
