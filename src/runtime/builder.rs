@@ -93,7 +93,9 @@ impl Builder {
     /// reported once when it passes the limit and once when it ends, on
     /// stderr unless [`on_blocked`](Builder::on_blocked) takes the reports.
     ///
-    /// The loop's cost is one relaxed store per poll; the monitor samples
+    /// The loop's cost is one relaxed store per poll, and the task table's
+    /// insert and remove per task (see [`task_dump`](Builder::task_dump),
+    /// some 60 ns a task on the bench machine); the monitor samples
     /// it every tenth of `limit` (between 1 and 10 ms), which is also how
     /// precisely it knows durations. See [`Stall`].
     ///
