@@ -48,6 +48,7 @@ use crate::runtime::timers::TimerKey;
 /// # Cancel safety
 ///
 /// Dropping the future disarms its timer; nothing else is affected.
+#[inline]
 pub fn sleep(duration: Duration) -> Sleep {
     // Capped, so that a paused clock jumping to it stays usable.
     let duration = duration.min(FOREVER);
