@@ -4,37 +4,21 @@
 
 use std::future::Future;
 use std::io::SeekFrom;
-use std::path::PathBuf;
 use std::pin::pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, TryStreamExt};
 use grove::fs::{self, File};
+use util::TempDir;
 
-/// A fresh directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("grove-fs-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod util;
 
 #[test]
 fn the_free_functions_do_what_std_does() {
-    let dir = TempDir::new("functions");
+    let dir = TempDir::new("fs-functions");
     grove::run(async {
-        let nested = dir.0.join("a/b");
+        let nested = dir.join("a/b");
         fs::create_dir_all(&nested).await.unwrap();
         let file = nested.join("one.txt");
         fs::write(&file, "one").await.unwrap();
@@ -76,8 +60,8 @@ fn missing_files_are_clear_errors() {
 
 #[test]
 fn read_write_and_seek() {
-    let dir = TempDir::new("seek");
-    let path = dir.0.join("data");
+    let dir = TempDir::new("fs-seek");
+    let path = dir.join("data");
     grove::run(async {
         let mut file = File::create(&path).await.unwrap();
         let data: Vec<u8> = (0..300_000u32).map(|n| n as u8).collect();
@@ -107,8 +91,8 @@ fn read_write_and_seek() {
 
 #[test]
 fn a_write_lands_where_the_reader_is() {
-    let dir = TempDir::new("write-after-read");
-    let path = dir.0.join("data");
+    let dir = TempDir::new("fs-write-after-read");
+    let path = dir.join("data");
     std::fs::write(&path, b"0123456789").unwrap();
     grove::run(async {
         let mut options = fs::OpenOptions::new();
@@ -142,9 +126,9 @@ async fn after_a_cancelled_read(path: &std::path::Path) -> File {
 
 #[test]
 fn a_cancelled_read_gives_its_bytes_to_the_next_one() {
-    let dir = TempDir::new("cancel");
+    let dir = TempDir::new("fs-cancel");
     grove::run(async {
-        let mut file = after_a_cancelled_read(&dir.0.join("data")).await;
+        let mut file = after_a_cancelled_read(&dir.join("data")).await;
         grove::sleep(Duration::from_millis(20)).await; // the job may finish
         let mut all = Vec::new();
         file.read_to_end(&mut all).await.unwrap();
@@ -154,9 +138,9 @@ fn a_cancelled_read_gives_its_bytes_to_the_next_one() {
 
 #[test]
 fn a_seek_after_a_cancelled_read_counts_from_the_reader() {
-    let dir = TempDir::new("cancel-seek");
+    let dir = TempDir::new("fs-cancel-seek");
     grove::run(async {
-        let mut file = after_a_cancelled_read(&dir.0.join("data")).await;
+        let mut file = after_a_cancelled_read(&dir.join("data")).await;
         // Nothing was returned, so the reader is still at 0.
         assert_eq!(file.seek(SeekFrom::Current(0)).await.unwrap(), 0);
         assert_eq!(file.seek(SeekFrom::Current(3)).await.unwrap(), 3);
@@ -168,8 +152,8 @@ fn a_seek_after_a_cancelled_read_counts_from_the_reader() {
 
 #[test]
 fn a_seek_after_a_dropped_seek_goes_where_it_says() {
-    let dir = TempDir::new("cancel-seek-seek");
-    let path = dir.0.join("data");
+    let dir = TempDir::new("fs-cancel-seek-seek");
+    let path = dir.join("data");
     std::fs::write(&path, b"0123456789").unwrap();
     grove::run(async {
         let mut file = File::open(&path).await.unwrap();
@@ -183,14 +167,14 @@ fn a_seek_after_a_dropped_seek_goes_where_it_says() {
 
 #[test]
 fn sync_and_metadata_keep_the_bytes_read_ahead_and_see_pending_writes() {
-    let dir = TempDir::new("cancel-sync");
+    let dir = TempDir::new("fs-cancel-sync");
     grove::run(async {
-        let mut file = after_a_cancelled_read(&dir.0.join("data")).await;
+        let mut file = after_a_cancelled_read(&dir.join("data")).await;
         file.sync_all().await.unwrap();
         let mut all = Vec::new();
         file.read_to_end(&mut all).await.unwrap();
         assert_eq!(all, b"0123456789", "sync_all lost no read-ahead byte");
-        let mut out = File::create(dir.0.join("out")).await.unwrap();
+        let mut out = File::create(dir.join("out")).await.unwrap();
         out.write_all(b"abc").await.unwrap(); // not flushed
         assert_eq!(out.metadata().await.unwrap().len(), 3);
     });

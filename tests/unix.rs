@@ -2,27 +2,12 @@
 
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::SocketAddr;
-use std::path::PathBuf;
 
 use futures::{AsyncReadExt, AsyncWriteExt};
 use grove::net::{UnixDatagram, UnixListener, UnixStream};
+use util::TempDir;
 
-/// A fresh socket path in a fresh directory, removed when dropped.
-struct TempPath(PathBuf);
-
-impl TempPath {
-    fn new(name: &str) -> TempPath {
-        let dir = std::env::temp_dir().join(format!("grove-unix-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempPath(dir.join("socket"))
-    }
-}
-
-impl Drop for TempPath {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(self.0.parent().unwrap());
-    }
-}
+mod util;
 
 /// Serves an echo on `listener`, and checks that 20 clients, connected by
 /// `connect`, each get their bytes back.
@@ -60,11 +45,12 @@ async fn echo_round(listener: UnixListener, connect: impl Fn() -> grove::JoinHan
 
 #[test]
 fn echo_over_a_path() {
-    let path = TempPath::new("echo");
+    let dir = TempDir::new("unix-echo");
+    let path = dir.join("socket");
     grove::run(async {
-        let listener = UnixListener::bind(&path.0).unwrap();
-        assert_eq!(listener.local_addr().unwrap().as_pathname(), Some(path.0.as_path()));
-        let target = path.0.clone();
+        let listener = UnixListener::bind(&path).unwrap();
+        assert_eq!(listener.local_addr().unwrap().as_pathname(), Some(path.as_path()));
+        let target = path.clone();
         echo_round(listener, move || {
             let target = target.clone();
             grove::spawn(async move { UnixStream::connect(target).await })
@@ -90,34 +76,37 @@ fn echo_over_an_abstract_address() {
 
 #[test]
 fn binding_a_taken_path_is_an_error() {
-    let path = TempPath::new("taken");
+    let dir = TempDir::new("unix-taken");
+    let path = dir.join("socket");
     grove::run(async {
-        let _first = UnixListener::bind(&path.0).unwrap();
-        let err = UnixListener::bind(&path.0).unwrap_err();
+        let _first = UnixListener::bind(&path).unwrap();
+        let err = UnixListener::bind(&path).unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
     });
 }
 
 #[test]
 fn connecting_to_nothing_is_refused() {
-    let path = TempPath::new("refused");
+    let dir = TempDir::new("unix-refused");
+    let path = dir.join("socket");
     grove::run(async {
-        drop(UnixListener::bind(&path.0).unwrap()); // leaves the path
-        let err = UnixStream::connect(&path.0).await.unwrap_err();
+        drop(UnixListener::bind(&path).unwrap()); // leaves the path
+        let err = UnixStream::connect(&path).await.unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
     });
 }
 
 #[test]
 fn a_datagram_round_trip_by_path_and_by_abstract_name() {
-    let path = TempPath::new("dgram");
+    let dir = TempDir::new("unix-dgram");
+    let path = dir.join("socket");
     let name = format!("grove-test-dgram-{}", std::process::id());
     grove::run(async {
-        let server = UnixDatagram::bind(&path.0).unwrap();
+        let server = UnixDatagram::bind(&path).unwrap();
         let abstract_addr = SocketAddr::from_abstract_name(&name).unwrap();
         let client = UnixDatagram::bind_addr(&abstract_addr).unwrap();
 
-        client.send_to(b"request", &path.0).await.unwrap();
+        client.send_to(b"request", &path).await.unwrap();
         let mut buf = [0; 64];
         let (n, from) = server.recv_from(&mut buf).await.unwrap();
         assert_eq!(&buf[..n], b"request");
@@ -126,7 +115,7 @@ fn a_datagram_round_trip_by_path_and_by_abstract_name() {
         server.send_to_addr(b"reply", &from).await.unwrap();
         let (n, from) = client.recv_from(&mut buf).await.unwrap();
         assert_eq!(&buf[..n], b"reply");
-        assert_eq!(from.as_pathname(), Some(path.0.as_path()));
+        assert_eq!(from.as_pathname(), Some(path.as_path()));
     });
 }
 
@@ -153,15 +142,16 @@ fn datagrams_keep_their_boundaries_and_order() {
 /// fail with `WouldBlock`.
 #[test]
 fn connects_wait_while_the_backlog_is_full() {
-    let path = TempPath::new("backlog");
+    let dir = TempDir::new("unix-backlog");
+    let path = dir.join("socket");
     grove::run(async {
         let socket = socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None).unwrap();
-        socket.bind(&socket2::SockAddr::unix(&path.0).unwrap()).unwrap();
+        socket.bind(&socket2::SockAddr::unix(&path).unwrap()).unwrap();
         socket.listen(1).unwrap();
         let listener = UnixListener::from_std(socket.into()).unwrap();
         let clients: Vec<_> = (0..8)
             .map(|_| {
-                let path = path.0.clone();
+                let path = path.clone();
                 grove::spawn(async move { UnixStream::connect(&path).await.map(drop) })
             })
             .collect();

@@ -4,7 +4,32 @@
 pub mod gate;
 
 use std::cell::Cell;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
+
+/// A fresh directory under the system's temporary one, named for the test
+/// and the process, and removed with what it holds when dropped.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("grove-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    /// A path inside the directory.
+    pub fn join(&self, path: impl AsRef<Path>) -> PathBuf {
+        self.0.join(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
 
 /// Counts how many of its clones have been dropped.
 #[derive(Clone, Default)]
