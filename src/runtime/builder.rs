@@ -95,7 +95,7 @@ impl Builder {
     ///
     /// The loop's cost is one relaxed store per poll, and the task table's
     /// insert and remove per task (see [`task_dump`](Builder::task_dump),
-    /// some 60 ns a task on the bench machine); the monitor samples
+    /// some 60 to 90 ns a task on the bench machine); the monitor samples
     /// it every tenth of `limit` (between 1 and 10 ms), which is also how
     /// precisely it knows durations. See [`Stall`].
     ///
