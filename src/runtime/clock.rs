@@ -156,17 +156,19 @@ fn coarse_lag() -> u64 {
     if COARSE_CLOCK == INSTANT_CLOCK {
         return 0;
     }
+    10 * coarse_tick()
+}
+
+/// The coarse clock's resolution: the kernel's tick. Anything the kernel
+/// does not say, or says is under a millisecond (no Linux tick is: HZ is
+/// at most 1000), counts as 10 ms, its longest tick (HZ 100).
+fn coarse_tick() -> u64 {
     let mut res = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `clock_getres` writes one `timespec` to the pointer it is
     // given, which points to a live local.
-    let failed = unsafe { libc::clock_getres(COARSE_CLOCK, &mut res) } != 0;
-    // Should the kernel not say, 10 ms is its coarsest tick (100 Hz).
-    let tick = if failed {
-        10_000_000
-    } else {
-        nanos(timespec_duration(res))
-    };
-    10 * tick
+    let said = unsafe { libc::clock_getres(COARSE_CLOCK, &mut res) } == 0;
+    let tick = nanos(timespec_duration(res));
+    if said && tick >= 1_000_000 { tick } else { 10_000_000 }
 }
 
 fn timespec_duration(t: libc::timespec) -> Duration {
@@ -295,7 +297,12 @@ mod tests {
             ..
         } = *epoch();
         if cfg!(all(any(target_os = "linux", target_os = "android"), not(miri))) {
-            assert!((10_000_000..=100_000_000).contains(&coarse_lag), "lag {coarse_lag} ns");
+            assert_eq!(coarse_lag, 10 * coarse_tick());
+            assert!(
+                (1_000_000..=10_000_000).contains(&coarse_tick()),
+                "tick {} ns",
+                coarse_tick()
+            );
             assert_eq!(coarse_from, 100 * coarse_lag);
         } else {
             assert_eq!((coarse_lag, coarse_from), (0, u64::MAX));
