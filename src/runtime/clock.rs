@@ -24,9 +24,8 @@
 //! coarse clock instead, 7 to 9 ns a read. That clock is the monotonic one
 //! as of the kernel's last timekeeping update, which runs every kernel tick
 //! (1 to 10 ms) and moves it in whole ticks, keeping the remainder: so it
-//! lags by up to two ticks, plus however late the update runs (a probe here
-//! saw 1.75 ticks at most over 12.9 million reads, with 4 ms ticks). Should
-//! the CPU that makes the update be held off (a hypervisor's steal), another
+//! lags by up to two ticks, plus however late the update runs. Should the
+//! CPU that makes the update be held off (a hypervisor's steal), another
 //! CPU makes it once it has seen five ticks pass without one (Linux's
 //! jiffies stall check, 2022). So the coarse reading plus ten ticks is at or
 //! after the real now, and the deadline at or after `d` from it. A deadline
