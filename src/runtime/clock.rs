@@ -166,13 +166,17 @@ fn coarse_tick() -> u64 {
     // SAFETY: `clock_getres` writes one `timespec` to the pointer it is
     // given, which points to a live local.
     let said = unsafe { libc::clock_getres(COARSE_CLOCK, &mut res) } == 0;
-    let tick = nanos(timespec_duration(res));
+    let tick = timespec_nanos(res);
     if said && tick >= 1_000_000 { tick } else { 10_000_000 }
 }
 
-fn timespec_duration(t: libc::timespec) -> Duration {
+/// A monotonic clock's reading or resolution in nanoseconds, saturating.
+#[inline]
+fn timespec_nanos(t: libc::timespec) -> u64 {
     // Both fields are non-negative for the monotonic clocks.
-    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+    (t.tv_sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(t.tv_nsec as u64)
 }
 
 /// `d` in nanoseconds, saturating 584 years out.
@@ -196,9 +200,7 @@ fn read(clock: libc::clockid_t) -> u64 {
     // given, which points to a live local; both clocks read here exist on
     // every target that defines them, so the call cannot fail.
     unsafe { libc::clock_gettime(clock, &mut now) };
-    (now.tv_sec as u64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(now.tv_nsec as u64)
+    timespec_nanos(now)
 }
 
 impl Tick {

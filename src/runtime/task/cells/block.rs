@@ -10,13 +10,13 @@
 //!
 //! That happens when the last reference to a task goes after its runtime
 //! has begun to shut down (before, a cell freed on another thread is sent
-//! back to it: see `mod.rs`). Such a cell is not reused: the freeing thread only
-//! counts it in the block's atomic `out` count, and the block is unmapped
-//! once every cell is back. While the owner holds the block, `out`
+//! back to it: see `mod.rs`). Such a cell is not reused: the freeing
+//! thread only counts it in the block's atomic `out` count, and the block
+//! is given back once every cell is. While the owner holds the block, `out`
 //! carries an extra [`OWNED`], so no count from other threads can reach zero
 //! first. When the owner lets the block go, it takes [`OWNED`] away and
 //! adds the cells it knows are still out (carved, and not in its free
-//! lists); whoever brings `out` to zero, owner or not, unmaps the block.
+//! lists); whoever brings `out` to zero, owner or not, gives it back.
 //!
 //! The memory is mapped from the OS, not the allocator: the allocator would
 //! pad an aligned 64 KiB block with resident slack (a probe measured 1.12
