@@ -76,6 +76,34 @@ fn a_bounded_put_waits_until_a_get_makes_room() {
     });
 }
 
+/// What `examples/ctrl_c` relies on to count its jobs: a put whose item a
+/// get has already taken in returns `Ok` even when the queue closes before
+/// the putter runs again, while a put dropped at that moment has still put.
+#[test]
+fn a_put_taken_in_before_close_returns_ok_and_one_dropped_then_still_put() {
+    grove::run(async {
+        let queue = Queue::bounded(1);
+        queue.put(1).await.unwrap();
+        let q = queue.clone();
+        let counted = grove::spawn(async move { q.put(2).await });
+        grove::yield_now().await;
+        assert_eq!(queue.get().await, Ok(1), "takes 1 and lets 2 in");
+        queue.close();
+        assert_eq!(counted.await.unwrap(), Ok(()));
+        assert_eq!(queue.try_get(), Ok(2));
+
+        let queue = Queue::bounded(1);
+        queue.put(1).await.unwrap();
+        let q = queue.clone();
+        let killed = grove::spawn(async move { q.put(2).await });
+        grove::yield_now().await;
+        assert_eq!(queue.get().await, Ok(1));
+        killed.kill();
+        assert!(killed.await.is_err(), "killed before it ran again");
+        assert_eq!(queue.try_get(), Ok(2), "its item went in all the same");
+    });
+}
+
 #[test]
 fn putters_are_served_first_come_first_served() {
     grove::run(async {

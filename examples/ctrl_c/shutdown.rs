@@ -73,13 +73,14 @@ pub async fn run(settings: Settings, ready: impl FnOnce()) -> io::Result<Report>
         Either::Right((got, _)) => got.map(|()| "SIGTERM")?,
     };
     println!("{signal}: stopping the producer; the workers finish what is queued (Ctrl-C again quits at once)");
-    // A producer killed while it waits to put keeps its job: that job was
-    // never counted as produced, so nothing counted is lost.
-    producer.kill();
-    let _ = producer.await;
+    // Closing stops the producer without losing count: its waiting put
+    // either went in (a worker took the job and made room) and returns
+    // `Ok`, or gets its job back. Killing the producer would not do: a put
+    // whose job went in, killed before it ran again, never counts that job.
     // Closed, the queue still hands out what it holds, then ends the
     // workers' loops.
     queue.close();
+    let _ = producer.await;
 
     let (all_done, again) = (pin!(grove::joinall(workers)), pin!(interrupt.recv()));
     let abandoned = matches!(future::select(all_done, again).await, Either::Right(_));
@@ -92,7 +93,7 @@ pub async fn run(settings: Settings, ready: impl FnOnce()) -> io::Result<Report>
     })
 }
 
-/// Puts numbered jobs in the queue until killed.
+/// Puts numbered jobs in the queue until it is closed.
 async fn produce(queue: Queue<u64>, produced: Rc<Cell<u64>>) {
     for job in 1.. {
         if queue.put(job).await.is_err() {

@@ -215,7 +215,12 @@ impl<T, O: Order<T>> QueueOf<T, O> {
     /// # Cancel safety
     ///
     /// Dropping the future before the item went in leaves the queue as if
-    /// the put never happened; the item is dropped with the future.
+    /// the put never happened; the item is dropped with the future. A get
+    /// can take the item from a waiting put before the put runs again, and
+    /// a put dropped then has happened without returning `Ok`. To stop a
+    /// waiting producer and still know whether its item went in,
+    /// [`close`](QueueOf::close) the queue instead: the put then returns
+    /// `Ok` or hands the item back in [`Closed`].
     pub fn put(&self, item: T) -> Put<'_, T, O> {
         Put {
             item: Some(item),
