@@ -66,16 +66,25 @@ pub(crate) fn set_aside_here(waker: &Waker) -> bool {
 ///
 /// # Panics
 /// With a message that names `what`, if no runtime exists on this thread.
+// Inlined, with the panic out of line: a timer's poll goes through here.
+#[inline]
 #[track_caller]
 pub(crate) fn with_core<R>(what: &str, f: impl FnOnce(&Core) -> R) -> R {
     match with_current(f) {
         Some(r) => r,
-        None => panic!(
-            "`{what}` needs a grove runtime on this thread, and there is none. \
-             Start one with `grove::run(async {{ .. }})` or `Runtime::new()`, and call \
-             `{what}` from the code it runs. From another thread, use `Handle::spawn`."
-        ),
+        None => no_runtime(what),
     }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn no_runtime(what: &str) -> ! {
+    panic!(
+        "`{what}` needs a grove runtime on this thread, and there is none. \
+         Start one with `grove::run(async {{ .. }})` or `Runtime::new()`, and call \
+         `{what}` from the code it runs. From another thread, use `Handle::spawn`."
+    )
 }
 
 /// Makes `core` current until the returned guard drops.

@@ -138,6 +138,7 @@ impl SemCore {
 
 /// Takes a permit for `waiter`, or waits in line for one. `Ready` means
 /// the caller holds a permit. Counts against the task's budget.
+#[inline]
 pub(crate) fn poll_acquire<P>(waiter: &mut Acquiring<P>, cx: &mut Context<'_>) -> Poll<()>
 where
     P: Deref<Target = SemCore>,

@@ -272,10 +272,15 @@ impl Sleep {
             // is armed, and fires at the loop's next look at the clock if
             // it has passed meanwhile. Either way the first poll yields,
             // and no clock is read here: `sleep` read it already.
-            if matches!(timer, Timer::Due | Timer::Yielded) || self.tick() <= core.timers().fired_up_to() {
+            if matches!(timer, Timer::Due | Timer::Yielded) {
                 return Poll::Ready(true);
             }
-            let key = core.timers().insert(self.tick(), cx.waker());
+            let (tick, mut timers) = (self.tick(), core.timers());
+            if tick <= timers.fired_up_to() {
+                return Poll::Ready(true);
+            }
+            let key = timers.insert(tick, cx.waker());
+            drop(timers);
             self.set_timer(Timer::Armed(core.id(), key));
             Poll::Pending
         })
