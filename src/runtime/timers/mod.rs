@@ -105,6 +105,7 @@ impl Timers {
     /// Arms a timer that wakes `waker` at `deadline`, which must be later
     /// than [`fired_up_to`](Timers::fired_up_to) (an earlier one is due
     /// already, and its key would read as fired).
+    #[inline]
     pub(crate) fn insert(&mut self, deadline: Tick, waker: &Waker) -> TimerKey {
         debug_assert!(
             deadline > self.fired_up_to,
@@ -153,6 +154,7 @@ impl Timers {
     /// run's last), and its slot with it.
     /// The key must not be used again. Returns the waker so the caller can
     /// drop it after releasing its borrow of the timers.
+    #[inline]
     pub(crate) fn cancel(&mut self, key: TimerKey) -> Option<Waker> {
         if !self.is_armed(key) {
             return None;

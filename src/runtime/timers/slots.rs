@@ -64,6 +64,7 @@ impl WakerSlots {
     }
 
     /// Puts `waker` in `slot`, which holds none.
+    #[inline]
     fn keep(&mut self, slot: u32, waker: Waker) {
         debug_assert!(!self.is_set(slot), "a timer slot filled twice");
         let index = slot as usize;
@@ -80,6 +81,7 @@ impl WakerSlots {
     }
 
     /// Empties `slot`, giving back its waker.
+    #[inline]
     pub(super) fn take(&mut self, slot: u32) -> Option<Waker> {
         let index = slot as usize;
         let word = std::mem::replace(&mut self.words[index], ptr::null_mut());
