@@ -65,12 +65,17 @@ impl Parker {
     /// blocking job is out, whose result comes in real time. With no timer
     /// and no limit, the loop waits for I/O as usual.
     fn idle_paused(&self, core: &Core, timeout: Option<Duration>, woken: &mut Vec<Waker>) {
+        // Read before the look for wakes: a job wakes its task before its
+        // count drops, so a job seen finished here has its wake seen below.
+        // The other way round, a job could finish between the two looks,
+        // and the clock jump past its result.
+        let in_flight = blocking_in_flight(core);
         self.poll_io(core, Some(Duration::ZERO), woken);
         if !woken.is_empty() || core.remote().is_notified() || core.has_ready() {
             return;
         }
         match timeout {
-            Some(wait) if !blocking_in_flight(core) => core.clock().advance(wait),
+            Some(wait) if !in_flight => core.clock().advance(wait),
             _ => self.poll_io(core, timeout, woken),
         }
     }

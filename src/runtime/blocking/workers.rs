@@ -66,6 +66,9 @@ pub(crate) struct Workers {
     /// The queue's length, readable without the lock by spinning threads.
     queued: AtomicUsize,
     /// Jobs queued or running, readable without the lock by the runtime.
+    /// A job's result, and the wake of its task, come before the count
+    /// drops: stored with `Release`, loaded with `Acquire`, a count read as
+    /// zero shows that wake too.
     unfinished: AtomicUsize,
     /// Idle threads wait here for a job, or for the pool to close.
     work: Condvar,
@@ -336,12 +339,12 @@ impl Workers {
 
     fn publish(&self, state: &State) {
         self.queued.store(state.queue.len(), Ordering::Relaxed);
-        self.unfinished.store(state.queue.len() + state.busy, Ordering::Relaxed);
+        self.unfinished.store(state.queue.len() + state.busy, Ordering::Release);
     }
 
     /// Whether any job is queued or running.
     pub(crate) fn has_unfinished(&self) -> bool {
-        self.unfinished.load(Ordering::Relaxed) > 0
+        self.unfinished.load(Ordering::Acquire) > 0
     }
 
     /// Wakes one more idle thread if jobs are left that no thread is on
