@@ -69,7 +69,11 @@ fn never_more_threads_than_the_maximum() {
         .unwrap();
         assert!(pool.threads() <= 3);
     });
-    assert_eq!(peak.load(Ordering::SeqCst), 3);
+    // At most: that all three run at once is the burst test's to show
+    // (below), since a thread held off the CPU for 60 ms finds the jobs
+    // all taken.
+    let peak = peak.load(Ordering::SeqCst);
+    assert!(peak <= 3, "{peak} jobs ran at once on a pool of 3");
 }
 
 #[test]
@@ -324,7 +328,7 @@ fn spawn_blocking_respects_blocking_threads() {
         grove::joinall(tasks).await.into_iter().for_each(Result::unwrap);
         peak.load(Ordering::SeqCst)
     });
-    assert_eq!(peak, 2);
+    assert!(peak <= 2, "{peak} jobs ran at once with blocking_threads(2)");
 }
 
 /// A burst handed to a pool whose threads all sleep reaches every thread:
