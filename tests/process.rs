@@ -190,7 +190,13 @@ fn communicate_times_out_kills_reaps_and_keeps_the_output() {
             .spawn()
             .unwrap();
         let pid = child.id().unwrap();
+        // Once the shell has become `sleep`, both lines are in the pipes:
+        // the timeout below then cannot beat a slow start of `sh`.
         let started = Instant::now();
+        while std::fs::read_to_string(format!("/proc/{pid}/comm")).ok().as_deref() != Some("sleep\n") {
+            assert!(started.elapsed() < PATIENCE, "sh never ran `sleep`");
+            grove::sleep(Duration::from_millis(1)).await;
+        }
         let err = child
             .communicate(b"", Some(Duration::from_millis(500)))
             .await
