@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 use futures::AsyncReadExt;
 use grove::process::{Command, Stdio};
 
+mod util;
+
 /// The longest any wait here may take; far above what a loaded machine needs.
 const PATIENCE: Duration = Duration::from_secs(30);
 
@@ -192,11 +194,11 @@ fn communicate_times_out_kills_reaps_and_keeps_the_output() {
         let pid = child.id().unwrap();
         // Once the shell has become `sleep`, both lines are in the pipes:
         // the timeout below then cannot beat a slow start of `sh`.
+        util::gate::eventually("sh runs `sleep`", || {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).ok().as_deref() == Some("sleep\n")
+        })
+        .await;
         let started = Instant::now();
-        while std::fs::read_to_string(format!("/proc/{pid}/comm")).ok().as_deref() != Some("sleep\n") {
-            assert!(started.elapsed() < PATIENCE, "sh never ran `sleep`");
-            grove::sleep(Duration::from_millis(1)).await;
-        }
         let err = child
             .communicate(b"", Some(Duration::from_millis(500)))
             .await
