@@ -171,7 +171,9 @@ impl Timers {
         if self.run.back() == Some(&entry) {
             self.run.pop_back();
             self.free.push(key.slot);
+            return waker;
         }
+        // Its entry stays, dead: rebuild once the dead outnumber the live.
         let entries = self.run.len() + self.heap.len();
         if entries > 64 && entries > 2 * self.armed {
             self.compact();
