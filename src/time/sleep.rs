@@ -253,6 +253,7 @@ impl Sleep {
     /// Polls the deadline alone, arming the timer on the way: `Ready` once
     /// it has passed, with `true` if it had passed before the timer was
     /// ever armed. No budget, no yield: `timeout` uses this.
+    #[inline]
     pub(crate) fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
         context::with_core("grove::sleep", |core| {
             let timer = self.timer();

@@ -59,6 +59,7 @@ impl WakerSlots {
     }
 
     /// Puts a clone of `waker` in `slot`, which holds none.
+    #[inline]
     pub(super) fn fill(&mut self, slot: u32, waker: &Waker) {
         self.keep(slot, waker.clone());
     }
