@@ -59,3 +59,19 @@ fn a_dropped_wait_leaves_the_token_as_it_was() {
         token.cancelled().await;
     });
 }
+
+#[test]
+fn a_cancel_reaches_a_grandchild_whose_parent_token_was_dropped() {
+    grove::run(async {
+        let root = CancelToken::new();
+        let grandchild = root.child().child();
+        let waiter = grove::spawn(async move { grandchild.cancelled().await });
+        grove::yield_now().await;
+        assert!(!waiter.is_finished());
+        root.cancel();
+        grove::timeout(Duration::from_secs(10), waiter)
+            .await
+            .expect("the grandchild was never cancelled")
+            .unwrap();
+    });
+}
