@@ -79,6 +79,21 @@ fn release_and_forget_adjust_the_count() {
     assert_eq!(sem.available(), 2);
 }
 
+/// `usize::MAX` permits is a common way to say "no limit": releasing more
+/// must neither overflow (a panic in a debug build) nor wrap to none.
+#[test]
+fn an_unlimited_semaphore_stays_unlimited_when_released() {
+    let sem = Semaphore::new(usize::MAX);
+    sem.release();
+    assert_eq!(sem.available(), usize::MAX);
+    let permit = sem.try_acquire().expect("a permit of an unlimited semaphore");
+    assert_eq!(sem.available(), usize::MAX - 1);
+    permit.forget();
+    sem.release();
+    sem.release();
+    assert_eq!(sem.available(), usize::MAX);
+}
+
 #[test]
 fn over_releasing_a_bounded_semaphore_is_an_error() {
     let sem = BoundedSemaphore::new(2);

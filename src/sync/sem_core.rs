@@ -44,8 +44,16 @@ impl Line for Acquirers {
 
     fn unclaimed(state: &mut Permits, _: Option<()>) -> Option<()> {
         state.handed -= 1;
-        state.count += 1;
+        state.add_free();
         None
+    }
+}
+
+impl Permits {
+    /// Adds a free permit. An unbounded count stops at `usize::MAX`, a
+    /// count that never runs out, rather than wrap to none.
+    fn add_free(&mut self) {
+        self.count = self.count.saturating_add(1);
     }
 }
 
@@ -126,7 +134,7 @@ impl SemCore {
                     waker
                 }
                 Err(_) => {
-                    sem.count += 1;
+                    sem.add_free();
                     None
                 }
             }

@@ -37,7 +37,8 @@ pub struct Semaphore {
 }
 
 impl Semaphore {
-    /// A semaphore with `permits` permits.
+    /// A semaphore with `permits` permits. With `usize::MAX` it never runs
+    /// out: the count stays there however many are released.
     ///
     /// # Examples
     ///
