@@ -320,6 +320,34 @@ fn urgent_data_does_not_stall_the_reads_after_it() {
     });
 }
 
+/// A vectored read into more buffers than the kernel takes in one call
+/// (1024) comes back short with data still queued: the next read must get
+/// it without waiting for the peer to send anything else.
+#[test]
+fn a_read_into_more_buffers_than_one_call_takes_does_not_stall_the_next() {
+    grove::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        std::io::Write::write_all(&mut &client, &[7; 4000]).unwrap();
+        grove::sleep(Duration::from_millis(20)).await;
+        let mut bytes = [0u8; 2000];
+        let mut bufs: Vec<_> = bytes.chunks_mut(1).map(std::io::IoSliceMut::new).collect();
+        let first = server.read_vectored(&mut bufs).await.unwrap();
+        assert!(first > 0 && first <= 1024, "read {first} bytes into 1-byte buffers");
+        let mut rest = vec![0; 4000];
+        let mut got = first;
+        while got < 4000 {
+            got += grove::timeout(Duration::from_secs(5), server.read(&mut rest))
+                .await
+                .expect("the read after a long vectored one stalled")
+                .unwrap();
+        }
+        assert_eq!(got, 4000);
+        drop(client);
+    });
+}
+
 /// An accept dropped mid-wait loses no connection: the one that arrives
 /// afterwards is still there for the next accept.
 #[test]

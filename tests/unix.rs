@@ -165,3 +165,62 @@ fn connects_wait_while_the_backlog_is_full() {
         }
     });
 }
+
+/// Sends `data` over `sock` with `fd` attached (`SCM_RIGHTS`).
+fn send_with_descriptor(sock: &std::os::unix::net::UnixStream, data: &[u8], fd: std::os::fd::RawFd) {
+    use std::os::fd::AsRawFd;
+    let fd_len = std::mem::size_of::<std::os::fd::RawFd>() as u32;
+    // SAFETY: CMSG_SPACE only computes a size.
+    let space = unsafe { libc::CMSG_SPACE(fd_len) } as usize;
+    let mut control = vec![0u64; space.div_ceil(8)];
+    let mut iov = libc::iovec {
+        iov_base: data.as_ptr() as *mut libc::c_void,
+        iov_len: data.len(),
+    };
+    // SAFETY: all zeroes is a valid `msghdr`; its pointers are set below
+    // to `iov` and `control`, which outlive the `sendmsg` call, and the
+    // one control header written fits the `space` bytes that
+    // CMSG_SPACE asked for.
+    let sent = unsafe {
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.as_mut_ptr().cast();
+        msg.msg_controllen = space;
+        let header = libc::CMSG_FIRSTHDR(&msg);
+        (*header).cmsg_level = libc::SOL_SOCKET;
+        (*header).cmsg_type = libc::SCM_RIGHTS;
+        (*header).cmsg_len = libc::CMSG_LEN(fd_len) as usize;
+        std::ptr::copy_nonoverlapping(&fd, libc::CMSG_DATA(header).cast(), 1);
+        libc::sendmsg(sock.as_raw_fd(), &msg, 0)
+    };
+    assert_eq!(sent, data.len() as isize, "{}", std::io::Error::last_os_error());
+}
+
+/// A Unix stream read stops after a message that carried descriptors, with
+/// more queued behind it. That short read must not drop the socket's
+/// readiness as a short TCP read does, or the next read waits for an event
+/// that never comes.
+#[test]
+fn a_read_cut_short_by_a_passed_descriptor_does_not_stall_the_next() {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    let (peer, ours) = std::os::unix::net::UnixStream::pair().unwrap();
+    send_with_descriptor(&peer, b"hello", peer.as_raw_fd());
+    (&peer).write_all(b"world").unwrap();
+    grove::run(async move {
+        let mut ours = UnixStream::from_std(ours).unwrap();
+        // Let the loop take the readiness the registration reported, so
+        // that no event is left to come.
+        grove::sleep(std::time::Duration::from_millis(20)).await;
+        let mut buf = [0; 64];
+        let n = ours.read(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"hello", "the kernel no longer stops at a passed descriptor");
+        let n = grove::timeout(std::time::Duration::from_secs(10), ours.read(&mut buf))
+            .await
+            .expect("the read after the short one waited for an event that never came")
+            .unwrap();
+        assert_eq!(&buf[..n], b"world");
+    });
+    drop(peer);
+}

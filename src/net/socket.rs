@@ -17,16 +17,32 @@ use crate::time::Sleep;
 const FIRST_BACKOFF: Duration = Duration::from_millis(5);
 const MAX_BACKOFF: Duration = Duration::from_millis(500);
 
-/// A read from a stream socket. One that returned data but less than it
-/// asked for emptied the socket's buffer, so its readiness is dropped (see
-/// `Async::read_drained`).
-pub(super) fn poll_read<S>(io: &Async<S>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>
+/// Whether a short read proves that a stream socket's receive buffer is
+/// empty. On TCP it does: a read copies what is queued, up to the size
+/// asked. On a Unix stream it does not: a read stops after a message that
+/// carried descriptors (or, under `SO_PASSCRED`, at a change of writer),
+/// with more queued behind it and no new edge to come.
+#[derive(Clone, Copy)]
+pub(super) enum ShortRead {
+    Drains,
+    ProvesNothing,
+}
+
+/// A read from a stream socket. Where a short read drains the socket (see
+/// [`ShortRead`]), one that returned data but less than it asked for drops
+/// the socket's readiness (see `Async::read_drained`).
+pub(super) fn poll_read<S>(
+    io: &Async<S>,
+    cx: &mut Context<'_>,
+    buf: &mut [u8],
+    short: ShortRead,
+) -> Poll<io::Result<usize>>
 where
     S: Source,
     for<'a> &'a S: Read,
 {
     let asked = buf.len();
-    note_short_read(io, io.poll_read_with(cx, |mut s| s.read(buf)), asked)
+    note_short_read(io, io.poll_read_with(cx, |mut s| s.read(buf)), short, Some(asked))
 }
 
 /// [`poll_read`] into several buffers.
@@ -34,18 +50,29 @@ pub(super) fn poll_read_vectored<S>(
     io: &Async<S>,
     cx: &mut Context<'_>,
     bufs: &mut [io::IoSliceMut<'_>],
+    short: ShortRead,
 ) -> Poll<io::Result<usize>>
 where
     S: Source,
     for<'a> &'a S: Read,
 {
-    let asked = bufs.iter().map(|b| b.len()).sum();
-    note_short_read(io, io.poll_read_with(cx, |mut s| s.read_vectored(bufs)), asked)
+    // The kernel takes at most `IOV_MAX` buffers a call (std passes it no
+    // more), so past that a short read says nothing about what is left.
+    let asked = (bufs.len() <= IOV_MAX).then(|| bufs.iter().map(|b| b.len()).sum());
+    note_short_read(io, io.poll_read_with(cx, |mut s| s.read_vectored(bufs)), short, asked)
 }
 
-fn note_short_read<S: Source>(io: &Async<S>, read: Poll<io::Result<usize>>, asked: usize) -> Poll<io::Result<usize>> {
-    if let Poll::Ready(Ok(n)) = read {
-        if n > 0 && n < asked {
+/// The most buffers one `readv` takes.
+const IOV_MAX: usize = libc::UIO_MAXIOV as usize;
+
+fn note_short_read<S: Source>(
+    io: &Async<S>,
+    read: Poll<io::Result<usize>>,
+    short: ShortRead,
+    asked: Option<usize>,
+) -> Poll<io::Result<usize>> {
+    if let (Poll::Ready(Ok(n)), ShortRead::Drains, Some(asked)) = (&read, short, asked) {
+        if *n > 0 && *n < asked {
             io.read_drained();
         }
     }
@@ -86,16 +113,16 @@ pub(super) fn close(shutdown: impl FnOnce(Shutdown) -> io::Result<()>) -> Poll<i
 /// futures-io for `&$ty`, a connected stream socket with an `io:
 /// Async<_>` field and a `shutdown` method: reads and writes go straight
 /// to the kernel, with nothing to flush, and closing shuts down the writing
-/// half.
+/// half. `$short` is the type's [`ShortRead`].
 macro_rules! stream_io {
-    ($ty:ident) => {
+    ($ty:ident, $short:ident) => {
         impl futures::io::AsyncRead for &$ty {
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::net::socket::poll_read(&self.io, cx, buf)
+                $crate::net::socket::poll_read(&self.io, cx, buf, $crate::net::socket::ShortRead::$short)
             }
 
             fn poll_read_vectored(
@@ -103,7 +130,7 @@ macro_rules! stream_io {
                 cx: &mut std::task::Context<'_>,
                 bufs: &mut [std::io::IoSliceMut<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::net::socket::poll_read_vectored(&self.io, cx, bufs)
+                $crate::net::socket::poll_read_vectored(&self.io, cx, bufs, $crate::net::socket::ShortRead::$short)
             }
         }
 

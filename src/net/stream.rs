@@ -302,7 +302,7 @@ impl TcpStream {
     }
 }
 
-socket::stream_io!(TcpStream);
+socket::stream_io!(TcpStream, Drains);
 
 /// Forwards reads to the impl for `&Stream`, so that every way of using a
 /// stream shares one implementation.
