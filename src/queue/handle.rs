@@ -246,8 +246,9 @@ impl<T, O: Order<T>> QueueOf<T, O> {
     /// # Cancel safety
     ///
     /// No item is lost: if one was already handed to this get when it is
-    /// dropped, it goes to the next waiting getter, or back to the front of
-    /// the queue. Back in the queue, it is there even if the queue has
+    /// dropped, it goes to the next waiting getter, or back into the queue
+    /// where the next get finds it first (a priority queue puts it back by
+    /// its priority). Back in the queue, it is there even if the queue has
     /// filled meanwhile (or is a `Channel`, with no room at all): such an
     /// item may take a queue past its capacity until a get takes it, since
     /// its put has already completed.
@@ -589,7 +590,9 @@ impl<T, O: Order<T>> Stream for QueueOf<T, O> {
 /// # Cancel safety
 ///
 /// An item accepted by `start_send` is delivered by the next `poll_ready`
-/// or `poll_flush`; if the handle is dropped before, that item is dropped.
+/// or `poll_flush`. If the handle is dropped before, that item is dropped,
+/// unless a getter has already taken it from the waiting put, in which case
+/// it was delivered.
 impl<T, O: Order<T>> Sink<T> for QueueOf<T, O> {
     type Error = Closed<T>;
 

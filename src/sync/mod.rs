@@ -6,8 +6,11 @@
 //! They are all built on one FIFO waiter list, so waiters are served in the
 //! order they arrived, and every waiting operation is cancel-safe: dropping
 //! its future (under [`timeout`](crate::timeout), or because its task was
-//! killed) leaves the primitive as if it had never waited. They are for the
-//! tasks of one runtime: cheap `Clone` handles, `!Send`, no atomics.
+//! killed) loses nothing. A permit or a notification already handed to it
+//! passes to the next in line; most leave the primitive as if they had
+//! never waited, and each operation's `# Cancel safety` says where that is
+//! not so ([`Condition::wait`] gives its lock up for good). They are for
+//! the tasks of one runtime: cheap `Clone` handles, `!Send`, no atomics.
 //!
 //! # Examples
 //!

@@ -95,6 +95,9 @@ impl RLock {
 
     /// Takes the lock if it is free or already this task's.
     ///
+    /// # Panics
+    /// Outside of any grove task.
+    ///
     /// # Examples
     ///
     /// ```
