@@ -70,3 +70,32 @@ fn into_panic_of_a_kill_panics_and_try_into_panic_does_not() {
         assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| err.into_panic())).is_err());
     });
 }
+
+/// A waker that panics when woken, as a buggy foreign executor's might.
+struct PanicsOnWake;
+
+impl std::task::Wake for PanicsOnWake {
+    fn wake(self: std::sync::Arc<Self>) {
+        panic!("this waker panics");
+    }
+}
+
+#[test]
+fn a_waker_that_panics_does_not_lose_the_wakes_after_it() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+    use std::time::Instant;
+    grove::run(async {
+        // Two timers for one deadline fire together, the panicking waker's
+        // first, as it was armed first.
+        let deadline = Instant::now() + Duration::from_millis(5);
+        let mut doomed = Box::pin(grove::sleep_until(deadline));
+        let bomb = Waker::from(std::sync::Arc::new(PanicsOnWake));
+        assert!(doomed.as_mut().poll(&mut Context::from_waker(&bomb)).is_pending());
+        let sleeper = grove::spawn(grove::sleep_until(deadline));
+        grove::timeout(Duration::from_secs(10), sleeper)
+            .await
+            .expect("the wake after the panicking one was lost")
+            .unwrap();
+    });
+}

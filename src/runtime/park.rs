@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use std::task::Waker;
 
 use super::core::Core;
+use super::wait::wake_all;
 
 /// What the loop remembers between waits.
 #[derive(Default)]
@@ -52,7 +53,7 @@ impl Parker {
         if timer_armed {
             core.timers().fire(core.clock().tick(), &mut woken);
         }
-        woken.into_iter().for_each(Waker::wake);
+        wake_all(woken);
         // After what became ready meanwhile: the budget's point is that I/O
         // and timers get their turn first.
         core.scheduler().events_seen();

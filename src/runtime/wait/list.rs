@@ -24,9 +24,11 @@
 //! holds a waker, so a list keeps at most one finished task's memory alive.
 
 use std::mem;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::task::{Context, Poll, Waker};
 
 use crate::runtime::context::wake_here;
+use crate::runtime::task::raw::drop_payload;
 
 /// Identifies one waiter in its list.
 pub(super) type WaitKey = u32;
@@ -290,9 +292,14 @@ fn wake<T>(node: &mut Node<T>, handoff: bool) -> Option<Waker> {
     }
 }
 
-/// Wakes `wakers` in order.
+/// Wakes `wakers` in order. A waker that panics (a foreign waker is user
+/// code) does not keep the ones after it from being woken: its panic, which
+/// the panic hook has reported, goes no further.
 pub(crate) fn wake_all(wakers: impl IntoIterator<Item = Waker>) {
-    wakers.into_iter().for_each(Waker::wake);
+    let mut wakers = wakers.into_iter();
+    while let Err(payload) = catch_unwind(AssertUnwindSafe(|| wakers.by_ref().for_each(Waker::wake))) {
+        drop_payload(payload);
+    }
 }
 
 #[cfg(test)]
