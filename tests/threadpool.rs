@@ -153,6 +153,43 @@ fn terminate_wakes_spawners_waiting_for_room() {
     });
 }
 
+/// A queued job whose closure panics when dropped, cancelled by a kill: a
+/// spawner on another thread, waiting for the room it leaves, is still
+/// woken.
+#[test]
+fn a_cancelled_job_whose_closure_panics_on_drop_still_makes_room() {
+    struct Bomb;
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            panic!("a job's capture exploded");
+        }
+    }
+    grove::run(async {
+        let pool = Arc::new(ThreadPool::builder().max_threads(1).queue_limit(1).build());
+        let (gate, _blocker) = occupy(&pool).await;
+        let bomb = Bomb;
+        let queued = pool.spawn(move || std::mem::forget(bomb)).await.unwrap();
+        let spawning = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let other = std::thread::spawn({
+            let (pool, spawning) = (pool.clone(), spawning.clone());
+            move || {
+                grove::run(async move {
+                    spawning.store(true, Ordering::SeqCst);
+                    pool.spawn(|| ()).await.map(drop)
+                })
+            }
+        });
+        eventually("the other thread spawns", || spawning.load(Ordering::SeqCst)).await;
+        grove::sleep(Duration::from_millis(20)).await;
+        assert!(!other.is_finished(), "the spawner waits for room");
+        queued.kill();
+        eventually("the spawner waiting for room is woken", || other.is_finished()).await;
+        other.join().unwrap().unwrap();
+        gate.open();
+        pool.join().await;
+    });
+}
+
 #[test]
 fn resize_up_starts_threads_for_queued_jobs() {
     grove::run(async {

@@ -256,8 +256,9 @@ impl Workers {
         let mut wakers = state.drained_wakers();
         wakers.extend(state.room.notify_all());
         drop(state);
-        drop((job, orphans));
+        // Woken before the jobs go: a closure's drop may panic.
         wake_all(wakers);
+        drop((job, orphans));
         Err(SpawnError::Thread(error))
     }
 
@@ -272,11 +273,9 @@ impl Workers {
         let waker = state.made_room();
         let drained = state.drained_wakers();
         drop(state);
+        // Woken before the job goes: its closure's drop may panic.
+        wake_all(drained.into_iter().chain(waker));
         drop(job);
-        wake_all(drained);
-        if let Some(waker) = waker {
-            waker.wake();
-        }
         true
     }
 
@@ -301,9 +300,10 @@ impl Workers {
         wakers.extend(state.drained_wakers());
         drop(state);
         self.work.notify_all();
-        // Dropping a job drops its result channel, which wakes its task.
-        drop(jobs);
         wake_all(wakers);
+        // Dropping a job drops its result channel, which wakes its task.
+        // Last, as a closure's drop may panic.
+        drop(jobs);
     }
 
     /// Whether [`terminate`](Workers::terminate) was called.
