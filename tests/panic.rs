@@ -99,3 +99,23 @@ fn a_waker_that_panics_does_not_lose_the_wakes_after_it() {
             .unwrap();
     });
 }
+
+#[test]
+fn a_remote_task_whose_destructor_panics_still_reports_its_kill() {
+    struct Bomb;
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            panic!("destructor exploded");
+        }
+    }
+    let rt = grove::Runtime::new().unwrap();
+    let task = rt.handle().spawn(async {
+        let _bomb = Bomb;
+        std::future::pending::<()>().await;
+    });
+    rt.block_on(grove::sleep(Duration::from_millis(5)));
+    task.kill();
+    let joined = rt.block_on(grove::timeout(Duration::from_secs(10), task));
+    let err = joined.expect("the remote handle never saw its task end").unwrap_err();
+    assert!(err.is_killed(), "{err}");
+}

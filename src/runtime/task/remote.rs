@@ -15,7 +15,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, Location, catch_unwind};
+use std::panic::{AssertUnwindSafe, Location, catch_unwind, resume_unwind};
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -174,12 +174,25 @@ pin_project! {
 
     impl<F: Future> PinnedDrop for RemoteTask<F> {
         fn drop(this: Pin<&mut Self>) {
-            let mut this = this.project();
-            // Killed (or the runtime dropped): drop the future first, so its
-            // destructors have run once the handle reports the kill.
-            this.future.set(None);
-            // SAFETY: the slot outlives this future (see the field).
-            unsafe { this.slot.as_ref() }.finish(Err(JoinError::killed(*this.id)));
+            // Killed (or the runtime dropped).
+            let id = this.id;
+            this.end(Err(JoinError::killed(id)));
+        }
+    }
+}
+
+impl<F: Future> RemoteTask<F> {
+    /// Drops the user's future, so that its destructors have run once the
+    /// handle sees `result`, then reports `result`. A destructor that
+    /// panics does not keep the handle from its report: the panic goes on
+    /// after it, to be contained where the task is polled or dropped.
+    fn end(self: Pin<&mut Self>, result: Result<F::Output, JoinError>) {
+        let mut this = self.project();
+        let dropped = catch_unwind(AssertUnwindSafe(|| this.future.set(None)));
+        // SAFETY: the slot outlives this future (see the field).
+        unsafe { this.slot.as_ref() }.finish(result);
+        if let Err(payload) = dropped {
+            resume_unwind(payload);
         }
     }
 }
@@ -187,15 +200,15 @@ pin_project! {
 impl<F: Future> Future for RemoteTask<F> {
     type Output = ();
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut this = self.project();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.as_mut().project();
         // SAFETY: the slot outlives this future (see the field).
         let slot = unsafe { this.slot.as_ref() };
         // Acquire pairs with `kill`: a kill seen here is acted on.
         if slot.kill.load(Ordering::Acquire) {
             return Poll::Ready(());
         }
-        let Some(future) = this.future.as_mut().as_pin_mut() else {
+        let Some(future) = this.future.as_pin_mut() else {
             return Poll::Ready(());
         };
         let result = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
@@ -203,8 +216,7 @@ impl<F: Future> Future for RemoteTask<F> {
             Ok(Poll::Ready(value)) => Ok(value),
             Err(payload) => Err(JoinError::panic(*this.id, payload)),
         };
-        this.future.set(None);
-        slot.finish(result);
+        self.end(result);
         Poll::Ready(())
     }
 }
