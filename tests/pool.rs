@@ -217,6 +217,38 @@ fn discard_and_killone_act_on_one_member() {
     });
 }
 
+/// A discarded task's place is free for the next member: the discarded
+/// task, ending later, must not take that member out with it.
+#[test]
+fn a_discarded_task_ending_leaves_the_member_that_took_its_place() {
+    grove::run(async {
+        let group = Group::new();
+        let (go, went) = futures::channel::oneshot::channel::<()>();
+        let discarded = group.spawn(async move {
+            let _ = went.await;
+        });
+        assert!(group.discard(discarded.id()));
+        let (stop, stopped) = futures::channel::oneshot::channel::<()>();
+        let member = group.spawn(async move {
+            let _ = stopped.await;
+        });
+        go.send(()).unwrap();
+        discarded.await.unwrap();
+        assert_eq!(
+            group.len(),
+            1,
+            "the member that took the discarded task's place left with it"
+        );
+        assert!(
+            grove::timeout(Duration::from_millis(20), group.join()).await.is_err(),
+            "join returned while a member runs"
+        );
+        group.kill();
+        assert!(member.await.unwrap_err().is_killed());
+        drop(stop);
+    });
+}
+
 #[test]
 fn dropping_a_scoped_group_kills_its_tasks_and_a_plain_one_detaches_them() {
     grove::run(async {

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use super::holding::Holding;
 pub use super::members::{Join, JoinNext};
-use super::members::{Member, Membership, Shared, State};
+use super::members::{Member, Shared, State};
 use crate::runtime::wait::{Waiter, wake_all};
 use crate::task::{JoinHandle, TaskId};
 
@@ -180,9 +180,11 @@ impl<T: 'static> Group<T> {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let future = Holding::new(future, self.membership());
+        let membership = State::membership(self.state());
+        let serial = membership.serial;
+        let future = Holding::new(future, membership);
         let handle = crate::task::Builder::new().spawn_at(future, location);
-        self.enter(&handle, false);
+        self.enter(&handle, false, serial);
         handle
     }
 
@@ -208,8 +210,8 @@ impl<T: 'static> Group<T> {
     /// ```
     #[track_caller]
     pub fn add(&self, handle: JoinHandle<T>) {
-        let membership = self.membership();
-        self.enter(&handle, true);
+        let membership = State::membership(self.state());
+        self.enter(&handle, true, membership.serial);
         let id = handle.id();
         // A watcher task takes the result into the group, and leaves the
         // group with it.
@@ -368,21 +370,13 @@ impl<T: 'static> Group<T> {
         }
     }
 
-    /// A membership for a task about to be spawned: its key is the one the
-    /// task will be entered under.
-    fn membership(&self) -> Membership<T> {
-        Membership {
-            state: self.state().clone(),
-            key: self.state().borrow().members.vacant_key(),
-        }
-    }
-
     /// Enters the task of `handle` under the key its membership took. The
     /// task cannot have run yet, so the key is still vacant.
-    fn enter<U>(&self, handle: &JoinHandle<U>, owned: bool) {
+    fn enter<U>(&self, handle: &JoinHandle<U>, owned: bool, serial: u64) {
         let mut state = self.state().borrow_mut();
         state.members.insert(Member {
             id: handle.id(),
+            serial,
             killer: handle.killer(),
             owned,
         });

@@ -20,6 +20,9 @@ pub(super) type Shared<T> = Rc<RefCell<State<T>>>;
 /// A member of a group.
 pub(super) struct Member {
     pub(super) id: TaskId,
+    /// The serial of the membership the member came in under: its key can
+    /// be another member's once it was discarded, its serial cannot.
+    pub(super) serial: u64,
     pub(super) killer: Killer,
     /// The group owns the task's result, for `join_next`.
     pub(super) owned: bool,
@@ -36,6 +39,8 @@ pub(crate) struct State<T> {
     joiners: WaitList<()>,
     /// Waiting for the next result.
     next: WaitList<()>,
+    /// The serial of the next membership.
+    serials: u64,
 }
 
 impl<T> Default for State<T> {
@@ -46,11 +51,32 @@ impl<T> Default for State<T> {
             results: VecDeque::new(),
             joiners: WaitList::default(),
             next: WaitList::default(),
+            serials: 0,
         }
     }
 }
 
 impl<T> State<T> {
+    /// A membership for a task about to be entered: the key it will be
+    /// entered under, and a serial of its own.
+    pub(super) fn membership(state: &Shared<T>) -> Membership<T> {
+        let mut this = state.borrow_mut();
+        let serial = this.serials;
+        this.serials += 1;
+        Membership {
+            state: state.clone(),
+            key: this.members.vacant_key(),
+            serial,
+        }
+    }
+
+    /// Whether the member under `key` came in under `membership`.
+    fn holds(&self, membership: &Membership<T>) -> bool {
+        self.members
+            .get(membership.key)
+            .is_some_and(|member| member.serial == membership.serial)
+    }
+
     /// The key of member `id`, if it is still in the group.
     pub(super) fn find(&self, id: TaskId) -> Option<usize> {
         self.members.iter().find(|(_, m)| m.id == id).map(|(key, _)| key)
@@ -75,8 +101,9 @@ impl<T> State<T> {
 /// Lives in a member task's future and takes it out of the group when the
 /// future is dropped, whether it finished or was killed.
 pub(super) struct Membership<T> {
-    pub(super) state: Shared<T>,
-    pub(super) key: usize,
+    state: Shared<T>,
+    key: usize,
+    pub(super) serial: u64,
 }
 
 impl<T> Membership<T> {
@@ -85,12 +112,11 @@ impl<T> Membership<T> {
     pub(super) fn deliver(&self, id: TaskId, result: Result<T, JoinError>) {
         let (waker, discarded) = {
             let mut state = self.state.borrow_mut();
-            match state.members.get(self.key) {
-                Some(member) if member.id == id => {
-                    state.results.push_back((id, result));
-                    (state.next.notify_one(None).ok().flatten(), None)
-                }
-                _ => (None, Some(result)),
+            if state.holds(self) {
+                state.results.push_back((id, result));
+                (state.next.notify_one(None).ok().flatten(), None)
+            } else {
+                (None, Some(result))
             }
         };
         drop(discarded);
@@ -99,8 +125,16 @@ impl<T> Membership<T> {
 }
 
 impl<T> Drop for Membership<T> {
+    /// Takes the member out, unless it was discarded: its key may hold
+    /// another member by now.
     fn drop(&mut self) {
-        let (member, wakers) = self.state.borrow_mut().leave(self.key);
+        let (member, wakers) = {
+            let mut state = self.state.borrow_mut();
+            if !state.holds(self) {
+                return;
+            }
+            state.leave(self.key)
+        };
         drop(member);
         wake_all(wakers);
     }
