@@ -29,6 +29,29 @@ fn map_returns_results_in_input_order() {
     });
 }
 
+/// An endless stream, taken from slowly: the pool's queue bounds only the
+/// jobs not yet started, so finished results must be bounded apart from it.
+#[test]
+fn imap_unordered_runs_no_more_than_two_jobs_a_thread_ahead_of_its_consumer() {
+    grove::run(async {
+        let pool = ThreadPool::new(2);
+        let ran = Arc::new(AtomicUsize::new(0));
+        let mut results = pool.imap_unordered(0usize.., {
+            let ran = ran.clone();
+            move |n| {
+                ran.fetch_add(1, Ordering::SeqCst);
+                n
+            }
+        });
+        for taken in 1..=20 {
+            results.next().await.unwrap().unwrap();
+            grove::sleep(Duration::from_millis(1)).await;
+            let ran = ran.load(Ordering::SeqCst);
+            assert!(ran <= taken + 4, "{ran} jobs ran for {taken} results taken");
+        }
+    });
+}
+
 #[test]
 fn imap_unordered_yields_every_result_once() {
     grove::run(async {
@@ -440,7 +463,8 @@ fn dropping_imap_unordered_takes_its_queued_jobs_back() {
             counted.fetch_add(1, Ordering::SeqCst);
         });
         assert!(results.next().now_or_never().is_none());
-        drop_and_check_none_ran(&pool, 5, results, (gate, blocker), &ran).await;
+        // Two jobs a thread are handed to the pool ahead of the consumer.
+        drop_and_check_none_ran(&pool, 2, results, (gate, blocker), &ran).await;
     });
 }
 

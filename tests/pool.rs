@@ -96,6 +96,30 @@ fn map_keeps_input_order_with_bounded_concurrency() {
     });
 }
 
+/// An endless stream, taken from slowly: finished results must not pile up
+/// ahead of the consumer.
+#[test]
+fn imap_unordered_starts_no_more_than_the_pool_s_size_ahead_of_its_consumer() {
+    use futures::StreamExt;
+    grove::run(async {
+        let pool = Pool::new(4);
+        let started = Rc::new(Cell::new(0u64));
+        let mut results = pool.imap_unordered(0u64.., |n| {
+            started.set(started.get() + 1);
+            async move { n }
+        });
+        for taken in 1..=20u64 {
+            results.next().await.unwrap().unwrap();
+            grove::sleep(Duration::from_millis(1)).await;
+            assert!(
+                started.get() <= taken + 4,
+                "{} started for {taken} taken",
+                started.get()
+            );
+        }
+    });
+}
+
 #[test]
 fn imap_unordered_yields_each_result_once() {
     grove::run(async {

@@ -17,10 +17,12 @@ use super::pool::Spawn;
 use super::{Error, ThreadPool};
 use crate::task::{JoinError, JoinHandle};
 
-/// How many jobs per thread an ordered `imap` keeps started and not yet
-/// yielded: one running, and one more so that a thread that finishes
-/// behind a slow first job has the next to take.
-const ORDERED_WINDOW_PER_THREAD: usize = 2;
+/// How many jobs per thread a stream keeps started and not yet yielded,
+/// finished ones included: one running, and one more for a thread that
+/// finishes to take (in `imap`, behind a slow first job). Results waiting
+/// for the consumer count, so memory stays bounded however slowly it
+/// takes them.
+const WINDOW_PER_THREAD: usize = 2;
 
 /// The tasks a stream has started and not yet yielded.
 trait Running<T>: Unpin {
@@ -84,9 +86,6 @@ struct Feeder<'a, I: Iterator, F, T, R: Running<T>> {
     /// The job waiting for room in the pool's queue.
     spawning: Option<Spawn<'a, T>>,
     running: R,
-    /// The most tasks started and not yet yielded: a function of the
-    /// pool's current maximum of threads.
-    window: fn(usize) -> usize,
 }
 
 impl<'a, I, F, T, R> Feeder<'a, I, F, T, R>
@@ -97,21 +96,20 @@ where
     T: Send + 'static,
     R: Running<T>,
 {
-    fn new(pool: &'a ThreadPool, items: I, f: Arc<F>, running: R, window: fn(usize) -> usize) -> Self {
+    fn new(pool: &'a ThreadPool, items: I, f: Arc<F>, running: R) -> Self {
         Feeder {
             pool,
             items: items.fuse(),
             f,
             spawning: None,
             running,
-            window,
         }
     }
 
     /// Hands items to the pool until the window or its queue is full or
     /// they run out. Returns the error of a job the pool refused.
     fn feed(&mut self, cx: &mut Context<'_>) -> Option<Error> {
-        let window = (self.window)(self.pool.max_threads());
+        let window = self.pool.max_threads().saturating_mul(WINDOW_PER_THREAD);
         loop {
             if self.spawning.is_none() {
                 if self.running.len() >= window {
@@ -188,9 +186,7 @@ where
     T: Send + 'static,
 {
     pub(super) fn new(pool: &'a ThreadPool, items: I, f: Arc<F>) -> Self {
-        Imap(Feeder::new(pool, items, f, VecDeque::new(), |threads| {
-            threads.saturating_mul(ORDERED_WINDOW_PER_THREAD)
-        }))
+        Imap(Feeder::new(pool, items, f, VecDeque::new()))
     }
 }
 
@@ -220,9 +216,11 @@ impl<I: Iterator, F, T> fmt::Debug for Imap<'_, I, F, T> {
 /// The stream of [`ThreadPool::imap_unordered`]: each item's result, in
 /// the order the jobs finish.
 ///
-/// Items are handed to the pool as fast as its queue takes them. Dropping
-/// the stream kills the tasks of the jobs it spawned, which takes those
-/// still queued out of the queue.
+/// At most twice [`max_threads`](ThreadPool::max_threads) jobs are started
+/// and not yet yielded, finished ones included, so memory stays bounded
+/// however long the iterator and however slow the consumer. Dropping the
+/// stream kills the tasks of the jobs it spawned, which takes those still
+/// queued out of the queue.
 ///
 /// # Examples
 ///
@@ -248,8 +246,7 @@ where
     T: Send + 'static,
 {
     pub(super) fn new(pool: &'a ThreadPool, items: I, f: Arc<F>) -> Self {
-        // Bounded by the pool's queue instead.
-        ImapUnordered(Feeder::new(pool, items, f, FuturesUnordered::new(), |_| usize::MAX))
+        ImapUnordered(Feeder::new(pool, items, f, FuturesUnordered::new()))
     }
 }
 

@@ -55,8 +55,14 @@ where
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        // Start as many tasks as there are free slots.
-        while let Poll::Ready(Some(task)) = this.feeder.poll_start(cx) {
+        // Start tasks while the pool has a free slot, and while fewer than
+        // its size are started and not yet yielded: finished ones count,
+        // so a slow consumer holds the rest back instead of piling up
+        // results.
+        while this.running.len() < this.feeder.pool.size() {
+            let Poll::Ready(Some(task)) = this.feeder.poll_start(cx) else {
+                break;
+            };
             this.running.push(task);
         }
         match this.running.poll_next_unpin(cx) {

@@ -194,7 +194,9 @@ impl Pool {
     }
 
     /// Runs `f` on every item, at most `size` at a time, and yields the
-    /// results as they finish.
+    /// results as they finish. At most `size` tasks are started and not yet
+    /// yielded, finished ones included, so a slow consumer holds the items
+    /// back rather than let results pile up.
     ///
     /// # Examples
     ///
