@@ -184,6 +184,18 @@ fn interval_ticks_on_schedule_and_skips_missed_ticks() {
     });
 }
 
+/// `interval(Duration::MAX)` is a common way to say "tick once, never
+/// again": the period must not overflow the clock.
+#[test]
+fn an_interval_too_long_for_the_clock_ticks_once_then_waits() {
+    grove::run(async {
+        let mut never = grove::interval(Duration::MAX);
+        never.tick().await;
+        let second = grove::timeout(Duration::from_millis(20), never.tick()).await;
+        assert!(second.is_err(), "a second tick came");
+    });
+}
+
 #[test]
 #[should_panic(expected = "period above zero")]
 fn interval_of_zero_panics() {

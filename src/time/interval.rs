@@ -7,13 +7,16 @@ use std::time::{Duration, Instant};
 
 use futures::Stream;
 
+use super::sleep::FOREVER;
 use super::{Sleep, sleep_until};
 
 /// Ticks every `period`, starting at once.
 ///
 /// If the task falls behind (it was busy past one or more ticks), the missed
 /// ticks are skipped rather than fired in a burst, and the schedule stays
-/// aligned to the first tick.
+/// aligned to the first tick. A period too long for the clock to reach
+/// (`Duration::MAX`, say) ticks once, then never again in practice, as a
+/// [`sleep`](super::sleep) that long never ends.
 ///
 /// # Panics
 /// If `period` is zero.
@@ -107,8 +110,9 @@ impl Interval {
         let periods = behind.as_nanos() / self.period.as_nanos() + 1;
         let next = u32::try_from(periods)
             .ok()
-            .and_then(|n| tick.checked_add(self.period * n));
-        self.sleep.reset(next.unwrap_or_else(|| now + self.period));
+            .and_then(|n| self.period.checked_mul(n))
+            .and_then(|after| tick.checked_add(after));
+        self.sleep.reset(next.unwrap_or_else(|| now + self.period.min(FOREVER)));
         Poll::Ready(tick)
     }
 

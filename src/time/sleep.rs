@@ -25,8 +25,11 @@ use crate::runtime::timers::TimerKey;
 /// keeping time off for more than ten ticks, a long sleep can end early.)
 ///
 /// `sleep(Duration::ZERO)` yields once, as gevent's `sleep(0)` does: the
-/// other ready tasks run, and I/O and timers are looked at, before this task
-/// goes on. So does any sleep whose deadline has passed by its first poll.
+/// task goes to the back of the run queue, so the other ready tasks run
+/// before it goes on. (The loop looks at I/O and timers whenever the queue
+/// empties, and every [`event_interval`](crate::runtime::Builder::event_interval)
+/// tasks run.) So does any sleep whose deadline has passed by its first
+/// poll.
 /// Like every operation that can complete without waiting, a sleep counts
 /// against the task's cooperative budget (see [`task::unconstrained`](crate::task::unconstrained)).
 ///
@@ -59,7 +62,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 
 /// How far out the longest sleep ends: "never" in practice, with room to
 /// spare before ticks saturate.
-const FOREVER: Duration = Duration::from_secs(86400 * 365 * 30);
+pub(super) const FOREVER: Duration = Duration::from_secs(86400 * 365 * 30);
 
 /// Waits until `deadline`. A deadline already past yields once, as
 /// [`sleep`] of zero does.
