@@ -28,6 +28,21 @@ fn an_hour_long_timeout_runs_in_no_time() {
     assert!(real.elapsed() < Duration::from_secs(5), "{:?}", real.elapsed());
 }
 
+/// gevent arms `spawn_later`'s timer at the call: the delay counts from
+/// there, not from the task's first run.
+#[test]
+fn spawn_later_counts_its_delay_from_the_call() {
+    let rt = paused();
+    let waited = rt.block_on(async {
+        let start = now();
+        let task = grove::spawn_later(MINUTE, async { now() });
+        // The clock moves on before the task first runs.
+        advance(MINUTE).await;
+        task.await.unwrap() - start
+    });
+    assert_eq!(waited, MINUTE);
+}
+
 #[test]
 fn a_ten_minute_interval_ticks_exactly_on_time() {
     let rt = paused();

@@ -116,8 +116,10 @@ impl Builder {
         F: Future + 'static,
         F::Output: 'static,
     {
+        // The deadline is fixed now, not when the task first runs.
+        let nap = crate::time::sleep(delay);
         self.spawn(async move {
-            crate::time::sleep(delay).await;
+            nap.await;
             future.await
         })
     }

@@ -72,8 +72,9 @@ where
     Builder::new().spawn(future)
 }
 
-/// Spawns `future` as a task that starts after `delay`: gevent's
-/// `spawn_later`. Killing it before then means it never starts.
+/// Spawns `future` as a task that starts after `delay`, counted from this
+/// call: gevent's `spawn_later`. Killing it before then means it never
+/// starts.
 ///
 /// # Panics
 /// If there is no grove runtime on this thread.

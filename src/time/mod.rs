@@ -33,6 +33,7 @@ use std::time::{Duration, Instant};
 
 use crate::runtime::clock::Tick;
 use crate::runtime::context;
+use crate::runtime::wait::wake_all;
 
 pub use interval::{Interval, interval};
 pub use sleep::{Sleep, sleep, sleep_until};
@@ -98,7 +99,7 @@ pub fn advance(by: Duration) -> impl std::future::Future<Output = ()> {
             core.clock().advance(by);
             core.timers().fire(Tick::of(core.now()), &mut due);
         });
-        due.into_iter().for_each(std::task::Waker::wake);
+        wake_all(due);
         crate::yield_now().await;
     }
 }
