@@ -65,7 +65,7 @@
 //! - [`spawn`], [`spawn_later`], [`JoinHandle`] (await, `kill`, `id`,
 //!   `name`), [`joinall`] and [`try_joinall`], [`yield_now`], task names and
 //!   [`task_local!`]: gevent's greenlets.
-//! - Waiting on many: [`task::wait`] (the first `count` to finish),
+//! - Waiting on many: [`task::wait`] (the first `count` seen finished),
 //!   [`task::as_completed`] (gevent's `iwait`) and [`task::killall`]; the
 //!   [`guide::waiting`] chapter shows `select!` across any futures.
 //! - Fairness: every task has a budget of operations per turn, so one busy

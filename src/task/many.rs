@@ -107,8 +107,11 @@ impl<T> fmt::Debug for AsCompleted<T> {
 
 /// Waits until `count` of `handles` have finished (all of them if there
 /// are fewer), and returns those tasks' results, with their ids, in the
-/// order they finished: gevent's `wait(objects, count)`. Their handles are
-/// taken out of `handles`; those still running stay, in their order.
+/// order they were seen finished: gevent's `wait(objects, count)`. Tasks
+/// that finished between two looks are seen in their order in `handles`,
+/// not the order they finished in, as gevent's `wait` does with objects
+/// already ready. Their handles are taken out of `handles`; the others,
+/// running or finished past `count`, stay, in their order.
 ///
 /// # Examples
 ///

@@ -57,6 +57,12 @@ impl<T> JoinHandle<T> {
     /// gone. A task killed before its first poll never runs. Killing a
     /// finished task does nothing, and so does killing twice.
     ///
+    /// A task that kills itself runs on until its poll returns: an `.await`
+    /// that completes without waiting (a free lock, a write the socket takes
+    /// at once) still completes, with its effects, and should the task then
+    /// return, its output is dropped and joiners see it killed. The next
+    /// `.await` that waits is where it stops.
+    ///
     /// # Examples
     ///
     /// ```
