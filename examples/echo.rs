@@ -12,7 +12,9 @@
 //! Ctrl-C stops the server; in Unix mode it removes the socket's path.
 //!
 //! `--idle-timeout SECS` closes a connection that sends nothing for that
-//! long: each read waits at most that, so every message resets the clock.
+//! long, or takes nothing back: each read, and each write of an echo,
+//! waits at most that, so every message resets the clock, and a peer that
+//! stops reading cannot hold its connection open.
 //! With `--quiet`, closed connections are not reported one by one. The
 //! C10k bench (`benches/c10k.sh`) runs `echo --idle-timeout 5 --quiet`
 //! against 10,000 connections.
@@ -147,7 +149,8 @@ where
 }
 
 /// Sends back everything the peer sends, through a write buffer, until it
-/// closes its side or, with `idle_timeout`, stays silent that long.
+/// closes its side or, with `idle_timeout`, stays silent that long or
+/// takes that long to take an echo back.
 async fn echo<S>(stream: &S, idle_timeout: Option<Duration>, echoed: &mut u64) -> io::Result<()>
 where
     for<'a> &'a S: AsyncRead + AsyncWrite,
@@ -156,18 +159,25 @@ where
     let mut writer = BufWriter::with_capacity(BUF, stream);
     let mut buf = [0; BUF];
     loop {
-        let read = reader.read(&mut buf);
-        let n = match idle_timeout {
-            Some(limit) => grove::time::timeout(limit, read)
-                .await
-                .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "idle too long"))??,
-            None => read.await?,
-        };
+        let n = within(idle_timeout, reader.read(&mut buf)).await?;
         if n == 0 {
             return Ok(());
         }
-        writer.write_all(&buf[..n]).await?;
-        writer.flush().await?;
+        within(idle_timeout, async {
+            writer.write_all(&buf[..n]).await?;
+            writer.flush().await
+        })
+        .await?;
         *echoed += n as u64;
+    }
+}
+
+/// Runs `op`, giving up with `TimedOut` after `limit` if there is one.
+async fn within<T>(limit: Option<Duration>, op: impl Future<Output = io::Result<T>>) -> io::Result<T> {
+    match limit {
+        Some(limit) => grove::time::timeout(limit, op)
+            .await
+            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "idle too long"))?,
+        None => op.await,
     }
 }

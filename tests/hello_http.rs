@@ -248,3 +248,33 @@ fn slowloris_connections_are_closed_at_the_head_timeout_and_others_are_served() 
         start.elapsed()
     );
 }
+
+/// A client that pipelines requests and never reads its answers fills the
+/// server's send buffer: the server must give up on it at the head
+/// timeout, not wait in its write for good.
+#[test]
+fn a_client_that_never_reads_its_answers_is_dropped_at_the_head_timeout() {
+    let addr = server(Duration::from_secs(1));
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.set_write_timeout(Some(Duration::from_millis(100))).unwrap();
+    let requests = b"GET / HTTP/1.1\r\n\r\n".repeat(1000);
+    let start = Instant::now();
+    let dropped = loop {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the server still holds a client that reads nothing"
+        );
+        match conn.write(&requests) {
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(e) => break e,
+        }
+    };
+    assert!(
+        matches!(
+            dropped.kind(),
+            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+        ),
+        "{dropped}"
+    );
+}

@@ -2,12 +2,13 @@
 //! (with async-io's reactor and timers): the smol row of the C10k bench
 //! (`benches/c10k.sh`).
 //!
-//! It follows `examples/echo.rs` step for step: each read waits at most
-//! the idle timeout, and what it read goes back through a 1 KiB write
-//! buffer, flushed after each message.
+//! It follows `examples/echo.rs` step for step: each read, and each write
+//! of an echo, waits at most the idle timeout, and what it read goes back
+//! through a 1 KiB write buffer, flushed after each message.
 //!
 //! `cargo run --release --example echo_smol -- ADDR --idle-timeout SECS`
 
+use std::future::Future;
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::rc::Rc;
@@ -31,7 +32,16 @@ fn main() -> io::Result<()> {
         let listener = Async::new(listen(&addr)?)?;
         eprintln!("echo_smol listening on {}", listener.get_ref().local_addr()?);
         loop {
-            let (stream, _) = listener.accept().await?;
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of descriptors, say: pause while connections close,
+                    // as grove's accept does, rather than end the server.
+                    eprintln!("accept: {e}");
+                    Timer::after(Duration::from_millis(10)).await;
+                    continue;
+                }
+            };
             ex.spawn(echo(stream, idle)).detach();
         }
     }))
@@ -49,22 +59,30 @@ fn listen(addr: &str) -> io::Result<TcpListener> {
     Ok(socket.into())
 }
 
-/// Sends back everything the peer sends until it closes its side or
-/// stays silent for `idle`.
+/// Sends back everything the peer sends until it closes its side, or
+/// stays silent for `idle`, or takes that long to take an echo back.
 async fn echo(stream: Async<TcpStream>, idle: Duration) -> io::Result<()> {
     let mut reader = &stream;
     let mut writer = BufWriter::with_capacity(BUF, &stream);
     let mut buf = [0; BUF];
     loop {
-        let timed_out = async {
-            Timer::after(idle).await;
-            Err(io::Error::new(io::ErrorKind::TimedOut, "idle too long"))
-        };
-        let n = reader.read(&mut buf).or(timed_out).await?;
+        let n = within(idle, reader.read(&mut buf)).await?;
         if n == 0 {
             return Ok(());
         }
-        writer.write_all(&buf[..n]).await?;
-        writer.flush().await?;
+        within(idle, async {
+            writer.write_all(&buf[..n]).await?;
+            writer.flush().await
+        })
+        .await?;
     }
+}
+
+/// Runs `op`, giving up with `TimedOut` after `limit`.
+async fn within<T>(limit: Duration, op: impl Future<Output = io::Result<T>>) -> io::Result<T> {
+    let timed_out = async {
+        Timer::after(limit).await;
+        Err(io::Error::new(io::ErrorKind::TimedOut, "idle too long"))
+    };
+    op.or(timed_out).await
 }

@@ -1,12 +1,13 @@
 //! The `echo` example's `--idle-timeout` server on tokio's current-thread
 //! runtime: the tokio row of the C10k bench (`benches/c10k.sh`).
 //!
-//! It follows `examples/echo.rs` step for step: each read waits at most
-//! the idle timeout, and what it read goes back through a 1 KiB write
-//! buffer, flushed after each message.
+//! It follows `examples/echo.rs` step for step: each read, and each write
+//! of an echo, waits at most the idle timeout, and what it read goes back
+//! through a 1 KiB write buffer, flushed after each message.
 //!
 //! `cargo run --release --example echo_tokio -- ADDR --idle-timeout SECS`
 
+use std::future::Future;
 use std::io;
 use std::time::Duration;
 
@@ -25,26 +26,43 @@ fn main() -> io::Result<()> {
         let listener = TcpListener::bind(&addr).await?;
         eprintln!("echo_tokio listening on {}", listener.local_addr()?);
         loop {
-            let (stream, _) = listener.accept().await?;
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of descriptors, say: pause while connections close,
+                    // as grove's accept does, rather than end the server.
+                    eprintln!("accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            };
             tokio::spawn(echo(stream, idle));
         }
     })
 }
 
-/// Sends back everything the peer sends until it closes its side or
-/// stays silent for `idle`.
+/// Sends back everything the peer sends until it closes its side, or
+/// stays silent for `idle`, or takes that long to take an echo back.
 async fn echo(stream: TcpStream, idle: Duration) -> io::Result<()> {
     let (mut reader, writer) = stream.into_split();
     let mut writer = BufWriter::with_capacity(BUF, writer);
     let mut buf = [0; BUF];
     loop {
-        let n = tokio::time::timeout(idle, reader.read(&mut buf))
-            .await
-            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "idle too long"))??;
+        let n = within(idle, reader.read(&mut buf)).await?;
         if n == 0 {
             return Ok(());
         }
-        writer.write_all(&buf[..n]).await?;
-        writer.flush().await?;
+        within(idle, async {
+            writer.write_all(&buf[..n]).await?;
+            writer.flush().await
+        })
+        .await?;
     }
+}
+
+/// Runs `op`, giving up with `TimedOut` after `limit`.
+async fn within<T>(limit: Duration, op: impl Future<Output = io::Result<T>>) -> io::Result<T> {
+    tokio::time::timeout(limit, op)
+        .await
+        .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "idle too long"))?
 }

@@ -23,19 +23,36 @@ fn main() -> std::io::Result<()> {
     let listener = TcpListener::bind(addr.as_str())?;
     eprintln!("hello_http_threads listening on http://{}", listener.local_addr()?);
     loop {
-        let (stream, _) = listener.accept()?;
-        std::thread::spawn(move || {
+        let stream = match listener.accept() {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of descriptors, say: pause while connections close,
+                // as grove's accept does, rather than end the server.
+                eprintln!("accept: {e}");
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+        };
+        // A thread the OS refuses costs that connection, not the server.
+        let spawned = std::thread::Builder::new().spawn(move || {
             if let Err(e) = serve(stream) {
                 eprintln!("connection error: {e}");
             }
         });
+        if let Err(e) = spawned {
+            eprintln!("no thread for a connection: {e}");
+        }
     }
 }
 
 /// Answers the requests of one connection, pipelined ones included, until
-/// the client closes it, asks to, sends what is refused, or is too slow.
+/// the client closes it, asks to, sends what is refused, or is too slow to
+/// send or to take an answer.
 fn serve(mut stream: TcpStream) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
+    // As the grove server: a client that takes no answer for that long is
+    // dropped.
+    stream.set_write_timeout(Some(conn::HEAD_TIMEOUT))?;
     let mut conn = Conn::new(Instant::now(), conn::HEAD_TIMEOUT);
     loop {
         let wait = conn.deadline().saturating_duration_since(Instant::now());

@@ -49,7 +49,16 @@ fn main() -> std::io::Result<()> {
         let listener = TcpListener::bind(addr.as_str()).await?;
         eprintln!("hello_http_tokio listening on http://{}", listener.local_addr()?);
         loop {
-            let (stream, _) = listener.accept().await?;
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of descriptors, say: pause while connections close,
+                    // as grove's accept does, rather than end the server.
+                    eprintln!("accept: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    continue;
+                }
+            };
             tokio::spawn(async move {
                 if let Err(e) = serve(stream).await {
                     eprintln!("connection error: {e}");
@@ -60,14 +69,15 @@ fn main() -> std::io::Result<()> {
 }
 
 /// Answers the requests of one connection, pipelined ones included, until
-/// the client closes it, asks to, sends what is refused, or is too slow.
+/// the client closes it, asks to, sends what is refused, or is too slow to
+/// send or to take an answer.
 async fn serve(mut stream: TcpStream) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
     let mut conn = Conn::new(Instant::now(), conn::HEAD_TIMEOUT);
     loop {
         let wait = conn.deadline().saturating_duration_since(Instant::now());
         let Ok(read) = tokio::time::timeout(wait, stream.read(conn.spare())).await else {
-            stream.write_all(conn.timed_out()).await?;
+            send(&mut stream, conn.timed_out()).await?;
             return stream.shutdown().await;
         };
         let n = read?;
@@ -75,9 +85,17 @@ async fn serve(mut stream: TcpStream) -> std::io::Result<()> {
             return Ok(());
         }
         let (answers, close) = conn.received(n, Instant::now());
-        stream.write_all(answers).await?;
+        send(&mut stream, answers).await?;
         if close {
             return stream.shutdown().await;
         }
     }
+}
+
+/// Writes `bytes`, giving up if the client takes longer than the head
+/// timeout to take them, as the grove server does.
+async fn send(stream: &mut TcpStream, bytes: &[u8]) -> std::io::Result<()> {
+    tokio::time::timeout(conn::HEAD_TIMEOUT, stream.write_all(bytes))
+        .await
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "the client stopped reading"))?
 }

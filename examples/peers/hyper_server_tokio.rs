@@ -28,8 +28,20 @@ fn main() -> std::io::Result<()> {
         eprintln!("hyper_server_tokio listening on http://{}", listener.local_addr()?);
         let served = Rc::new(Cell::new(0u64));
         loop {
-            let (stream, _) = listener.accept().await?;
-            stream.set_nodelay(true)?;
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of descriptors, say: pause while connections close,
+                    // as grove's accept does, rather than end the server.
+                    eprintln!("accept: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    continue;
+                }
+            };
+            if let Err(e) = stream.set_nodelay(true) {
+                eprintln!("set_nodelay: {e}");
+                continue;
+            }
             let served = served.clone();
             tokio::task::spawn_local(async move {
                 let service = service_fn(move |_request: Request<Incoming>| {
