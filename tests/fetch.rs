@@ -26,6 +26,11 @@ mod server;
 mod tls;
 mod util;
 
+/// The local server's URL of page `n`.
+fn page_url(server: &LocalServer, n: u32) -> String {
+    server.page_urls(n..n + 1).next().expect("one page")
+}
+
 use std::cell::RefCell;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -68,7 +73,7 @@ fn local_mode_fetches_every_kind_of_page_over_http_and_https() {
     let (summary, accepted) = grove::run(async {
         let server = LocalServer::start().await.unwrap();
         let client = client(Some(&server), Limits::default());
-        let urls = (0..300).map(|n| server.page_url(n)).collect();
+        let urls = server.page_urls(0..300);
         let options = run::Options {
             urls,
             concurrency: 50,
@@ -107,7 +112,7 @@ fn each_kind_of_page_decodes_to_the_exact_bytes() {
         let server = LocalServer::start().await.unwrap();
         let client = client(Some(&server), Limits::default());
         for n in 0..16 {
-            let page = get(&client, &server.page_url(n)).await.unwrap();
+            let page = get(&client, &page_url(&server, n)).await.unwrap();
             assert_eq!(page.status, StatusCode::OK, "page {n}, {:?}", Kind::of(n));
             assert!(pages::verify(n, &page.body), "page {n}, {:?}", Kind::of(n));
         }
@@ -119,12 +124,12 @@ fn https_verifies_against_the_ca_and_speaks_http2() {
     grove::run(async {
         let server = LocalServer::start().await.unwrap();
         let n = first_page_of(Kind::Plain, true);
-        let page = get(&client(Some(&server), Limits::default()), &server.page_url(n))
+        let page = get(&client(Some(&server), Limits::default()), &page_url(&server, n))
             .await
             .unwrap();
         assert_eq!(page.version, Version::HTTP_2, "ALPN chose HTTP/2");
         assert!(pages::verify(n, &page.body));
-        let http = get(&client(Some(&server), Limits::default()), &server.page_url(0))
+        let http = get(&client(Some(&server), Limits::default()), &page_url(&server, 0))
             .await
             .unwrap();
         assert_eq!(http.version, Version::HTTP_11);
@@ -136,7 +141,7 @@ fn https_without_the_ca_is_a_clear_tls_error() {
     grove::run(async {
         let server = LocalServer::start().await.unwrap();
         let untrusting = client(None, Limits::default());
-        let url = server.page_url(first_page_of(Kind::Plain, true));
+        let url = page_url(&server, first_page_of(Kind::Plain, true));
         let err = get(&untrusting, &url).await.unwrap_err();
         assert!(matches!(err, FetchError::Tls(_)), "{err}");
         assert!(err.to_string().contains("UnknownIssuer"), "{err}");
@@ -227,10 +232,10 @@ fn redirect_chains_loops_and_downgrades() {
 
 /// Fetches 200 pages over http or https, 100 at a time, and checks them.
 async fn two_hundred_pages(server: &LocalServer, client: Rc<Client>, https: bool) -> run::Summary {
-    let urls = (0..)
+    let urls: Vec<_> = (0..)
         .filter(|&n| pages::over_https(n) == https)
         .take(200)
-        .map(|n| server.page_url(n))
+        .map(|n| page_url(server, n))
         .collect();
     let options = run::Options {
         urls,
@@ -286,7 +291,7 @@ fn an_idle_connection_is_reused_until_its_idle_timeout() {
             ..Limits::default()
         };
         let client = client(Some(&server), short);
-        let url = server.page_url(0);
+        let url = page_url(&server, 0);
         get(&client, &url).await.unwrap();
         get(&client, &url).await.unwrap();
         assert_eq!((client.stats().opened, client.stats().reused), (1, 1));
@@ -561,7 +566,7 @@ fn a_silent_server_times_out_and_the_others_go_on() {
     let summary = grove::run(async {
         let server = LocalServer::start().await.unwrap();
         let (silent, _) = scripted("127.0.0.1", vec![], Then::Hold).await;
-        let urls = vec![server.page_url(0), format!("http://{silent}/"), server.page_url(4)];
+        let urls = vec![page_url(&server, 0), format!("http://{silent}/"), page_url(&server, 4)];
         let options = run::Options {
             urls,
             concurrency: 3,

@@ -115,7 +115,7 @@ fn main() -> ExitCode {
     fit_descriptors(&mut args.concurrency, local);
 
     let result = grove::run(async move {
-        let mut urls = args.urls;
+        let mut urls: Box<dyn Iterator<Item = String>> = Box::new(args.urls.into_iter());
         let mut server = None;
         if local {
             let started = server::LocalServer::start().await?;
@@ -126,7 +126,7 @@ fn main() -> ExitCode {
                 args.count
             );
             roots.push(started.certs.ca.clone());
-            urls = (0..args.count).map(|n| started.page_url(n)).collect();
+            urls = Box::new(started.page_urls(0..args.count));
             server = Some(started);
         }
         let client = Rc::new(Client::new(tls::client_config(&roots)?, args.limits));

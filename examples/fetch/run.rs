@@ -12,9 +12,10 @@ use crate::client::{Client, Stats};
 use crate::error::FetchError;
 use crate::pages;
 
-/// What to fetch, and how.
-pub struct Options {
-    pub urls: Vec<String>,
+/// What to fetch, and how: `urls` is taken one at a time, as the pool
+/// has room.
+pub struct Options<U> {
+    pub urls: U,
     pub concurrency: usize,
     /// The most one URL may take, redirects and all.
     pub timeout: Duration,
@@ -37,7 +38,7 @@ pub struct Summary {
 }
 
 /// Fetches every URL with `client`, printing gevent's lines as it goes.
-pub async fn fetch_all(client: Rc<Client>, options: Options) -> Summary {
+pub async fn fetch_all(client: Rc<Client>, options: Options<impl IntoIterator<Item = String>>) -> Summary {
     let start = Instant::now();
     let pool = Pool::new(options.concurrency);
     let running = Rc::new(Cell::new(0usize));

@@ -8,6 +8,7 @@ use std::convert::Infallible;
 use std::io;
 use std::io::Write;
 use std::net::SocketAddr;
+use std::ops::Range;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -60,13 +61,20 @@ impl LocalServer {
         Ok(server)
     }
 
-    /// The local-mode URL of page `n`.
-    pub fn page_url(&self, n: u32) -> String {
-        if pages::over_https(n) {
-            format!("https://localhost:{}/page/{n}", self.https.port())
-        } else {
-            format!("http://{}/page/{n}", self.http)
-        }
+    /// The local-mode URLs of the pages in `pages`, each made as it is
+    /// taken: a run of millions holds none of them ahead.
+    pub fn page_urls(&self, pages: Range<u32>) -> impl Iterator<Item = String> + 'static {
+        let (http, https_port) = (self.http, self.https.port());
+        pages.map(move |n| url_of_page(http, https_port, n))
+    }
+}
+
+/// Page `n` of the local server at `http` (plain) and `https_port`.
+fn url_of_page(http: SocketAddr, https_port: u16, n: u32) -> String {
+    if pages::over_https(n) {
+        format!("https://localhost:{https_port}/page/{n}")
+    } else {
+        format!("http://{http}/page/{n}")
     }
 }
 
