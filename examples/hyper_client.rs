@@ -1,7 +1,8 @@
 //! hyper 1.x as an HTTP/1.1 client on grove: fetches a URL through
 //! `hyper::client::conn::http1::handshake` over grove's `TcpStream`.
 //!
-//! The smallest client: plain http, one request, no pool. The fetch
+//! The smallest client: plain http, one request, no pool, with a timeout
+//! over the whole exchange and a cap on the body it holds. The fetch
 //! example (`examples/fetch/`) adds https, HTTP/2, pooling, redirects and
 //! decoding.
 //!
@@ -9,13 +10,21 @@
 //! `examples/hyper_server.rs`:
 //! `cargo run --example hyper_client http://127.0.0.1:8080/`.
 
+use std::time::Duration;
+
 use bytes::Bytes;
 use grove::compat::hyper::HyperIo;
 use grove::net::TcpStream;
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Empty, Limited};
 use hyper::Request;
 
-type Error = Box<dyn std::error::Error>;
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// The most the whole exchange may take: connect, request, and body.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The largest body held in memory.
+const MAX_BODY: usize = 16 << 20;
 
 fn main() -> std::process::ExitCode {
     match fetch() {
@@ -44,7 +53,7 @@ fn fetch() -> Result<(), Error> {
         .trim_end_matches(']')
         .to_owned();
     let port = url.port_u16().unwrap_or(80);
-    grove::run(async move {
+    let exchange = async move {
         let stream = TcpStream::connect((host.as_str(), port)).await?;
         let (mut sender, connection) = hyper::client::conn::http1::handshake(HyperIo::new(stream)).await?;
         // The connection is driven by its own green task.
@@ -62,8 +71,13 @@ fn fetch() -> Result<(), Error> {
         for (name, value) in response.headers() {
             println!("{name}: {}", value.to_str().unwrap_or("<binary>"));
         }
-        let body = response.into_body().collect().await?.to_bytes();
+        let body = Limited::new(response.into_body(), MAX_BODY).collect().await?.to_bytes();
         println!("\n{} bytes received from {url}", body.len());
-        Ok(())
+        Ok::<(), Error>(())
+    };
+    grove::run(async move {
+        grove::timeout(TIMEOUT, exchange)
+            .await
+            .map_err(|_| format!("no full answer within {TIMEOUT:?}"))?
     })
 }
