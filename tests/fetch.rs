@@ -499,6 +499,30 @@ fn raw_deflate_decodes_too() {
     });
 }
 
+/// The first frame of a chunked body can be a single byte, too few to tell
+/// a zlib header from raw deflate: the choice waits for the second.
+#[test]
+fn raw_deflate_in_one_byte_chunks_decodes_too() {
+    let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(b"raw deflate, a byte a chunk").unwrap();
+    let raw = encoder.finish().unwrap();
+    let mut answer = b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for byte in &raw {
+        answer.extend_from_slice(b"1\r\n");
+        answer.push(*byte);
+        answer.extend_from_slice(b"\r\n");
+    }
+    answer.extend_from_slice(b"0\r\n\r\n");
+    let answer: &'static [u8] = Box::leak(answer.into_boxed_slice());
+    grove::run(async {
+        let (addr, _) = scripted("127.0.0.1", vec![answer], Then::Hold).await;
+        let page = get(&client(None, Limits::default()), &format!("http://{addr}/"))
+            .await
+            .unwrap();
+        assert_eq!(page.body, b"raw deflate, a byte a chunk");
+    });
+}
+
 #[test]
 fn an_interim_100_continue_is_not_the_final_status() {
     grove::run(async {

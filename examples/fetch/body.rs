@@ -84,8 +84,9 @@ enum Decoder {
     Identity(Capped),
     Gzip(GzDecoder<Capped>),
     /// HTTP's "deflate" is zlib-wrapped, but some servers send it raw: the
-    /// first bytes decide, so the decoder is chosen on the first write.
-    Deflate(Option<Capped>),
+    /// first two bytes decide, so the decoder is chosen once they are in.
+    /// Until then, the first byte if it came alone (a chunk of one byte).
+    Deflate(Option<Capped>, Option<u8>),
     Zlib(ZlibDecoder<Capped>),
     RawDeflate(DeflateDecoder<Capped>),
 }
@@ -109,27 +110,41 @@ impl Decoder {
         match encoding.as_str() {
             "" | "identity" => Ok(Decoder::Identity(out)),
             "gzip" | "x-gzip" => Ok(Decoder::Gzip(GzDecoder::new(out))),
-            "deflate" => Ok(Decoder::Deflate(Some(out))),
+            "deflate" => Ok(Decoder::Deflate(Some(out), None)),
             other => Err(FetchError::Encoding(format!("unsupported Content-Encoding {other:?}"))),
         }
     }
 
     fn write(&mut self, data: &[u8]) -> Result<(), FetchError> {
-        if let Decoder::Deflate(out) = self {
-            let out = out.take().expect("chosen on the first write");
-            *self = if is_zlib_header(data) {
+        let mut held = None;
+        if let Decoder::Deflate(out, first) = self {
+            let head = match (*first, data) {
+                (_, []) => return Ok(()),
+                (None, [only]) => {
+                    *first = Some(*only);
+                    return Ok(());
+                }
+                (None, [a, b, ..]) => [*a, *b],
+                (Some(a), [b, ..]) => [a, *b],
+            };
+            held = first.take();
+            let out = out.take().expect("chosen once two bytes are in");
+            *self = if is_zlib_header(head) {
                 Decoder::Zlib(ZlibDecoder::new(out))
             } else {
                 Decoder::RawDeflate(DeflateDecoder::new(out))
             };
         }
-        let written = match self {
-            Decoder::Identity(out) => out.write_all(data),
-            Decoder::Gzip(decoder) => decoder.write_all(data),
-            Decoder::Zlib(decoder) => decoder.write_all(data),
-            Decoder::RawDeflate(decoder) => decoder.write_all(data),
-            Decoder::Deflate(_) => unreachable!("replaced above"),
-        };
+        let mut written = Ok(());
+        for data in [held.as_slice(), data] {
+            written = written.and_then(|()| match self {
+                Decoder::Identity(out) => out.write_all(data),
+                Decoder::Gzip(decoder) => decoder.write_all(data),
+                Decoder::Zlib(decoder) => decoder.write_all(data),
+                Decoder::RawDeflate(decoder) => decoder.write_all(data),
+                Decoder::Deflate(..) => unreachable!("replaced above"),
+            });
+        }
         written.map_err(|e| self.error(e))
     }
 
@@ -140,12 +155,14 @@ impl Decoder {
             Decoder::Gzip(decoder) => decoder.try_finish(),
             Decoder::Zlib(decoder) => decoder.try_finish(),
             Decoder::RawDeflate(decoder) => decoder.try_finish(),
-            Decoder::Identity(_) | Decoder::Deflate(_) => Ok(()),
+            Decoder::Identity(_) | Decoder::Deflate(_, None) => Ok(()),
+            // One byte is no deflate stream, zlib or raw.
+            Decoder::Deflate(_, Some(_)) => return Err(FetchError::Encoding("a deflate body of one byte".into())),
         };
         flushed.map_err(|e| self.error(e))?;
         let out = match self {
             Decoder::Identity(out) => Ok(out),
-            Decoder::Deflate(out) => Ok(out.expect("no write leaves it unchosen")),
+            Decoder::Deflate(out, _) => Ok(out.expect("taken only when chosen")),
             Decoder::Gzip(decoder) => decoder.finish(),
             Decoder::Zlib(decoder) => decoder.finish(),
             Decoder::RawDeflate(decoder) => decoder.finish(),
@@ -160,7 +177,7 @@ impl Decoder {
             Decoder::Gzip(decoder) => decoder.get_ref(),
             Decoder::Zlib(decoder) => decoder.get_ref(),
             Decoder::RawDeflate(decoder) => decoder.get_ref(),
-            Decoder::Deflate(out) => out.as_ref().expect("chosen on the first write"),
+            Decoder::Deflate(out, _) => out.as_ref().expect("taken only when chosen"),
         }
     }
 
@@ -180,11 +197,8 @@ impl Decoder {
     }
 }
 
-/// Whether `data` starts with a zlib header: deflate, a window size, and a
-/// check that makes the first two bytes a multiple of 31.
-fn is_zlib_header(data: &[u8]) -> bool {
-    match data {
-        [cmf, flg, ..] => cmf & 0x0f == 8 && (u16::from(*cmf) << 8 | u16::from(*flg)) % 31 == 0,
-        _ => true,
-    }
+/// Whether a body's first two bytes are a zlib header: deflate, a window
+/// size, and a check that makes them a multiple of 31.
+fn is_zlib_header([cmf, flg]: [u8; 2]) -> bool {
+    cmf & 0x0f == 8 && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0
 }
