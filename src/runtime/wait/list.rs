@@ -295,10 +295,19 @@ fn wake<T>(node: &mut Node<T>, handoff: bool) -> Option<Waker> {
 /// Wakes `wakers` in order. A waker that panics (a foreign waker is user
 /// code) does not keep the ones after it from being woken: its panic, which
 /// the panic hook has reported, goes no further.
+#[inline]
 pub(crate) fn wake_all(wakers: impl IntoIterator<Item = Waker>) {
     let mut wakers = wakers.into_iter();
-    while let Err(payload) = catch_unwind(AssertUnwindSafe(|| wakers.by_ref().for_each(Waker::wake))) {
-        drop_payload(payload);
+    // Usually there is none (a current task is woken in place, see `wake`):
+    // the unwind guard is set up only for a waker to wake.
+    while let Some(first) = wakers.next() {
+        let woken = catch_unwind(AssertUnwindSafe(|| {
+            first.wake();
+            wakers.by_ref().for_each(Waker::wake);
+        }));
+        if let Err(payload) = woken {
+            drop_payload(payload);
+        }
     }
 }
 
