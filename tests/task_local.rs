@@ -130,3 +130,39 @@ fn regression_task_local_destructors_run_as_their_task_and_may_panic() {
         assert_eq!(grove::spawn(async { 1 }).await.unwrap(), 1);
     });
 }
+
+/// Records the `COUNTER` it sees when dropped.
+struct ReadsCounterOnDrop(std::rc::Rc<Cell<Option<u32>>>);
+
+impl Drop for ReadsCounterOnDrop {
+    fn drop(&mut self) {
+        self.0.set(Some(COUNTER.with(|c| c.get())));
+    }
+}
+
+/// A `block_on` future that keeps state past a panic (a `join` holding the
+/// output of the half that finished) is dropped as the `block_on` task, as
+/// a spawned task's future is: a destructor there that reads a task-local
+/// sees the task's value instead of panicking during the unwind (which
+/// aborted the process).
+#[test]
+fn a_block_on_future_is_dropped_as_its_task_after_a_panic() {
+    let seen = std::rc::Rc::new(Cell::new(None));
+    let rt = grove::Runtime::new().unwrap();
+    let done = {
+        let seen = seen.clone();
+        async move {
+            COUNTER.with(|c| c.set(3));
+            ReadsCounterOnDrop(seen)
+        }
+    };
+    let fails = async {
+        grove::yield_now().await;
+        panic!("the other half fails");
+    };
+    let joined = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(futures::future::join(done, fails))
+    }));
+    assert!(joined.is_err());
+    assert_eq!(seen.get(), Some(3), "the destructor saw the block_on task's value");
+}

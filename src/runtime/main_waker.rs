@@ -2,9 +2,11 @@
 //! caller's stack), but it is scheduled like one: its waker queues it in the
 //! run queue, in FIFO order with the tasks.
 
+use std::future::Future;
 use std::panic::Location;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{RawWaker, RawWakerVTable, Waker};
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 use super::context;
 use super::core::Core;
@@ -114,6 +116,46 @@ impl<'a> MainTask<'a> {
             task: None,
         });
         f()
+    }
+}
+
+/// The `block_on` future, dropped as the `block_on` task: once it is
+/// ready, or on a panic's unwind, its destructors see the task's locals
+/// and `task::current()`, as a spawned task's do.
+pub(super) struct MainFuture<'m, 'a, F> {
+    main: &'m MainTask<'a>,
+    future: Pin<&'m mut Option<F>>,
+}
+
+impl<'a> MainTask<'a> {
+    /// Takes charge of dropping `future`, the `block_on` future.
+    pub(super) fn own<'m, F>(&'m self, future: Pin<&'m mut Option<F>>) -> MainFuture<'m, 'a, F> {
+        MainFuture { main: self, future }
+    }
+}
+
+impl<F: Future> MainFuture<'_, '_, F> {
+    /// Polls the future, within [`MainTask::poll`], and drops it once it is
+    /// ready. Not to be called again after that.
+    pub(super) fn poll(&mut self) -> Poll<F::Output> {
+        let future = self
+            .future
+            .as_mut()
+            .as_pin_mut()
+            .expect("block_on's future polled after it completed");
+        let poll = future.poll(&mut Context::from_waker(self.main.waker()));
+        if poll.is_ready() {
+            self.future.set(None);
+        }
+        poll
+    }
+}
+
+impl<F> Drop for MainFuture<'_, '_, F> {
+    fn drop(&mut self) {
+        if self.future.is_some() {
+            self.main.enter(|| self.future.set(None));
+        }
     }
 }
 

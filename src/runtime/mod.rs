@@ -32,7 +32,7 @@ use std::io;
 use std::panic::Location;
 use std::pin::pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::Poll;
 use std::time::Duration;
 
 pub use builder::Builder;
@@ -156,11 +156,12 @@ impl Runtime {
         let core = self.core();
         let _driven = core.driving();
         let main = MainTask::new(core, Location::caller());
-        let mut future = pin!(future);
+        let future = pin!(Some(future));
+        let mut future = main.own(future);
         let mut output = None;
         let mut poll_main = || {
             coop::refill();
-            let poll = main.poll(|| future.as_mut().poll(&mut Context::from_waker(main.waker())));
+            let poll = main.poll(|| future.poll());
             match poll {
                 Poll::Ready(value) => output = Some(value),
                 Poll::Pending => {}
