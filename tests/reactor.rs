@@ -242,3 +242,30 @@ fn regression_two_readers_of_one_source_are_both_woken() {
         assert_eq!(got, b"xy");
     });
 }
+
+/// Flushing a socket has nothing to wait for: a flush while the send
+/// buffer is full (a write just gave up on it) completes at once, and so
+/// does a close, which is a flush for a plain `Async`.
+#[test]
+fn a_flush_does_not_wait_for_room_in_a_full_send_buffer() {
+    grove::run(async {
+        let (a, _b) = UnixStream::pair().unwrap();
+        let mut a = Async::new(a).unwrap();
+        let chunk = [7u8; 64 << 10];
+        let full = grove::timeout(Duration::from_millis(50), async {
+            loop {
+                a.write_all(&chunk).await.unwrap();
+            }
+        })
+        .await;
+        assert!(full.is_err(), "the peer reads nothing, so the buffer fills");
+        grove::timeout(Duration::from_secs(5), a.flush())
+            .await
+            .expect("the flush waited for room")
+            .unwrap();
+        grove::timeout(Duration::from_secs(5), a.close())
+            .await
+            .expect("the close waited for room")
+            .unwrap();
+    });
+}

@@ -319,8 +319,15 @@ where
         self.poll_write_with(cx, |mut s| s.write(buf))
     }
 
+    /// Flushing a socket or a pipe has nothing to wait for, so the flush is
+    /// tried at once, even while the source is not writable (a full send
+    /// buffer); only a flush that would block waits for room.
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_write_with(cx, |mut s| s.flush())
+        let mut source = Async::get_ref(&self);
+        match source.flush() {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.poll_write_with(cx, |mut s| s.flush()),
+            done => Poll::Ready(done),
+        }
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
