@@ -85,6 +85,37 @@ fn reports_each_stall_once_and_its_end_once() {
     assert_eq!(log.len(), 4, "{log:?}");
 }
 
+/// A killed task's destructors run on the loop too: one that blocks is
+/// reported under that task, not under the last one polled.
+#[test]
+fn names_a_killed_task_whose_destructor_blocks() {
+    struct SlowDrop;
+    impl Drop for SlowDrop {
+        fn drop(&mut self) {
+            std::thread::sleep(Duration::from_millis(400));
+        }
+    }
+    let (rt, log) = monitored(Duration::from_millis(50));
+    let id = rt.block_on(async {
+        let doomed = grove::task::Builder::new().name("doomed").spawn(async {
+            let _slow = SlowDrop;
+            std::future::pending::<()>().await;
+        });
+        grove::yield_now().await;
+        let id = doomed.id();
+        doomed.kill();
+        assert!(doomed.await.unwrap_err().is_killed());
+        id
+    });
+    drop(rt);
+    let log = log.lock().unwrap();
+    assert!(!log.is_empty(), "the blocking destructor went unreported");
+    assert!(
+        log.iter().all(|s| s.task == id && s.name.as_deref() == Some("doomed")),
+        "{log:?}"
+    );
+}
+
 #[test]
 fn names_the_block_on_future_when_it_blocks() {
     let (rt, log) = monitored(Duration::from_millis(30));

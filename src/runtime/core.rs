@@ -289,7 +289,14 @@ impl Core {
     fn run_task(&self, task: RawTask) {
         match task.start() {
             Start::Poll => {}
-            Start::Kill => return self.finish(task, true),
+            Start::Kill => {
+                // The task's destructors run now, on the loop: the monitor
+                // must charge a slow one to this task.
+                if let Some(observer) = &self.observer {
+                    observer.polling(task.id());
+                }
+                return self.finish(task, true);
+            }
             Start::Done => return,
         }
         let waker = task.waker_ref();
