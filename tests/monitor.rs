@@ -183,3 +183,34 @@ fn the_longest_poll_is_in_the_metrics() {
     // Known to a sampling period (10 ms), if the monitor thread kept to it.
     assert!(longest.duration >= Duration::from_millis(200), "{longest:?}");
 }
+
+/// A callback's panic whose payload panics again when dropped must not end
+/// the monitor: the stall after it is still reported.
+#[test]
+fn a_callback_panic_that_panics_when_dropped_does_not_stop_the_monitor() {
+    struct Bomb;
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            panic!("the payload's drop panics too");
+        }
+    }
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = calls.clone();
+    let rt = Runtime::builder()
+        .max_blocking_time(Duration::from_millis(50))
+        .on_blocked(move |_: &Stall| {
+            if counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                std::panic::panic_any(Bomb);
+            }
+        })
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        std::thread::sleep(Duration::from_millis(400));
+        grove::sleep(Duration::from_millis(20)).await;
+        std::thread::sleep(Duration::from_millis(400));
+    });
+    drop(rt);
+    let calls = calls.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(calls >= 3, "{calls} reports: the monitor stopped after the first");
+}

@@ -275,8 +275,8 @@ fn report(shared: &Shared, seen: &mut Seen, elapsed: Duration, over: bool) {
     match &shared.on_blocked {
         Some(on_blocked) => {
             // A panicking callback is printed by the panic hook; the monitor
-            // goes on.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| on_blocked(&stall)));
+            // goes on, even if the panic's payload panics when dropped.
+            crate::runtime::core::contain(|| on_blocked(&stall));
         }
         None => eprintln!("grove: {stall}"),
     }
