@@ -93,6 +93,10 @@ pub(crate) fn contain(f: impl FnOnce()) {
 impl Core {
     #[cfg_attr(not(feature = "blocking"), allow(unused_variables))]
     pub(crate) fn new(builder: &Builder) -> io::Result<Core> {
+        // First what can fail and leaves nothing behind when dropped (the
+        // monitor's thread is stopped): a registered remote keeps its
+        // process-wide slot until the runtime shuts down, so it comes last.
+        let observer = Observer::new(&builder.observe)?;
         let (reactor, waker) = Reactor::new()?;
         let remote = Remote::register(waker)?;
         Ok(Core {
@@ -110,7 +114,7 @@ impl Core {
             event_interval: builder.event_interval,
             clock: Clock::new(builder.start_paused),
             counters: Counters::default(),
-            observer: Observer::new(&builder.observe)?,
+            observer,
             #[cfg(feature = "blocking")]
             blocking: super::blocking::RuntimePool::new(builder.blocking_threads),
         })
