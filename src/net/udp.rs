@@ -99,8 +99,9 @@ impl UdpSocket {
         self.io.write_with(|s| s.send_to(buf, target)).await
     }
 
-    /// Waits for a datagram, copies it into `buf` (truncating what does not
-    /// fit) and returns its length and sender.
+    /// Waits for a datagram, copies it into `buf` (the rest of a datagram
+    /// that does not fit is lost) and returns how many bytes it copied, and
+    /// the sender.
     ///
     /// # Errors
     /// What `recvfrom(2)` reports.

@@ -237,7 +237,8 @@ impl UnixDatagram {
     }
 
     /// Waits for a datagram from the connected peer, copies it into `buf`
-    /// (truncating what does not fit) and returns its length.
+    /// (the rest of a datagram that does not fit is lost) and returns how
+    /// many bytes it copied.
     ///
     /// # Errors
     /// What `recv(2)` reports.
@@ -320,9 +321,9 @@ impl UnixDatagram {
         self.io.write_with(|s| s.0.send_to_addr(buf, addr)).await
     }
 
-    /// Waits for a datagram, copies it into `buf` (truncating what does
-    /// not fit) and returns its length and sender (unnamed if the sender
-    /// did not bind).
+    /// Waits for a datagram, copies it into `buf` (the rest of a datagram
+    /// that does not fit is lost) and returns how many bytes it copied, and
+    /// its sender (unnamed if the sender did not bind).
     ///
     /// # Errors
     /// What `recvfrom(2)` reports.

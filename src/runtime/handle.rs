@@ -91,9 +91,9 @@ impl Handle {
 
 impl Handle {
     /// The runtime's counts, from any thread, as of the loop's last look at
-    /// events: the loop publishes them each time, once any handle has
-    /// asked, and before each wait in its poller. `None` once the runtime
-    /// is dropped.
+    /// events. The loop publishes them only once some handle has asked, so
+    /// the first call reads all zeros and asks; from the loop's next look at
+    /// events on, calls read its counts. `None` once the runtime is dropped.
     ///
     /// # Examples
     ///

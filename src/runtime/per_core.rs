@@ -83,8 +83,9 @@ impl<T> PerCore<T> {
 impl Builder {
     /// Starts `threads` runtimes built as this builder says, each on a
     /// thread of its own named `grove-N`, and runs `main(N)` to its end on
-    /// runtime N. With `pin`, thread N is pinned to the Nth CPU this
-    /// process may run on (round robin past the last). See the
+    /// runtime N. With `pin`, thread N is pinned to the Nth CPU the calling
+    /// thread may run on (round robin past the last): called from a thread
+    /// already pinned, all runtimes share its CPUs. See the
     /// [module docs](crate::runtime::per_core) for what runtimes share.
     ///
     /// Every runtime is built before any `main` starts, so an error leaves
@@ -189,7 +190,7 @@ fn stop<T>(started: Vec<(std::thread::JoinHandle<T>, mpsc::Sender<bool>)>, error
     error
 }
 
-/// The CPUs this process may run on, in order.
+/// The CPUs the calling thread may run on, in order.
 fn allowed_cpus() -> Vec<usize> {
     // SAFETY: `cpu_set_t` is plain bits, for which all zeroes is the empty
     // set; `sched_getaffinity` gets a pointer to it and its exact size.

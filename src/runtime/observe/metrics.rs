@@ -2,8 +2,9 @@
 //!
 //! The counters are plain cells, bumped on the loop's thread: no atomic on
 //! any path of a poll. Other threads see a snapshot the loop publishes
-//! into its shared slot (see `shared.rs`): before each wait in the poller,
-//! and at every look at events once some `Handle::metrics` has asked.
+//! into its shared slot (see `shared.rs`), at every look at events, but
+//! only once some `Handle::metrics` has asked: until then nothing is
+//! published, and the first call reads zeros.
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};
