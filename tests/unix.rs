@@ -224,3 +224,48 @@ fn a_read_cut_short_by_a_passed_descriptor_does_not_stall_the_next() {
     });
     drop(peer);
 }
+
+/// A sender not connected to a full receiver is not woken by the kernel
+/// when the receiver makes room, and each refused try raises a new
+/// writable event: its send must go through once there is room, without
+/// spinning the loop meanwhile.
+#[test]
+fn a_send_to_a_full_receiver_waits_without_spinning_and_goes_through() {
+    let dir = TempDir::new("unix-full");
+    let path = dir.join("server.sock");
+    let server = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
+    server.set_nonblocking(true).unwrap();
+    // Another sender fills the server's queue.
+    let filler = std::os::unix::net::UnixDatagram::unbound().unwrap();
+    filler.set_nonblocking(true).unwrap();
+    let mut queued = 0;
+    while filler.send_to(b"filler", &path).is_ok() {
+        queued += 1;
+    }
+    assert!(queued > 0);
+    let rt = grove::Runtime::new().unwrap();
+    rt.block_on(async move {
+        let sender = UnixDatagram::unbound().unwrap();
+        let sending = grove::spawn({
+            let path = path.clone();
+            async move { sender.send_to(b"late", &path).await }
+        });
+        let polls = grove::runtime::metrics().polls;
+        grove::sleep(std::time::Duration::from_millis(300)).await;
+        let spun = grove::runtime::metrics().polls - polls;
+        assert!(spun < 100, "{spun} polls in 300 ms of waiting for room");
+        assert!(!sending.is_finished(), "the server's queue is full");
+        let mut buf = [0; 16];
+        for _ in 0..queued {
+            assert_eq!(server.recv(&mut buf).unwrap(), 6);
+        }
+        let sent = grove::timeout(std::time::Duration::from_secs(5), sending)
+            .await
+            .expect("the send never went through")
+            .unwrap();
+        assert_eq!(sent.unwrap(), 4);
+        server.set_nonblocking(false).unwrap();
+        let n = server.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"late");
+    });
+}

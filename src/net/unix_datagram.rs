@@ -3,6 +3,7 @@
 use std::io;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
+use std::time::Duration;
 
 use crate::io::{Async, FdSource};
 
@@ -262,7 +263,9 @@ impl UnixDatagram {
         self.io.read_with(|s| s.0.recv(buf)).await
     }
 
-    /// Sends `buf` as one datagram to the socket at the path `path`.
+    /// Sends `buf` as one datagram to the socket at the path `path`. While
+    /// the receiver's queue is full, the send is tried again after pauses
+    /// of up to 100 ms (the kernel does not say when it has room).
     ///
     /// # Errors
     /// `NotFound` if nothing is bound there; what `sendto(2)` reports
@@ -290,11 +293,12 @@ impl UnixDatagram {
     /// ```
     pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
         let path = path.as_ref();
-        self.io.write_with(|s| s.0.send_to(buf, path)).await
+        self.send_unconnected(|s| s.send_to(buf, path)).await
     }
 
     /// Sends `buf` as one datagram to `addr`: a path, or on Linux an
-    /// abstract name.
+    /// abstract name. A full receiver is waited for as by
+    /// [`send_to`](UnixDatagram::send_to).
     ///
     /// # Errors
     /// What `sendto(2)` reports.
@@ -318,7 +322,31 @@ impl UnixDatagram {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub async fn send_to_addr(&self, buf: &[u8], addr: &SocketAddr) -> io::Result<usize> {
-        self.io.write_with(|s| s.0.send_to_addr(buf, addr)).await
+        self.send_unconnected(|s| s.send_to_addr(buf, addr)).await
+    }
+
+    /// Sends with `send`, a non-blocking `sendto(2)`, to a socket this one
+    /// may not be connected to. Readiness says nothing useful there: Linux
+    /// wakes a sender when a full receiver makes room only if it is that
+    /// receiver's connected peer, and each refused try raises a new
+    /// writable event, so waiting on readiness would spin the loop for as
+    /// long as the receiver stays full. So a send that would block is
+    /// tried again after a pause (1 ms, doubling up to 100 ms), as a Unix
+    /// connect to a full backlog is. Each try sends whole or not at all.
+    async fn send_unconnected(
+        &self,
+        send: impl Fn(&std::os::unix::net::UnixDatagram) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match send(&self.io.get_ref().0) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                sent => return sent,
+            }
+            crate::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(100));
+        }
     }
 
     /// Waits for a datagram, copies it into `buf` (the rest of a datagram
