@@ -1,7 +1,7 @@
 """The gevent row of the C10k bench (benches/c10k.sh): the `echo` example's
-`--idle-timeout` server on gevent's StreamServer. Each read waits at most the
-idle timeout; what it read goes back through a 1 KiB buffered writer,
-flushed after each message.
+`--idle-timeout` server on gevent's StreamServer. Each read, and each write
+(the socket's timeout covers both), waits at most the idle timeout; what it
+read goes back through a 1 KiB buffered writer, flushed after each message.
 
 Usage: python echo_gevent.py HOST:PORT [IDLE_SECONDS]
 """
