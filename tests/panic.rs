@@ -40,14 +40,17 @@ fn a_detached_panicking_task_does_not_stop_the_runtime() {
     assert_eq!(value, 5);
 }
 
+/// Panics when dropped.
+struct Bomb;
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        panic!("destructor exploded");
+    }
+}
+
 #[test]
 fn a_panic_in_a_destructor_of_a_killed_task_is_contained() {
-    struct Bomb;
-    impl Drop for Bomb {
-        fn drop(&mut self) {
-            panic!("destructor exploded");
-        }
-    }
     grove::run(async {
         let task = grove::spawn(async {
             let _bomb = Bomb;
@@ -102,12 +105,6 @@ fn a_waker_that_panics_does_not_lose_the_wakes_after_it() {
 
 #[test]
 fn a_remote_task_whose_destructor_panics_still_reports_its_kill() {
-    struct Bomb;
-    impl Drop for Bomb {
-        fn drop(&mut self) {
-            panic!("destructor exploded");
-        }
-    }
     let rt = grove::Runtime::new().unwrap();
     let task = rt.handle().spawn(async {
         let _bomb = Bomb;

@@ -16,6 +16,8 @@ use tokio::net::{TcpListener, TcpStream};
 
 #[path = "echo_setup.rs"]
 mod echo_setup;
+#[path = "tokio_accept.rs"]
+mod tokio_accept;
 
 use echo_setup::BUF;
 
@@ -26,16 +28,7 @@ fn main() -> io::Result<()> {
         let listener = TcpListener::bind(&addr).await?;
         eprintln!("echo_tokio listening on {}", listener.local_addr()?);
         loop {
-            let stream = match listener.accept().await {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    // Out of descriptors, say: pause while connections close,
-                    // as grove's accept does, rather than end the server.
-                    eprintln!("accept: {e}");
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            };
+            let stream = tokio_accept::accept(&listener).await;
             tokio::spawn(echo(stream, idle));
         }
     })

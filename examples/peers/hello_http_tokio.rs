@@ -18,6 +18,8 @@ use tokio::net::{TcpListener, TcpStream};
 
 #[path = "../hello_http/conn.rs"]
 mod conn;
+#[path = "tokio_accept.rs"]
+mod tokio_accept;
 
 use conn::Conn;
 
@@ -49,16 +51,7 @@ fn main() -> std::io::Result<()> {
         let listener = TcpListener::bind(addr.as_str()).await?;
         eprintln!("hello_http_tokio listening on http://{}", listener.local_addr()?);
         loop {
-            let stream = match listener.accept().await {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    // Out of descriptors, say: pause while connections close,
-                    // as grove's accept does, rather than end the server.
-                    eprintln!("accept: {e}");
-                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                    continue;
-                }
-            };
+            let stream = tokio_accept::accept(&listener).await;
             tokio::spawn(async move {
                 if let Err(e) = serve(stream).await {
                     eprintln!("connection error: {e}");

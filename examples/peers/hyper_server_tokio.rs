@@ -19,6 +19,9 @@ use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 
+#[path = "tokio_accept.rs"]
+mod tokio_accept;
+
 fn main() -> std::io::Result<()> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -28,16 +31,7 @@ fn main() -> std::io::Result<()> {
         eprintln!("hyper_server_tokio listening on http://{}", listener.local_addr()?);
         let served = Rc::new(Cell::new(0u64));
         loop {
-            let stream = match listener.accept().await {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    // Out of descriptors, say: pause while connections close,
-                    // as grove's accept does, rather than end the server.
-                    eprintln!("accept: {e}");
-                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                    continue;
-                }
-            };
+            let stream = tokio_accept::accept(&listener).await;
             if let Err(e) = stream.set_nodelay(true) {
                 eprintln!("set_nodelay: {e}");
                 continue;
