@@ -424,3 +424,50 @@ fn a_write_dropped_mid_wait_writes_nothing() {
         assert_eq!(&got[written..], b"end");
     });
 }
+
+/// A vectored write to a peer that is gone is an error, not SIGPIPE, which
+/// would kill a host that keeps SIGPIPE's default action (Rust programs
+/// ignore it). Run in a child process with the default action back.
+#[test]
+fn a_vectored_write_to_a_gone_peer_is_an_error_not_sigpipe() {
+    const NAME: &str = "a_vectored_write_to_a_gone_peer_is_an_error_not_sigpipe";
+    if std::env::var_os("GROVE_SIGPIPE_CHILD").is_none() {
+        let child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", NAME, "--test-threads", "1"])
+            .env("GROVE_SIGPIPE_CHILD", "1")
+            .output()
+            .unwrap();
+        assert!(
+            child.status.success(),
+            "the child died: {:?}\n{}",
+            child.status,
+            String::from_utf8_lossy(&child.stdout)
+        );
+        return;
+    }
+    // SAFETY: this child process runs only this test; putting SIGPIPE's
+    // default action back affects nothing else.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    grove::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        drop(server);
+        let bufs = [std::io::IoSlice::new(b"one"), std::io::IoSlice::new(b"two")];
+        // The first writes may still go out and draw a reset; a later one
+        // meets the closed peer.
+        let mut failed = None;
+        for _ in 0..200 {
+            if let Err(e) = client.write_vectored(&bufs).await {
+                failed = Some(e);
+                break;
+            }
+            grove::sleep(Duration::from_millis(5)).await;
+        }
+        let e = failed.expect("writes to a closed peer kept succeeding");
+        assert!(
+            matches!(e.kind(), ErrorKind::BrokenPipe | ErrorKind::ConnectionReset),
+            "{e}"
+        );
+    });
+}

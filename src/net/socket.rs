@@ -3,11 +3,13 @@
 
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
+use std::os::fd::AsFd;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::FutureExt;
 use mio::event::Source;
+use socket2::SockRef;
 
 use crate::io::Async;
 use crate::time::Sleep;
@@ -89,16 +91,21 @@ where
 }
 
 /// [`poll_write`] from several buffers.
+/// A write to a gone peer must not raise SIGPIPE, which kills a process
+/// that keeps its default action (a host embedding grove, say): std's
+/// plain `write` sends with `MSG_NOSIGNAL`, but its `write_vectored` is a
+/// bare `writev`, so this sends with the flag itself.
 pub(super) fn poll_write_vectored<S>(
     io: &Async<S>,
     cx: &mut Context<'_>,
     bufs: &[io::IoSlice<'_>],
 ) -> Poll<io::Result<usize>>
 where
-    S: Source,
-    for<'a> &'a S: Write,
+    S: Source + AsFd,
 {
-    io.poll_write_with(cx, |mut s| s.write_vectored(bufs))
+    io.poll_write_with(cx, |s| {
+        SockRef::from(s).send_vectored_with_flags(bufs, libc::MSG_NOSIGNAL)
+    })
 }
 
 /// `close` on a stream socket: shuts down the writing half, so that the
