@@ -425,12 +425,13 @@ fn a_write_dropped_mid_wait_writes_nothing() {
     });
 }
 
-/// A vectored write to a peer that is gone is an error, not SIGPIPE, which
-/// would kill a host that keeps SIGPIPE's default action (Rust programs
-/// ignore it). Run in a child process with the default action back.
+/// A write to a peer that is gone is an error, not SIGPIPE, which would
+/// kill a host that keeps SIGPIPE's default action (Rust programs ignore
+/// it): a vectored one on TCP, a plain one on a Unix stream. Run in a child
+/// process with the default action back.
 #[test]
-fn a_vectored_write_to_a_gone_peer_is_an_error_not_sigpipe() {
-    const NAME: &str = "a_vectored_write_to_a_gone_peer_is_an_error_not_sigpipe";
+fn a_write_to_a_gone_peer_is_an_error_not_sigpipe() {
+    const NAME: &str = "a_write_to_a_gone_peer_is_an_error_not_sigpipe";
     if std::env::var_os("GROVE_SIGPIPE_CHILD").is_none() {
         let child = std::process::Command::new(std::env::current_exe().unwrap())
             .args(["--exact", NAME, "--test-threads", "1"])
@@ -469,5 +470,24 @@ fn a_vectored_write_to_a_gone_peer_is_an_error_not_sigpipe() {
             matches!(e.kind(), ErrorKind::BrokenPipe | ErrorKind::ConnectionReset),
             "{e}"
         );
+        let (mut ours, theirs) = grove::net::UnixStream::pair().unwrap();
+        drop(theirs);
+        let e = ours.write(b"anyone?").await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::BrokenPipe, "{e}");
+    });
+}
+
+/// A vectored write into more buffers than one call takes (1,024) writes
+/// what fits in one call, as `writev` does, instead of failing.
+#[test]
+fn a_vectored_write_of_more_buffers_than_one_call_takes_is_short() {
+    grove::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let (_server, _) = listener.accept().await.unwrap();
+        let bytes = [7u8; 2000];
+        let bufs: Vec<_> = bytes.chunks(1).map(std::io::IoSlice::new).collect();
+        let n = client.write_vectored(&bufs).await.unwrap();
+        assert!(n > 0 && n <= 1024, "wrote {n}");
     });
 }

@@ -64,7 +64,7 @@ where
     note_short_read(io, io.poll_read_with(cx, |mut s| s.read_vectored(bufs)), short, asked)
 }
 
-/// The most buffers one `readv` takes.
+/// The most buffers one `readv`, `writev` or `sendmsg` takes.
 const IOV_MAX: usize = libc::UIO_MAXIOV as usize;
 
 fn note_short_read<S: Source>(
@@ -81,7 +81,9 @@ fn note_short_read<S: Source>(
     read
 }
 
-/// A write to a stream socket.
+/// A write to a stream socket. std sends it with `MSG_NOSIGNAL`, so a
+/// write to a gone peer is an error, not SIGPIPE (which kills a process
+/// that keeps its default action: a host embedding grove, say).
 pub(super) fn poll_write<S>(io: &Async<S>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>
 where
     S: Source,
@@ -90,11 +92,10 @@ where
     io.poll_write_with(cx, |mut s| s.write(buf))
 }
 
-/// [`poll_write`] from several buffers.
-/// A write to a gone peer must not raise SIGPIPE, which kills a process
-/// that keeps its default action (a host embedding grove, say): std's
-/// plain `write` sends with `MSG_NOSIGNAL`, but its `write_vectored` is a
-/// bare `writev`, so this sends with the flag itself.
+/// [`poll_write`] from several buffers, at most [`IOV_MAX`] of them in one
+/// call (the write is then short), as `writev` takes. std's
+/// `write_vectored` is a bare `writev`, which raises SIGPIPE, so this
+/// sends with the flag itself.
 pub(super) fn poll_write_vectored<S>(
     io: &Async<S>,
     cx: &mut Context<'_>,
@@ -103,6 +104,7 @@ pub(super) fn poll_write_vectored<S>(
 where
     S: Source + AsFd,
 {
+    let bufs = &bufs[..bufs.len().min(IOV_MAX)];
     io.poll_write_with(cx, |s| {
         SockRef::from(s).send_vectored_with_flags(bufs, libc::MSG_NOSIGNAL)
     })
