@@ -323,10 +323,14 @@ where
     /// tried at once, even while the source is not writable (a full send
     /// buffer); only a flush that would block waits for room.
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        std::task::ready!(coop::poll_budget(cx));
         let mut source = Async::get_ref(&self);
         match source.flush() {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.poll_write_with(cx, |mut s| s.flush()),
-            done => Poll::Ready(done),
+            done => {
+                coop::spend();
+                Poll::Ready(done)
+            }
         }
     }
 

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::io::{Async, FdSource};
+use crate::runtime::coop;
 
 /// A Unix datagram socket, shaped like [`UdpSocket`](super::UdpSocket):
 /// bound to a path, an abstract name (Linux) or nothing, and optionally
@@ -339,10 +340,16 @@ impl UnixDatagram {
     ) -> io::Result<usize> {
         let mut pause = Duration::from_millis(1);
         loop {
+            // A send that goes through counts against the task's budget,
+            // as any I/O does: a loop of them must let the others run.
+            std::future::poll_fn(coop::poll_budget).await;
             match send(&self.io.get_ref().0) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                sent => return sent,
+                sent => {
+                    coop::spend();
+                    return sent;
+                }
             }
             crate::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_millis(100));
