@@ -109,9 +109,16 @@ fn names_a_killed_task_whose_destructor_blocks() {
     });
     drop(rt);
     let log = log.lock().unwrap();
-    assert!(!log.is_empty(), "the blocking destructor went unreported");
+    // A loaded machine can hold the loop off the CPU during another poll,
+    // which is then reported too; the destructor's 400 ms must be the
+    // killed task's.
     assert!(
-        log.iter().all(|s| s.task == id && s.name.as_deref() == Some("doomed")),
+        log.iter().any(|s| s.task == id && s.name.as_deref() == Some("doomed")),
+        "the blocking destructor went unreported: {log:?}"
+    );
+    assert!(
+        log.iter()
+            .all(|s| s.task == id || s.elapsed < Duration::from_millis(300)),
         "{log:?}"
     );
 }

@@ -90,8 +90,9 @@ fn a_waker_that_panics_does_not_lose_the_wakes_after_it() {
     use std::time::Instant;
     grove::run(async {
         // Two timers for one deadline fire together, the panicking waker's
-        // first, as it was armed first.
-        let deadline = Instant::now() + Duration::from_millis(5);
+        // first, as it was armed first. Far enough out that the sleeper has
+        // armed its timer before it passes, even on a loaded machine.
+        let deadline = Instant::now() + Duration::from_millis(200);
         let mut doomed = Box::pin(grove::sleep_until(deadline));
         let bomb = Waker::from(std::sync::Arc::new(PanicsOnWake));
         assert!(doomed.as_mut().poll(&mut Context::from_waker(&bomb)).is_pending());
