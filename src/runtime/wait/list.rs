@@ -24,11 +24,10 @@
 //! holds a waker, so a list keeps at most one finished task's memory alive.
 
 use std::mem;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::task::{Context, Poll, Waker};
 
 use crate::runtime::context::wake_here;
-use crate::runtime::task::raw::drop_payload;
+use crate::runtime::core::contain;
 
 /// Identifies one waiter in its list.
 pub(super) type WaitKey = u32;
@@ -301,13 +300,10 @@ pub(crate) fn wake_all(wakers: impl IntoIterator<Item = Waker>) {
     // Usually there is none (a current task is woken in place, see `wake`):
     // the unwind guard is set up only for a waker to wake.
     while let Some(first) = wakers.next() {
-        let woken = catch_unwind(AssertUnwindSafe(|| {
+        contain(|| {
             first.wake();
             wakers.by_ref().for_each(Waker::wake);
-        }));
-        if let Err(payload) = woken {
-            drop_payload(payload);
-        }
+        });
     }
 }
 
