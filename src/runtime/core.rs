@@ -293,14 +293,7 @@ impl Core {
     fn run_task(&self, task: RawTask) {
         match task.start() {
             Start::Poll => {}
-            Start::Kill => {
-                // The task's destructors run now, on the loop: the monitor
-                // must charge a slow one to this task.
-                if let Some(observer) = &self.observer {
-                    observer.polling(task.id());
-                }
-                return self.finish(task, true);
-            }
+            Start::Kill => return self.finish_killed(task),
             Start::Done => return,
         }
         let waker = task.waker_ref();
@@ -316,6 +309,18 @@ impl Core {
             EndPoll::Complete => self.finish(task, false),
             EndPoll::Kill => self.finish(task, true),
         }
+    }
+
+    /// Finishes `task`, killed before this poll. Its destructors run now,
+    /// on the loop: the monitor must charge a slow one to this task. Out of
+    /// line: a kill is rare, and the hot loop keeps its shape.
+    #[cold]
+    #[inline(never)]
+    fn finish_killed(&self, task: RawTask) {
+        if let Some(observer) = &self.observer {
+            observer.polling(task.id());
+        }
+        self.finish(task, true);
     }
 
     /// [`run_task`](Core::run_task)'s poll with observers on. Out of
