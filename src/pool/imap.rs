@@ -55,14 +55,7 @@ where
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        // Start tasks while the pool has a free slot, and while fewer than
-        // its size are started and not yet yielded: finished ones count,
-        // so a slow consumer holds the rest back instead of piling up
-        // results.
-        while this.running.len() < this.feeder.pool.size() {
-            let Poll::Ready(Some(task)) = this.feeder.poll_start(cx) else {
-                break;
-            };
+        while let Poll::Ready(Some(task)) = this.feeder.poll_start(cx, this.running.len()) {
             this.running.push(task);
         }
         match this.running.poll_next_unpin(cx) {
@@ -123,11 +116,7 @@ where
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        // Start items while the window has room and the pool a slot.
-        while this.window.len() < this.feeder.pool.size() {
-            let Poll::Ready(Some(task)) = this.feeder.poll_start(cx) else {
-                break;
-            };
+        while let Poll::Ready(Some(task)) = this.feeder.poll_start(cx, this.window.len()) {
             this.window.push_back(task);
         }
         let Some(front) = this.window.front_mut() else {
@@ -175,14 +164,21 @@ impl<I: Iterator, F> Feeder<I, F> {
         }
     }
 
-    /// Starts the next item's task once the pool has a slot for it: `None`
-    /// once the items are done, `Pending` while the item waits for a slot.
-    fn poll_start<Fut>(&mut self, cx: &mut Context<'_>) -> Poll<Option<JoinHandle<Fut::Output>>>
+    /// Starts the next item's task once the pool has a slot for it, while
+    /// fewer than the pool's size of the stream's tasks (`held`) are started
+    /// and not yet yielded: finished ones count, so a slow consumer holds
+    /// the items back instead of letting results pile up. `None` once the
+    /// items are done; `Pending` while the item waits for a slot or for the
+    /// consumer (who polls the stream again).
+    fn poll_start<Fut>(&mut self, cx: &mut Context<'_>, held: usize) -> Poll<Option<JoinHandle<Fut::Output>>>
     where
         F: FnMut(I::Item) -> Fut,
         Fut: Future + 'static,
         Fut::Output: 'static,
     {
+        if held >= self.pool.size() {
+            return Poll::Pending;
+        }
         if self.next.is_none() {
             self.next = self.items.next();
         }
