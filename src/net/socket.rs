@@ -12,7 +12,32 @@ use mio::event::Source;
 use socket2::SockRef;
 
 use crate::io::Async;
+use crate::runtime::coop;
 use crate::time::Sleep;
+
+/// Runs `attempt`, a non-blocking call that Linux refuses with `EAGAIN`
+/// without any readiness event to come when it can succeed (a Unix connect
+/// to a full backlog, a datagram to a full receiver not connected to this
+/// socket), until it does not: after each refusal it pauses, 1 ms first,
+/// doubling up to 100 ms. A call that goes through counts against the
+/// task's budget, as any I/O does. Each refused try did nothing, so
+/// dropping the future between tries loses nothing.
+pub(super) async fn retry_refused<T>(mut attempt: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    let mut pause = Duration::from_millis(1);
+    loop {
+        std::future::poll_fn(coop::poll_budget).await;
+        match attempt() {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            done => {
+                coop::spend();
+                return done;
+            }
+        }
+        crate::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(100));
+    }
+}
 
 /// The first pause of `accept` when the process is out of file descriptors,
 /// and the longest, as the pause doubles.

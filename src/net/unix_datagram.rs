@@ -3,10 +3,8 @@
 use std::io;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
-use std::time::Duration;
 
 use crate::io::{Async, FdSource};
-use crate::runtime::coop;
 
 /// A Unix datagram socket, shaped like [`UdpSocket`](super::UdpSocket):
 /// bound to a path, an abstract name (Linux) or nothing, and optionally
@@ -331,29 +329,14 @@ impl UnixDatagram {
     /// wakes a sender when a full receiver makes room only if it is that
     /// receiver's connected peer, and each refused try raises a new
     /// writable event, so waiting on readiness would spin the loop for as
-    /// long as the receiver stays full. So a send that would block is
-    /// tried again after a pause (1 ms, doubling up to 100 ms), as a Unix
-    /// connect to a full backlog is. Each try sends whole or not at all.
+    /// long as the receiver stays full. So a refused send is tried again
+    /// after pauses, as a Unix connect to a full backlog is. Each try sends
+    /// whole or not at all.
     async fn send_unconnected(
         &self,
         send: impl Fn(&std::os::unix::net::UnixDatagram) -> io::Result<usize>,
     ) -> io::Result<usize> {
-        let mut pause = Duration::from_millis(1);
-        loop {
-            // A send that goes through counts against the task's budget,
-            // as any I/O does: a loop of them must let the others run.
-            std::future::poll_fn(coop::poll_budget).await;
-            match send(&self.io.get_ref().0) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                sent => {
-                    coop::spend();
-                    return sent;
-                }
-            }
-            crate::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_millis(100));
-        }
+        super::socket::retry_refused(|| send(&self.io.get_ref().0)).await
     }
 
     /// Waits for a datagram, copies it into `buf` (the rest of a datagram

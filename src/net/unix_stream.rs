@@ -6,7 +6,6 @@ use std::io;
 use std::net::Shutdown;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
-use std::time::Duration;
 
 use super::socket::{self, Backoff};
 use super::split::{ReadHalf, WriteHalf};
@@ -285,20 +284,10 @@ impl UnixStream {
     /// Starts a connection with `connect`, a non-blocking `connect(2)`, and
     /// waits until it is up. While the listener's backlog is full, Linux
     /// refuses a non-blocking Unix connect with `EAGAIN` rather than let it
-    /// wait, so it is tried again after a pause (1 ms, doubling up to
-    /// 100 ms) until the listener makes room.
+    /// wait, so it is tried again after pauses until the listener makes
+    /// room (see `socket::retry_refused`).
     async fn start(connect: impl Fn() -> io::Result<mio::net::UnixStream>) -> io::Result<UnixStream> {
-        let mut pause = Duration::from_millis(1);
-        let stream = loop {
-            match connect() {
-                Ok(stream) => break UnixStream::from_mio(stream)?,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    crate::sleep(pause).await;
-                    pause = (pause * 2).min(Duration::from_millis(100));
-                }
-                Err(e) => return Err(e),
-            }
-        };
+        let stream = UnixStream::from_mio(socket::retry_refused(connect).await?)?;
         // Writable once connected.
         poll_fn(|cx| {
             stream.io.poll_write_with(cx, |s| match s.take_error()? {
