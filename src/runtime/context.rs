@@ -50,6 +50,12 @@ pub(crate) fn wake_here(waker: &Waker, next: bool) -> bool {
     with_current(|core| core.wake_here(waker, next)) == Some(true)
 }
 
+/// Whether `waker` belongs to a task of the current runtime that has
+/// finished, so that waking it would never do anything.
+pub(crate) fn finished_here(waker: &Waker) -> bool {
+    with_current(|core| core.finished_here(waker)) == Some(true)
+}
+
 /// For the runnable behind `waker`, which just handed off: has it run again
 /// right after its partner. Returns `false` for any other waker.
 pub(crate) fn switch_back_here(waker: &Waker) -> bool {

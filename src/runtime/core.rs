@@ -444,6 +444,13 @@ impl Core {
         }
     }
 
+    /// Whether `waker` belongs to a task of this runtime that has finished.
+    /// Its state is only read for a task of this runtime, which lives on
+    /// this thread.
+    pub(crate) fn finished_here(&self, waker: &Waker) -> bool {
+        waker::task_of(waker).is_some_and(|task| self.is(task.header().runtime) && task.state().is_finished())
+    }
+
     /// For a runnable that just handed off: has it run again right after its
     /// partner (see `scheduler.rs`). Returns `false`, doing nothing, if
     /// `waker` is not one of this runtime's tasks or its `block_on` future.

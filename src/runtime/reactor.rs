@@ -25,6 +25,8 @@ use mio::event::Source;
 use mio::{Events, Interest, Token};
 use slab::Slab;
 
+use super::context;
+
 /// The token of the runtime's `mio::Waker`.
 pub(crate) const WAKE_TOKEN: Token = Token(usize::MAX);
 
@@ -90,6 +92,18 @@ struct IoSlot {
 
 /// The tasks waiting one way on a source. Usually one (a reader, a writer),
 /// so the first waker is kept inline; more only when tasks share a source.
+///
+/// A waiter stays until the source's next event, even if the operation
+/// that registered it was dropped: poll-style reads keep no state to
+/// deregister with. So that tasks which come and go on a quiet shared
+/// source (a read timeout around `recv_from` on one UDP socket) do not pile
+/// up with their memory, a waker of a task that has finished gives way to
+/// the next one: `first` is replaced, and `more` sheds them each time it is
+/// full, before it grows. It then grows only when every waker in it is
+/// still wanted, so its length stays within twice the most it ever held
+/// that were, at O(1) amortized per registration. Wakers of other
+/// executors cannot be asked whether anyone still waits on them; they
+/// count as wanted, and stay until the event.
 #[derive(Default)]
 pub(crate) struct Waiters {
     first: Option<Waker>,
@@ -97,15 +111,34 @@ pub(crate) struct Waiters {
 }
 
 impl Waiters {
-    fn register(&mut self, waker: &Waker) {
+    /// Adds `waker` unless it is there already. Returns the wakers of
+    /// finished tasks that it displaced, for the caller to drop once no
+    /// borrow is held: dropping the last one frees its task.
+    fn register(&mut self, waker: &Waker) -> Vec<Waker> {
         let known = |w: &Waker| w.will_wake(waker);
         if self.first.as_ref().is_some_and(known) || self.more.iter().any(known) {
-            return;
+            return Vec::new();
         }
-        match self.first {
+        match &mut self.first {
             None => self.first = Some(waker.clone()),
-            Some(_) => self.more.push(waker.clone()),
+            Some(first) if context::finished_here(first) => return vec![std::mem::replace(first, waker.clone())],
+            Some(_) => {
+                let mut finished = Vec::new();
+                if self.more.len() == self.more.capacity() {
+                    let mut i = 0;
+                    while i < self.more.len() {
+                        if context::finished_here(&self.more[i]) {
+                            finished.push(self.more.swap_remove(i));
+                        } else {
+                            i += 1;
+                        }
+                    }
+                }
+                self.more.push(waker.clone());
+                return finished;
+            }
         }
+        Vec::new()
     }
 
     fn drain_into(&mut self, woken: &mut Vec<Waker>) {
@@ -188,7 +221,9 @@ impl Reactor {
         if slot.ready & dir.ready_bits() != 0 {
             return Poll::Ready(());
         }
-        slot.waiters[dir as usize].register(cx.waker());
+        let finished = slot.waiters[dir as usize].register(cx.waker());
+        drop(slots);
+        drop(finished);
         Poll::Pending
     }
 
@@ -272,5 +307,67 @@ impl Reactor {
             }
         }
         Ok(inject)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::{Future, poll_fn};
+    use std::pin::pin;
+    use std::rc::Rc;
+    use std::task::Poll;
+    use std::time::Duration;
+
+    use crate::net::UdpSocket;
+    use crate::runtime::context;
+
+    /// Wakers waiting on any source of the current runtime.
+    fn waiting() -> usize {
+        context::with_current(|core| {
+            let slots = core.reactor().slots.borrow();
+            let per_list = |w: &super::Waiters| usize::from(w.first.is_some()) + w.more.len();
+            slots
+                .iter()
+                .map(|(_, slot)| slot.waiters.iter().map(per_list).sum::<usize>())
+                .sum()
+        })
+        .expect("in a runtime")
+    }
+
+    #[test]
+    fn finished_tasks_do_not_pile_up_on_a_quiet_shared_source_and_live_ones_stay() {
+        crate::run(async {
+            let socket = Rc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+            let addr = socket.local_addr().unwrap();
+            let live: Vec<_> = (0..5)
+                .map(|_| {
+                    let socket = socket.clone();
+                    crate::spawn(async move { socket.recv_from(&mut [0; 16]).await.map(|(n, _)| n) })
+                })
+                .collect();
+            crate::yield_now().await;
+            // Tasks that wait once and give up (a read timeout), then end.
+            for _ in 0..10_000 {
+                let socket = socket.clone();
+                crate::spawn(poll_fn(move |cx| {
+                    let mut buf = [0; 16];
+                    let read = pin!(socket.recv_from(&mut buf));
+                    assert!(read.poll(cx).is_pending());
+                    Poll::Ready(())
+                }))
+                .await
+                .unwrap();
+            }
+            let left = waiting();
+            assert!((5..64).contains(&left), "{left} wakers wait for 5 live tasks");
+            let sender = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            for _ in 0..5 {
+                sender.send_to(b"ping", addr).await.unwrap();
+            }
+            for task in live {
+                let got = crate::time::timeout(Duration::from_secs(10), task).await;
+                assert_eq!(got.expect("a live reader was lost").unwrap().unwrap(), 4);
+            }
+        });
     }
 }
