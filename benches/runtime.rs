@@ -20,8 +20,11 @@
 //! blocked-loop monitor on (`Builder::max_blocking_time`), whose cost is a
 //! relaxed store per poll and a side-table entry per task.
 //!
-//! Run: `cargo bench --bench runtime`. A ratio table follows criterion's
-//! own output.
+//! The two timeout workloads then run again, 11 rounds of each contender
+//! in turn (see `TIMEOUT_ROUNDS`), reported as medians with their spread.
+//!
+//! Run: `cargo bench --bench runtime`. Ratio tables follow criterion's own
+//! output.
 
 mod support;
 
@@ -34,7 +37,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use criterion::{Criterion, Throughput};
 use support::{
-    CONTENDERS, criterion_mean_ns, group, in_child, print_columns, print_table, smol_local, tokio_local, tokio_runtime,
+    CONTENDERS, Round, criterion_mean_ns, group, in_child, interleaved, print_columns, print_spread, print_table,
+    smol_local, tokio_local, tokio_runtime,
 };
 
 const SPAWN_N: u64 = 100_000;
@@ -47,6 +51,11 @@ const TIMERS: usize = 1_000_000;
 const ARM_WINDOW: Duration = Duration::from_millis(1500);
 /// How far out a cancelled timeout's deadline is.
 const TIMEOUT: Duration = Duration::from_secs(10);
+/// Interleaved rounds of each timeout workload, after criterion's: the
+/// machine's speed drifts by a third over the seconds that criterion spends
+/// on one contender, and a timeout costs grove so little that the drift,
+/// not the runtime, then decides its ratio.
+const TIMEOUT_ROUNDS: usize = 11;
 const SLEEPY_TASKS: u64 = 1_000_000;
 const SLEEPERS: usize = 100_000;
 const SLEEPING_THREADS: usize = 5_000;
@@ -247,65 +256,76 @@ fn arm_and_cancel<S: Future>(timer: S) {
     assert!(polled.is_pending(), "a 10 s timeout fired at once");
 }
 
-fn timeouts_cancelled(c: &mut Criterion) {
+fn timeouts_cancelled(c: &mut Criterion) -> BTreeMap<&'static str, Vec<f64>> {
     arm_and_cancel_all(
         c,
         "timeouts_cancelled",
         |_| grove::sleep(TIMEOUT),
         |_| tokio::time::sleep(TIMEOUT),
         |_| async_io::Timer::after(TIMEOUT),
-    );
+    )
 }
 
 /// As timeouts_cancelled, with the deadline computed once per iteration:
 /// the runtime's own cost, without a read of the clock per timeout.
-fn timeouts_at_deadline(c: &mut Criterion) {
+fn timeouts_at_deadline(c: &mut Criterion) -> BTreeMap<&'static str, Vec<f64>> {
     arm_and_cancel_all(
         c,
         "timeouts_at_deadline",
         grove::sleep_until,
         |deadline| tokio::time::sleep_until(deadline.into()),
         async_io::Timer::at,
-    );
+    )
 }
 
 /// Arms and cancels `TIMERS` timers on each contender, each made by its
-/// function from a deadline `TIMEOUT` out, read once per iteration.
+/// function from a deadline `TIMEOUT` out, read once per iteration: under
+/// criterion, then in `TIMEOUT_ROUNDS` interleaved rounds, whose figures
+/// (ns per timeout) it returns.
 fn arm_and_cancel_all<G: Future, T: Future, S: Future>(
     c: &mut Criterion,
     workload: &str,
     grove_timer: impl Fn(Instant) -> G,
     tokio_timer: impl Fn(Instant) -> T,
     smol_timer: impl Fn(Instant) -> S,
-) {
-    let mut g = group(c, workload, TIMERS as u64);
+) -> BTreeMap<&'static str, Vec<f64>> {
     let rt = grove::Runtime::new().unwrap();
-    g.bench_function("grove", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                let deadline = Instant::now() + TIMEOUT;
-                (0..TIMERS).for_each(|_| arm_and_cancel(grove_timer(deadline)))
-            })
+    let grove = || {
+        rt.block_on(async {
+            let deadline = Instant::now() + TIMEOUT;
+            (0..TIMERS).for_each(|_| arm_and_cancel(grove_timer(deadline)))
         })
-    });
+    };
     let tokio_rt = tokio_runtime();
-    g.bench_function("tokio", |b| {
-        b.iter(|| {
-            tokio_rt.block_on(async {
-                let deadline = Instant::now() + TIMEOUT;
-                (0..TIMERS).for_each(|_| arm_and_cancel(tokio_timer(deadline)))
-            })
+    let tokio = || {
+        tokio_rt.block_on(async {
+            let deadline = Instant::now() + TIMEOUT;
+            (0..TIMERS).for_each(|_| arm_and_cancel(tokio_timer(deadline)))
         })
-    });
+    };
     let ex: async_executor::LocalExecutor<'static> = async_executor::LocalExecutor::new();
-    g.bench_function("smol", |b| {
-        b.iter(|| {
-            smol_local(&ex, async {
-                let deadline = Instant::now() + TIMEOUT;
-                (0..TIMERS).for_each(|_| arm_and_cancel(smol_timer(deadline)))
-            })
+    let smol = || {
+        smol_local(&ex, async {
+            let deadline = Instant::now() + TIMEOUT;
+            (0..TIMERS).for_each(|_| arm_and_cancel(smol_timer(deadline)))
         })
-    });
+    };
+    let mut g = group(c, workload, TIMERS as u64);
+    g.bench_function("grove", |b| b.iter(grove));
+    g.bench_function("tokio", |b| b.iter(tokio));
+    g.bench_function("smol", |b| b.iter(smol));
+    g.finish();
+    let per_timeout = |run: &dyn Fn()| {
+        let start = Instant::now();
+        run();
+        start.elapsed().as_nanos() as f64 / TIMERS as f64
+    };
+    let mut contenders: [Round<'_>; 3] = [
+        ("grove", Box::new(|| per_timeout(&grove))),
+        ("tokio", Box::new(|| per_timeout(&tokio))),
+        ("smol", Box::new(|| per_timeout(&smol))),
+    ];
+    interleaved(TIMEOUT_ROUNDS, &mut contenders)
 }
 
 /// Task `i`'s nap: 1 to 50 ms, so that deadlines come out of order.
@@ -431,8 +451,9 @@ fn main() {
     spawn_join(&mut c);
     yields(&mut c);
     timers(&mut c);
-    timeouts_cancelled(&mut c);
-    timeouts_at_deadline(&mut c);
+    let mut timeouts = BTreeMap::new();
+    timeouts.insert("timeouts_cancelled".to_owned(), timeouts_cancelled(&mut c));
+    timeouts.insert("timeouts_at_deadline".to_owned(), timeouts_at_deadline(&mut c));
     sleepy_tasks(&mut c);
     c.final_summary();
 
@@ -459,6 +480,12 @@ fn main() {
         }
     }
     print_table("Time per unit (one run)", "ns", &rows);
+    print_spread(
+        &format!("Timeouts: median of {TIMEOUT_ROUNDS} interleaved rounds (lowest–highest)"),
+        "ns",
+        &["grove", "tokio", "smol"],
+        &timeouts,
+    );
 
     let mut monitor: BTreeMap<String, BTreeMap<&str, f64>> = BTreeMap::new();
     for (workload, units) in [("spawn_join", SPAWN_N), ("yield", 2 * YIELDS_PER_TASK)] {
