@@ -131,6 +131,7 @@ impl Core {
     }
 
     /// The armed timers.
+    #[inline]
     pub(crate) fn timers(&self) -> RefMut<'_, Timers> {
         self.timers.borrow_mut()
     }

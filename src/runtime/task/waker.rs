@@ -127,6 +127,7 @@ impl SlimWaker {
 
     /// Keeps `waker` if it is one of grove's own, which need no box; gives
     /// any other back.
+    #[inline]
     pub(crate) fn unboxed(waker: Waker) -> Result<SlimWaker, Waker> {
         let tag = if std::ptr::eq(waker.vtable(), &VTABLE) {
             TASK

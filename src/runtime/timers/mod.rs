@@ -250,6 +250,10 @@ impl Timers {
 
     /// Rebuilds the run and the heap from their live entries only, freeing
     /// the slots of the others.
+    // Out of line, so that `cancel`'s callers do not pay, on every cancel,
+    // for the registers that the rebuild needs.
+    #[cold]
+    #[inline(never)]
     fn compact(&mut self) {
         let (wakers, free) = (&self.wakers, &mut self.free);
         let mut keep = |entry: &Entry| {
