@@ -269,3 +269,25 @@ fn a_flush_does_not_wait_for_room_in_a_full_send_buffer() {
             .unwrap();
     });
 }
+
+/// A socket that outlives `block_on`, or moves to another thread, and is
+/// dropped there still gives its reactor slot back, at the runtime's next
+/// turn.
+#[test]
+fn a_socket_dropped_away_from_its_runtime_gives_its_slot_back() {
+    let rt = grove::Runtime::new().unwrap();
+    let (here, there) = rt.block_on(async {
+        let here = grove::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let there = grove::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        assert_eq!(grove::runtime::metrics().io_sources, 2);
+        (here, there)
+    });
+    drop(here);
+    std::thread::spawn(move || drop(there)).join().unwrap();
+    let left = rt.block_on(async {
+        // A wait, so that the loop looks at what other threads sent.
+        grove::sleep(std::time::Duration::from_millis(1)).await;
+        grove::runtime::metrics().io_sources
+    });
+    assert_eq!(left, 0, "the sockets' slots were kept");
+}

@@ -13,6 +13,7 @@ use crate::runtime::context;
 use crate::runtime::coop;
 use crate::runtime::core::Core;
 use crate::runtime::reactor::{Direction, IoKey};
+use crate::runtime::shared::Remote;
 
 /// A non-blocking I/O source registered with the current runtime's reactor.
 ///
@@ -115,7 +116,10 @@ impl<S: Source> Async<S> {
         self.source.as_mut().expect("the source is only taken by into_inner")
     }
 
-    /// Deregisters the source and gives it back.
+    /// Deregisters the source and gives it back. Called away from its
+    /// runtime (on another thread), it frees the runtime's record of the
+    /// source at the runtime's next turn, but the source stays in the
+    /// runtime's poller until it is closed, and its events are ignored.
     ///
     /// # Examples
     ///
@@ -133,11 +137,20 @@ impl<S: Source> Async<S> {
         self.source.take().expect("the source is only taken by into_inner")
     }
 
+    /// Takes the source out of the reactor. Where its runtime is not the
+    /// current one (the `Async` was sent to another thread, or outlived
+    /// `block_on`), the runtime is told to free the source's slot at its
+    /// next turn; closing the source, which follows unless `into_inner`
+    /// called this, takes it out of the epoll set.
     fn deregister(&mut self) {
         let (runtime, key) = (self.runtime, self.key);
         let Some(source) = self.source.as_mut() else { return };
         let wakers = context::with_current(|core| core.is(runtime).then(|| core.reactor().deregister(key, source)));
-        drop(wakers);
+        match wakers {
+            Some(Some(wakers)) => drop(wakers),
+            // A runtime that is gone has nothing to free.
+            _ => drop(Remote::find(runtime).push(|inject| inject.dropped_sources.push(key))),
+        }
     }
 
     /// Runs `op` on the core of the runtime this source belongs to.

@@ -385,6 +385,10 @@ impl Core {
             // SAFETY: the runtime's inject queue holds only its own cells.
             unsafe { self.cells.put_freed(cell) };
         }
+        for key in inject.dropped_sources.drain(..) {
+            // Dropped here, with no borrow of the reactor held.
+            drop(self.reactor.release(key));
+        }
         self.counters
             .add_remote_wakes(inject.wakes.len() + usize::from(inject.main));
         // Spawns first: a wake in the same batch may be for one of them (a

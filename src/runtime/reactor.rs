@@ -201,6 +201,14 @@ impl Reactor {
         // Deregistering can only fail if the fd is already closed, in which
         // case the kernel dropped it from the epoll set anyway.
         let _ = self.poll.borrow().registry().deregister(source);
+        self.release(key)
+    }
+
+    /// Frees the slot of a source that was closed without deregistering
+    /// (closing it took it out of the epoll set). Returns the slot's wakers,
+    /// as [`deregister`](Reactor::deregister) does. An event still queued
+    /// for it finds its generation gone.
+    pub(crate) fn release(&self, key: IoKey) -> [Waiters; 2] {
         let mut slots = self.slots.borrow_mut();
         match slots.get(key.index as usize) {
             Some(slot) if slot.generation == key.generation => slots.remove(key.index as usize).waiters,

@@ -1,8 +1,9 @@
 //! The part of a runtime that other threads reach: its inject queue and the
 //! `mio::Waker` that interrupts its poll.
 //!
-//! Three things arrive here: wakes of tasks from other threads, tasks
-//! spawned through a `Handle`, and task cells freed on other threads. Pushers coalesce their wake-ups through
+//! Four things arrive here: wakes of tasks from other threads, tasks
+//! spawned through a `Handle`, task cells freed on other threads, and I/O
+//! sources dropped away from their runtime. Pushers coalesce their wake-ups through
 //! `notified`: only the first push after the runtime last drained pays for
 //! the `eventfd` write. One thing goes the other way: the runtime's
 //! metrics, which it publishes here for `Handle::metrics` once asked.
@@ -33,6 +34,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::RuntimeId;
 use super::observe::RuntimeMetrics;
+use super::reactor::IoKey;
 use super::task::RawTask;
 use super::task::cells::FreedCell;
 
@@ -55,11 +57,18 @@ pub(crate) struct Inject {
     pub(crate) main: bool,
     /// Carved task cells freed on other threads, for the free lists.
     pub(crate) freed: Vec<FreedCell>,
+    /// I/O sources dropped where their runtime was not current (another
+    /// thread, or outside `block_on`), whose reactor slots are to be freed.
+    pub(crate) dropped_sources: Vec<IoKey>,
 }
 
 impl Inject {
     fn is_empty(&self) -> bool {
-        self.wakes.is_empty() && self.spawns.is_empty() && !self.main && self.freed.is_empty()
+        self.wakes.is_empty()
+            && self.spawns.is_empty()
+            && !self.main
+            && self.freed.is_empty()
+            && self.dropped_sources.is_empty()
     }
 
     /// Lets go of the memory of a burst, keeping room for a short batch.
@@ -68,6 +77,7 @@ impl Inject {
         self.wakes.shrink_to(KEEP);
         self.spawns.shrink_to(KEEP);
         self.freed.shrink_to(KEEP);
+        self.dropped_sources.shrink_to(KEEP);
     }
 }
 
