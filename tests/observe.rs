@@ -261,3 +261,27 @@ fn thread_pool_metrics_count_completed_jobs() {
         assert_eq!(own().completed, 1);
     });
 }
+
+/// A task that wakes itself and then returns leaves its queue entry behind
+/// for the loop to skip; that entry is not a ready task.
+#[test]
+fn a_task_that_finished_after_waking_itself_is_not_counted_ready() {
+    grove::run(async {
+        let task = grove::spawn(std::future::poll_fn(|cx| {
+            cx.waker().wake_by_ref();
+            std::task::Poll::Ready(())
+        }));
+        // The task runs (and queues itself behind this one), then this.
+        grove::yield_now().await;
+        let metrics = grove::runtime::metrics();
+        assert!(task.is_finished());
+        assert_eq!(
+            (metrics.tasks_alive, metrics.tasks_ready, metrics.tasks_waiting),
+            (0, 0, 0)
+        );
+        // Once the loop has skipped the entry, the counts still hold.
+        grove::yield_now().await;
+        let metrics = grove::runtime::metrics();
+        assert_eq!((metrics.tasks_alive, metrics.tasks_ready), (0, 0));
+    });
+}

@@ -295,7 +295,7 @@ impl Core {
         match task.start() {
             Start::Poll => {}
             Start::Kill => return self.finish_killed(task),
-            Start::Done => return,
+            Start::Done => return self.skip_finished(),
         }
         let waker = task.waker_ref();
         coop::refill();
@@ -322,6 +322,15 @@ impl Core {
             observer.polling(task.id());
         }
         self.finish(task, true);
+    }
+
+    /// The queue entry of a task that finished after it was queued, taken
+    /// off the count of such entries. Out of line, as `finish_killed` is.
+    #[cold]
+    #[inline(never)]
+    fn skip_finished(&self) {
+        let stale = &self.counters.finished_queued;
+        stale.set(stale.get() - 1);
     }
 
     /// [`run_task`](Core::run_task)'s poll with observers on. Out of
@@ -355,6 +364,10 @@ impl Core {
     /// on the path of each poll.
     #[inline(never)]
     fn finish(&self, task: RawTask, killed: bool) {
+        if task.state().is_scheduled() {
+            let stale = &self.counters.finished_queued;
+            stale.set(stale.get() + 1);
+        }
         let (finishing, drop_stage) = task.finish(killed);
         if drop_stage {
             self.as_current(task, || task.drop_stage());
@@ -515,7 +528,7 @@ impl Core {
     /// The runtime's counts, as of now.
     pub(crate) fn metrics(&self) -> RuntimeMetrics {
         let alive = self.registry.unfinished();
-        let ready = self.scheduler.ready_tasks();
+        let ready = self.scheduler.ready_tasks() - self.counters.finished_queued.get();
         let running = self.current().is_some_and(|c| c.task.is_some());
         let spawned = self.registry.spawned();
         RuntimeMetrics {
@@ -598,6 +611,8 @@ impl Core {
                 if let Runnable::Task(task) = runnable {
                     if task.dequeue() {
                         self.finish(task, true);
+                    } else {
+                        self.skip_finished();
                     }
                 }
             }

@@ -282,6 +282,11 @@ impl State {
         self.set(self.get() | HAS_LOCALS);
     }
 
+    /// Whether the task is in the run queue.
+    pub(crate) fn is_scheduled(&self) -> bool {
+        self.has(SCHEDULED)
+    }
+
     /// Whether the future is gone.
     pub(crate) fn is_finished(&self) -> bool {
         self.has(FINISHED)
