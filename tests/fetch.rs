@@ -560,10 +560,7 @@ fn urls_are_parsed_not_split() {
 fn bad_urls_and_unreachable_hosts_are_clear_errors() {
     grove::run(async {
         let client = client(None, Limits::default());
-        let refused = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap();
+        let (_held, refused) = util::refusing_address();
         let cases: [(String, Check); 4] = [
             (
                 "ftp://example.com/".into(),

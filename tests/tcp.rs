@@ -85,12 +85,8 @@ fn a_thousand_concurrent_connections_all_echo_correctly() {
 #[test]
 fn connecting_to_a_closed_port_is_refused() {
     grove::run(async {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let err = TcpStream::connect(("127.0.0.1", port)).await.unwrap_err();
+        let (_held, refusing) = util::refusing_address();
+        let err = TcpStream::connect(refusing).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
     });
 }

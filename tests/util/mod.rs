@@ -96,3 +96,16 @@ pub fn set_nofile(limit: libc::rlimit) {
     // an error return, which the assert reports.
     assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
 }
+
+/// A loopback address that refuses connections for as long as the returned
+/// socket lives: the socket holds the port, bound but not listening, so no
+/// other test can take it meanwhile, as it could a port bound and let go.
+pub fn refusing_address() -> (socket2::Socket, std::net::SocketAddr) {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    socket
+        .bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
+        .unwrap();
+    let addr = socket.local_addr().unwrap().as_socket().unwrap();
+    (socket, addr)
+}
