@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # ThreadSanitizer over the tests whose code crosses threads: wakers used on
-# other threads, Handle::spawn, the runtime table, the blocking pool.
+# other threads, Handle::spawn, the runtime table, the blocking pool, I/O
+# sources written or dropped on other threads.
 #
 #   bash tests/tsan.sh
 #
@@ -22,4 +23,4 @@ export RUSTDOCFLAGS="$RUSTFLAGS"
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
 export CARGO_TARGET_DIR=target/tsan
 cargo +nightly test -Zbuild-std --target "$target" --all-features \
-    --lib --test wakers --test runtime --test blocking --test threadpool --test miri --test foreign_executor -- --test-threads=2
+    --lib --test wakers --test runtime --test blocking --test threadpool --test miri --test foreign_executor --test reactor -- --test-threads=2
