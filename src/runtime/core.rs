@@ -528,7 +528,12 @@ impl Core {
     /// The runtime's counts, as of now.
     pub(crate) fn metrics(&self) -> RuntimeMetrics {
         let alive = self.registry.unfinished();
-        let ready = self.scheduler.ready_tasks() - self.counters.finished_queued.get();
+        // Saturating: shutdown drains the queues before it skips their
+        // entries, and a destructor it runs may ask meanwhile.
+        let ready = self
+            .scheduler
+            .ready_tasks()
+            .saturating_sub(self.counters.finished_queued.get());
         let running = self.current().is_some_and(|c| c.task.is_some());
         let spawned = self.registry.spawned();
         RuntimeMetrics {
@@ -617,6 +622,11 @@ impl Core {
                 }
             }
         }
+        debug_assert_eq!(
+            self.counters.finished_queued.get(),
+            0,
+            "a finished task's entry went uncounted"
+        );
     }
 }
 

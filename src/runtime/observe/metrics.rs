@@ -96,9 +96,9 @@ pub struct LongestPoll {
 #[derive(Default)]
 pub(crate) struct Counters {
     pub(crate) polls: Cell<u64>,
-    /// Tasks that finished while queued (they woke themselves, then
-    /// returned): their queue entries stay until the loop skips them, and
-    /// are not ready tasks.
+    /// Tasks that finished while queued (woken during the poll that ended
+    /// them, by themselves or another thread, or killed then): their queue
+    /// entries stay until the loop skips them, and are not ready tasks.
     pub(crate) finished_queued: Cell<usize>,
     pub(crate) remote_wakes: Cell<u64>,
     pub(crate) parked: Cell<Duration>,

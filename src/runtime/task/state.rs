@@ -282,7 +282,8 @@ impl State {
         self.set(self.get() | HAS_LOCALS);
     }
 
-    /// Whether the task is in the run queue.
+    /// Whether the task is queued to run (in the run queue, the handoff or
+    /// back slot, or set aside until the next look at events).
     pub(crate) fn is_scheduled(&self) -> bool {
         self.has(SCHEDULED)
     }
