@@ -99,11 +99,12 @@ struct IoSlot {
 /// source (a read timeout around `recv_from` on one UDP socket) do not pile
 /// up with their memory, a waker of a task that has finished gives way to
 /// the next one: `first` is replaced, and `more` sheds them each time it is
-/// full, before it grows. It then grows only when every waker in it is
-/// still wanted, so its length stays within twice the most it ever held
-/// that were, at O(1) amortized per registration. Wakers of other
-/// executors cannot be asked whether anyone still waits on them; they
-/// count as wanted, and stay until the event.
+/// full, before it grows. Should more than half of it still be wanted, it
+/// doubles, so that a shed comes only after as many registrations as it
+/// looked at (O(1) amortized), and its length stays within four times the
+/// most it ever held that were wanted. Wakers of other executors cannot be
+/// asked whether anyone still waits on them; they count as wanted, and
+/// stay until the event.
 #[derive(Default)]
 pub(crate) struct Waiters {
     first: Option<Waker>,
@@ -123,22 +124,36 @@ impl Waiters {
             None => self.first = Some(waker.clone()),
             Some(first) if context::finished_here(first) => return vec![std::mem::replace(first, waker.clone())],
             Some(_) => {
-                let mut finished = Vec::new();
-                if self.more.len() == self.more.capacity() {
-                    let mut i = 0;
-                    while i < self.more.len() {
-                        if context::finished_here(&self.more[i]) {
-                            finished.push(self.more.swap_remove(i));
-                        } else {
-                            i += 1;
-                        }
-                    }
-                }
+                let finished = if self.more.len() == self.more.capacity() {
+                    self.shed_finished()
+                } else {
+                    Vec::new()
+                };
                 self.more.push(waker.clone());
                 return finished;
             }
         }
         Vec::new()
+    }
+
+    /// Takes the wakers of finished tasks out of `more`, and makes room
+    /// for as many more as it keeps.
+    fn shed_finished(&mut self) -> Vec<Waker> {
+        let mut finished = Vec::new();
+        context::with_current(|core| {
+            let mut i = 0;
+            while i < self.more.len() {
+                if core.finished_here(&self.more[i]) {
+                    finished.push(self.more.swap_remove(i));
+                } else {
+                    i += 1;
+                }
+            }
+        });
+        if self.more.len() > self.more.capacity() / 2 {
+            self.more.reserve(self.more.len());
+        }
+        finished
     }
 
     fn drain_into(&mut self, woken: &mut Vec<Waker>) {
@@ -204,10 +219,12 @@ impl Reactor {
         self.release(key)
     }
 
-    /// Frees the slot of a source that was closed without deregistering
-    /// (closing it took it out of the epoll set). Returns the slot's wakers,
-    /// as [`deregister`](Reactor::deregister) does. An event still queued
-    /// for it finds its generation gone.
+    /// Frees the slot of a source let go of on another thread, without
+    /// deregistering. Returns the slot's wakers, as
+    /// [`deregister`](Reactor::deregister) does. Closing the source's last
+    /// descriptor takes it out of the epoll set; until then (a source
+    /// given back by `into_inner`, or one with a duplicate descriptor) its
+    /// events find the slot's generation gone and wake nobody.
     pub(crate) fn release(&self, key: IoKey) -> [Waiters; 2] {
         let mut slots = self.slots.borrow_mut();
         match slots.get(key.index as usize) {
