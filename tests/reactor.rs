@@ -291,3 +291,19 @@ fn a_socket_dropped_away_from_its_runtime_gives_its_slot_back() {
     });
     assert_eq!(left, 0, "the sockets' slots were kept");
 }
+
+/// A source taken back with `into_inner` on another thread leaves its
+/// runtime's poller there and then, so the runtime can take it again.
+#[test]
+fn a_source_taken_back_on_another_thread_can_be_registered_again() {
+    let rt = grove::Runtime::new().unwrap();
+    let socket = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let source = rt.block_on(async { Async::new(socket) }).unwrap();
+    let socket = std::thread::spawn(move || source.into_inner()).join().unwrap();
+    rt.block_on(async {
+        let again = Async::new(socket).expect("the poller still held the socket");
+        grove::sleep(Duration::from_millis(1)).await;
+        assert_eq!(grove::runtime::metrics().io_sources, 1);
+        drop(again);
+    });
+}

@@ -116,10 +116,9 @@ impl<S: Source> Async<S> {
         self.source.as_mut().expect("the source is only taken by into_inner")
     }
 
-    /// Deregisters the source and gives it back. Called away from its
-    /// runtime (on another thread), it frees the runtime's record of the
-    /// source at the runtime's next turn, but the source stays in the
-    /// runtime's poller until it is closed, and its events are ignored.
+    /// Deregisters the source and gives it back. Away from its runtime (on
+    /// another thread), the runtime lets go of its record of the source at
+    /// its next turn.
     ///
     /// # Examples
     ///
@@ -139,17 +138,15 @@ impl<S: Source> Async<S> {
 
     /// Takes the source out of the reactor. Where its runtime is not the
     /// current one (the `Async` was sent to another thread, or outlived
-    /// `block_on`), the runtime is told to free the source's slot at its
-    /// next turn; closing the source, which follows unless `into_inner`
-    /// called this, takes it out of the epoll set.
+    /// `block_on`), it is taken out of the runtime's poller from here, and
+    /// the runtime frees its slot at its next turn.
     fn deregister(&mut self) {
         let (runtime, key) = (self.runtime, self.key);
         let Some(source) = self.source.as_mut() else { return };
         let wakers = context::with_current(|core| core.is(runtime).then(|| core.reactor().deregister(key, source)));
         match wakers {
             Some(Some(wakers)) => drop(wakers),
-            // A runtime that is gone has nothing to free.
-            _ => drop(Remote::find(runtime).push(|inject| inject.dropped_sources.push(key))),
+            _ => Remote::find(runtime).deregister(key, source),
         }
     }
 

@@ -97,8 +97,8 @@ impl Core {
         // monitor's thread is stopped): a registered remote keeps its
         // process-wide slot until the runtime shuts down, so it comes last.
         let observer = Observer::new(&builder.observe)?;
-        let (reactor, waker) = Reactor::new()?;
-        let remote = Remote::register(waker)?;
+        let (reactor, waker, registry) = Reactor::new()?;
+        let remote = Remote::register(waker, registry)?;
         Ok(Core {
             id: remote.id(),
             scheduler: Scheduler::default(),

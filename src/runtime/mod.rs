@@ -84,8 +84,9 @@ impl Runtime {
     /// Creates a runtime with the default settings.
     ///
     /// # Errors
-    /// If the OS refuses the poller (`epoll_create`) or its waker
-    /// (`eventfd`), typically for lack of file descriptors; or if the
+    /// If the OS refuses the poller (`epoll_create`, and a duplicate of it
+    /// for other threads) or its waker (`eventfd`), typically for lack of
+    /// file descriptors; or if the
     /// process has already created 2^32 - 1 runtimes (ids are never reused).
     ///
     /// # Examples

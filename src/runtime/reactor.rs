@@ -171,16 +171,19 @@ pub(crate) struct Reactor {
 }
 
 impl Reactor {
-    pub(crate) fn new() -> io::Result<(Reactor, mio::Waker)> {
+    /// A reactor, the waker that interrupts its poll, and a handle on its
+    /// poller for other threads to deregister sources with.
+    pub(crate) fn new() -> io::Result<(Reactor, mio::Waker, mio::Registry)> {
         let poll = mio::Poll::new()?;
         let waker = mio::Waker::new(poll.registry(), WAKE_TOKEN)?;
+        let registry = poll.registry().try_clone()?;
         let reactor = Reactor {
             poll: RefCell::new(poll),
             events: RefCell::new(Events::with_capacity(1024)),
             slots: RefCell::new(Slab::new()),
             next_generation: Cell::new(0),
         };
-        Ok((reactor, waker))
+        Ok((reactor, waker, registry))
     }
 
     /// How many sources are registered.
@@ -219,12 +222,10 @@ impl Reactor {
         self.release(key)
     }
 
-    /// Frees the slot of a source let go of on another thread, without
-    /// deregistering. Returns the slot's wakers, as
-    /// [`deregister`](Reactor::deregister) does. Closing the source's last
-    /// descriptor takes it out of the epoll set; until then (a source
-    /// given back by `into_inner`, or one with a duplicate descriptor) its
-    /// events find the slot's generation gone and wake nobody.
+    /// Frees the slot of a source that another thread deregistered (see
+    /// `Remote::deregister`). Returns the slot's wakers, as
+    /// [`deregister`](Reactor::deregister) does. An event that was already
+    /// queued for it finds the slot's generation gone.
     pub(crate) fn release(&self, key: IoKey) -> [Waiters; 2] {
         let mut slots = self.slots.borrow_mut();
         match slots.get(key.index as usize) {

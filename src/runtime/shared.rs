@@ -57,8 +57,9 @@ pub(crate) struct Inject {
     pub(crate) main: bool,
     /// Carved task cells freed on other threads, for the free lists.
     pub(crate) freed: Vec<FreedCell>,
-    /// I/O sources dropped where their runtime was not current (another
-    /// thread, or outside `block_on`), whose reactor slots are to be freed.
+    /// I/O sources let go of where their runtime was not current (another
+    /// thread, or outside `block_on`), out of its poller already, whose
+    /// reactor slots are to be freed.
     pub(crate) dropped_sources: Vec<IoKey>,
 }
 
@@ -97,6 +98,8 @@ struct Mailbox {
     /// pusher takes a clone, so that it writes to the eventfd after it has
     /// let go of the lock, which the woken runtime is about to take.
     waker: Option<Arc<mio::Waker>>,
+    /// The owner's poller, for deregistering its sources from other threads.
+    registry: Option<mio::Registry>,
     /// The owner's counts as of its last publication.
     metrics: Option<RuntimeMetrics>,
 }
@@ -188,12 +191,13 @@ impl Remote {
     ///
     /// # Errors
     /// If the process has used up its runtime ids (see the module docs).
-    pub(crate) fn register(waker: mio::Waker) -> io::Result<Remote> {
+    pub(crate) fn register(waker: mio::Waker, registry: mio::Registry) -> io::Result<Remote> {
         let id = claim()?;
         let remote = Remote::find(id);
         let mut mailbox = remote.lock();
         mailbox.owner = Some(id);
         mailbox.waker = Some(Arc::new(waker));
+        mailbox.registry = Some(registry);
         mailbox.metrics = Some(RuntimeMetrics::default());
         remote.slot.notified.store(false, Ordering::Relaxed);
         remote.slot.metrics_wanted.store(false, Ordering::Relaxed);
@@ -261,6 +265,25 @@ impl Remote {
         true
     }
 
+    /// Takes `source` out of the runtime's poller from where the runtime is
+    /// not current (another thread, or outside `block_on`), and has the
+    /// runtime free its slot `key` at its next turn. A runtime that is gone
+    /// took its poller with it: nothing is left to do.
+    pub(crate) fn deregister(self, key: IoKey, source: &mut impl mio::event::Source) {
+        {
+            let mailbox = self.lock();
+            if mailbox.owner != Some(self.id) {
+                return;
+            }
+            if let Some(registry) = &mailbox.registry {
+                // Fails only for a descriptor closed already, which took
+                // the source out of the poller anyway.
+                let _ = registry.deregister(source);
+            }
+        }
+        self.push(|inject| inject.dropped_sources.push(key));
+    }
+
     /// The runtime's metrics as last published, or `None` if it is gone.
     /// Asks the runtime to publish at every look at events from now on.
     pub(crate) fn metrics(self) -> Option<RuntimeMetrics> {
@@ -310,10 +333,12 @@ impl Remote {
         let mut mailbox = self.lock();
         mailbox.owner = None;
         let waker = mailbox.waker.take();
+        let registry = mailbox.registry.take();
         mailbox.metrics = None;
         let inject = std::mem::take(&mut mailbox.inject);
         drop(mailbox);
         drop(waker);
+        drop(registry);
         release(self.id);
         inject
     }
@@ -338,20 +363,24 @@ pub(crate) fn wake_remote(id: RuntimeId, task: RawTask) {
 mod tests {
     use super::*;
 
-    fn waker() -> mio::Waker {
+    /// What a runtime registers: a waker and a handle on its poller.
+    fn outside() -> (mio::Waker, mio::Registry) {
         let poll = mio::Poll::new().unwrap();
-        mio::Waker::new(poll.registry(), mio::Token(0)).unwrap()
+        let waker = mio::Waker::new(poll.registry(), mio::Token(0)).unwrap();
+        (waker, poll.registry().try_clone().unwrap())
     }
 
     #[test]
     fn a_freed_slot_comes_back_with_a_new_generation_and_old_ids_find_it_closed() {
-        let first = Remote::register(waker()).unwrap();
+        let (waker, registry) = outside();
+        let first = Remote::register(waker, registry).unwrap();
         assert!(!first.is_closed());
         first.close();
         assert!(first.is_closed());
         let ids: Vec<_> = (0..4)
             .map(|_| {
-                let next = Remote::register(waker()).unwrap();
+                let (waker, registry) = outside();
+                let next = Remote::register(waker, registry).unwrap();
                 assert_ne!(next.id(), first.id(), "ids are never reused");
                 assert!(first.is_closed() && !next.is_closed());
                 assert!(!first.push(|_| panic!("pushed to a gone runtime")));
