@@ -229,20 +229,26 @@ fn a_read_cut_short_by_a_passed_descriptor_does_not_stall_the_next() {
 /// when the receiver makes room, and each refused try raises a new
 /// writable event: its send must go through once there is room, without
 /// spinning the loop meanwhile.
+/// A non-blocking datagram socket bound at `path`, whose queue another
+/// sender has filled with 6-byte datagrams; and how many it took.
+fn full_receiver(path: &std::path::Path) -> (std::os::unix::net::UnixDatagram, usize) {
+    let server = std::os::unix::net::UnixDatagram::bind(path).unwrap();
+    server.set_nonblocking(true).unwrap();
+    let filler = std::os::unix::net::UnixDatagram::unbound().unwrap();
+    filler.set_nonblocking(true).unwrap();
+    let mut queued = 0;
+    while filler.send_to(b"filler", path).is_ok() {
+        queued += 1;
+    }
+    assert!(queued > 0);
+    (server, queued)
+}
+
 #[test]
 fn a_send_to_a_full_receiver_waits_without_spinning_and_goes_through() {
     let dir = TempDir::new("unix-full");
     let path = dir.join("server.sock");
-    let server = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
-    server.set_nonblocking(true).unwrap();
-    // Another sender fills the server's queue.
-    let filler = std::os::unix::net::UnixDatagram::unbound().unwrap();
-    filler.set_nonblocking(true).unwrap();
-    let mut queued = 0;
-    while filler.send_to(b"filler", &path).is_ok() {
-        queued += 1;
-    }
-    assert!(queued > 0);
+    let (server, queued) = full_receiver(&path);
     let rt = grove::Runtime::new().unwrap();
     rt.block_on(async move {
         let sender = UnixDatagram::unbound().unwrap();
@@ -267,5 +273,30 @@ fn a_send_to_a_full_receiver_waits_without_spinning_and_goes_through() {
         server.set_nonblocking(false).unwrap();
         let n = server.recv(&mut buf).unwrap();
         assert_eq!(&buf[..n], b"late");
+    });
+}
+
+/// A `send_to` dropped while it waits for a full receiver sends nothing,
+/// and the socket sends as usual afterwards.
+#[test]
+fn a_send_to_dropped_while_the_receiver_is_full_sends_nothing() {
+    let dir = TempDir::new("unix-full-dropped");
+    let path = dir.join("server.sock");
+    let (server, queued) = full_receiver(&path);
+    grove::run(async move {
+        let sender = UnixDatagram::unbound().unwrap();
+        let gave_up = grove::timeout(std::time::Duration::from_millis(50), sender.send_to(b"dropped", &path)).await;
+        assert!(gave_up.is_err(), "the server's queue is full");
+        let mut buf = [0; 16];
+        for _ in 0..queued {
+            let n = server.recv(&mut buf).unwrap();
+            assert_eq!(&buf[..n], b"filler");
+        }
+        let left = server.recv(&mut buf).unwrap_err();
+        assert_eq!(left.kind(), std::io::ErrorKind::WouldBlock, "the dropped send went out");
+        assert_eq!(sender.send_to(b"after", &path).await.unwrap(), 5);
+        server.set_nonblocking(false).unwrap();
+        let n = server.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"after");
     });
 }
