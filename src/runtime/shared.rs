@@ -2,8 +2,9 @@
 //! `mio::Waker` that interrupts its poll.
 //!
 //! Four things arrive here: wakes of tasks from other threads, tasks
-//! spawned through a `Handle`, task cells freed on other threads, and I/O
-//! sources dropped away from their runtime. Pushers coalesce their wake-ups through
+//! spawned through a `Handle`, task cells freed on other threads, and the
+//! slots of I/O sources let go of away from their runtime (dropped, or
+//! taken back with `into_inner`). Pushers coalesce their wake-ups through
 //! `notified`: only the first push after the runtime last drained pays for
 //! the `eventfd` write. One thing goes the other way: the runtime's
 //! metrics, which it publishes here for `Handle::metrics` once asked.
