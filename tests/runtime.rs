@@ -270,6 +270,50 @@ fn a_remote_task_killed_on_the_runtime_thread_before_it_is_taken_in() {
     assert_eq!((metrics.spawned, metrics.finished, metrics.tasks_alive), (3, 3, 0));
 }
 
+/// Tasks spawned on one thread and killed at once on another, while the
+/// runtime drains at every turn: the spawn and the kill's wake take
+/// different ways into the runtime (the spawning thread's lane and the
+/// mailbox), and every task is taken in, killed, and counted once. (The order of the two ways within a drain, which this
+/// relies on, is argued in `runtime/shared/mod.rs`; the window it closes is
+/// too narrow for this test to hit when the order is reversed.)
+#[test]
+fn a_remote_task_killed_at_once_on_another_thread_is_taken_in_before_its_kill() {
+    const TASKS: usize = 20_000;
+    let rt = Runtime::new().unwrap();
+    let handle = rt.handle();
+    let (to_killer, handles) = std::sync::mpsc::channel();
+    let spawner = std::thread::spawn(move || {
+        for _ in 0..TASKS {
+            to_killer.send(handle.spawn(std::future::pending::<()>())).unwrap();
+        }
+    });
+    let killer = std::thread::spawn(move || {
+        handles
+            .into_iter()
+            .inspect(grove::task::RemoteJoinHandle::kill)
+            .collect::<Vec<_>>()
+    });
+    // Drain often while both threads push, so that drains fall between a
+    // spawn and its kill.
+    rt.block_on(async {
+        while !killer.is_finished() {
+            grove::yield_now().await;
+        }
+    });
+    spawner.join().unwrap();
+    let killed = killer.join().unwrap();
+    rt.block_on(async {
+        for task in killed {
+            assert!(task.await.unwrap_err().is_killed());
+        }
+    });
+    let metrics = rt.metrics();
+    assert_eq!(
+        (metrics.spawned, metrics.finished, metrics.tasks_alive),
+        (TASKS as u64, TASKS as u64, 0)
+    );
+}
+
 /// What a remote task leaves behind is dropped on the handle's thread when
 /// the handle goes first, and on the runtime's, inside its guard, when the
 /// task finishes after the handle is gone: a destructor that panics there

@@ -428,6 +428,7 @@ impl Core {
         self.cells.shrink();
         self.scheduler.shrink();
         self.injected.borrow_mut().shrink();
+        self.remote.shrink();
     }
 
     /// Whether anything can run without waiting: a queued task, or one set

@@ -150,7 +150,7 @@ where
     let (task, slot) = RawTask::new_with(slot, make, (id, remote.id()), false, None);
     // The handle's own reference, taken before the runtime can see the task.
     task.ref_inc();
-    if !remote.push(|inject| inject.spawns.push((task, location))) {
+    if !remote.spawn((task, location)) {
         // The runtime is gone. The cell was never shared, so this thread may
         // finish it: the user's future is `Send`, the slot the wrapper points
         // to is `Sync`, and the wrapper's drop reports a kill.
