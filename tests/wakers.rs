@@ -181,7 +181,7 @@ fn handles_spawn_while_the_runtime_runs_and_drops() {
 /// all of them: every wake finds its runtime (by id, with no process-wide
 /// lock), and every message arrives. Runtimes are dropped and made again
 /// between rounds, so their slots of the runtime table are reused (a stale
-/// id meeting a reused slot is `shared.rs`'s unit test).
+/// id meeting a reused slot is `runtime/shared/mod.rs`'s unit test).
 #[test]
 fn eight_runtimes_woken_from_eight_threads_all_make_progress() {
     use futures::StreamExt;

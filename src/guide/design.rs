@@ -112,10 +112,12 @@
 //! after the runtime drained pays for that write. The waker finds its
 //! runtime from the 32-bit id in the task header: the id names a slot of a
 //! process-wide table that is never freed, so the lookup takes no lock
-//! (`runtime/shared.rs`). [`Handle::spawn`](crate::Handle::spawn) goes the
-//! same way, with one allocation per task: the result slot that its
-//! `RemoteJoinHandle` reads lives in the task's cell, and the handle keeps
-//! the cell with a reference, as a waker does (`runtime/task/remote.rs`).
+//! (`runtime/shared/`). [`Handle::spawn`](crate::Handle::spawn) goes a
+//! like way, but to one of eight spawn lanes, picked per thread, each with
+//! its own lock, so that threads spawning at once rarely meet on a lock. A
+//! spawn takes one allocation: the result slot that its `RemoteJoinHandle`
+//! reads lives in the task's cell, and the handle keeps the cell with a
+//! reference, as a waker does (`runtime/task/remote.rs`).
 //!
 //! ## The blocking pool
 //!

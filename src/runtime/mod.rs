@@ -44,7 +44,7 @@ use self::core::{Core, Ran};
 use main_waker::MainTask;
 
 /// Identifies a runtime for the life of the process: never reused (see
-/// `shared.rs`).
+/// `shared/mod.rs`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct RuntimeId(pub(crate) u32);
 

@@ -142,7 +142,7 @@ enum Timer {
 
 /// A [`Timer`] in two words: a runtime's id in `runtime` means armed there
 /// in `slot`, and the sleep's deadline completes the key; ids are never
-/// below 2^16 (see `runtime/shared.rs`), which leaves the small values for
+/// below 2^16 (see `runtime/shared/`), which leaves the small values for
 /// the other states.
 #[derive(Clone, Copy)]
 struct PackedTimer {

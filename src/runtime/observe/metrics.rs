@@ -2,7 +2,7 @@
 //!
 //! The counters are plain cells, bumped on the loop's thread: no atomic on
 //! any path of a poll. Other threads see a snapshot the loop publishes
-//! into its shared slot (see `shared.rs`), at every look at events, but
+//! into its shared slot (see `shared/mod.rs`), at every look at events, but
 //! only once some `Handle::metrics` has asked: until then nothing is
 //! published, and the first call reads zeros.
 

@@ -35,9 +35,9 @@
 //! With eight threads spawning onto one runtime, the one mailbox lock was
 //! the top of a `perf` profile: a third of the samples, in the lock and
 //! its contended path. A probe of that workload (eight threads, 100k
-//! spawns each, on this project's 2-core VM) took about 290 ns per task
-//! with the mailbox and about 195 with the lanes, in runs taken in turn;
-//! one lane alone gave 255, two 205, four 190.
+//! spawns each, on this project's 2-core VM) took 286–316 ns per task
+//! with the mailbox and 189–205 with eight lanes, in runs taken in turn;
+//! one lane alone gave about 255, two 205, four 190.
 //!
 //! A wake can be for a task spawned a moment before on another thread (a
 //! `RemoteJoinHandle` passed on and killed at once), and a task must be
@@ -178,8 +178,9 @@ struct Slot {
 
 /// What every push reads, on cache lines of its own: the mailbox's lock,
 /// which the runtime takes at every drain, does not push these out of the
-/// pushers' caches. (A probe of eight threads spawning went from about 200
-/// to 185 ns per task with this.)
+/// pushers' caches. (Three runs of a probe of eight threads spawning,
+/// taken in turn, read 215, 177 and 213 ns per task without this and 180,
+/// 187 and 184 with it.)
 #[derive(Default)]
 #[repr(align(128))]
 struct Flags {

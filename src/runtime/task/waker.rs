@@ -3,7 +3,7 @@
 //! Waking on the runtime's own thread pushes the task onto the run queue
 //! directly. Waking from any other thread (or for a runtime that is not the
 //! one current on this thread) goes through that runtime's inject queue,
-//! which wakes its `mio::Poll` (see `runtime/shared.rs`).
+//! which wakes its `mio::Poll` (see `runtime/shared/`).
 //!
 //! Where one waker is kept per task or per timer, it is kept as a
 //! [`SlimWaker`]: one word instead of a `Waker`'s two.
