@@ -8,9 +8,10 @@ use std::future::Future;
 
 /// Spawns `Send` futures onto a runtime from any thread.
 ///
-/// A `Handle` is `Send + Sync + Clone`. A spawn pushes the task onto the
-/// runtime's inject queue and wakes its poller; the task then runs on the
-/// runtime's thread like any other.
+/// A `Handle` is `Send + Sync + Clone`. A spawn queues the task for the
+/// runtime (on one of several queues, each thread always on the same one,
+/// so that threads spawning at once rarely wait on each other) and wakes
+/// its poller; the task then runs on the runtime's thread like any other.
 ///
 /// # Examples
 ///

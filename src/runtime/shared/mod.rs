@@ -17,10 +17,11 @@
 //! the slot, the high 16 its generation. Slots live in chunks that are
 //! allocated once and never freed, so a lookup is two loads and no lock,
 //! and it stays valid whatever happens to the runtime. Each slot has its
-//! own mutex, which guards the inject queue (the mailbox) and says which
-//! runtime holds the slot now: a waker that outlives its runtime finds
-//! another id there, or none, and its wake is dropped. Only creating and dropping a runtime
-//! take the table's lock.
+//! own locks: the mailbox's, which guards the inject queue, and one per
+//! spawn lane (below). Each says, under its lock, which runtime holds the
+//! slot now: a waker that outlives its runtime finds another id there, or
+//! none, and its wake is dropped. Only creating and dropping a runtime take
+//! the table's lock.
 //!
 //! Ids are never reused, so that no stale waker or timer key can reach a
 //! later runtime: a slot whose generations are used up is retired. That
@@ -43,8 +44,11 @@
 //! `RemoteJoinHandle` passed on and killed at once), and a task must be
 //! admitted before it is scheduled. So a drain takes the mailbox first and
 //! the lanes after: a wake it finds was pushed before the mailbox was
-//! taken, and its spawn before that, so the spawn is in a lane by the time
-//! the lanes are taken (or came in an earlier drain).
+//! taken, and its spawn before that. The spawn's push set its lane's bit
+//! in `lanes_used`, or found it set by an earlier push not yet drained,
+//! before that too; so the drain's look at the bits, after the mailbox,
+//! sees it, and the spawn is taken in this drain (or came in an earlier
+//! one).
 
 use std::io;
 use std::panic::Location;
@@ -62,6 +66,10 @@ mod table;
 /// Spawn lanes per runtime: enough that the threads of a machine of a
 /// few cores rarely share one.
 const LANES: usize = 8;
+
+/// Room kept, going idle, in each queue of messages: enough for a short
+/// batch.
+const KEEP: usize = 64;
 
 /// A task spawned on another thread, holding the runtime side's reference
 /// and queued by no one yet, with where it was spawned.
@@ -95,7 +103,6 @@ impl Inject {
 
     /// Lets go of the memory of a burst, keeping room for a short batch.
     pub(crate) fn shrink(&mut self) {
-        const KEEP: usize = 64;
         self.wakes.shrink_to(KEEP);
         self.spawns.shrink_to(KEEP);
         self.freed.shrink_to(KEEP);
@@ -137,7 +144,37 @@ struct Lane(Mutex<Spawns>);
 struct Spawns {
     /// The runtime that holds the slot now, if any, as in the mailbox.
     owner: Option<RuntimeId>,
+    /// The owner's poll's waker, as in the mailbox.
+    waker: Option<Arc<mio::Waker>>,
     tasks: Vec<Spawn>,
+}
+
+/// What [`Remote::send`] needs of a queue behind one of the slot's locks.
+trait Queue {
+    /// The runtime that holds the slot now, if any.
+    fn owner(&self) -> Option<RuntimeId>;
+    /// Its poll's waker.
+    fn waker(&self) -> Option<&Arc<mio::Waker>>;
+}
+
+impl Queue for Mailbox {
+    fn owner(&self) -> Option<RuntimeId> {
+        self.owner
+    }
+
+    fn waker(&self) -> Option<&Arc<mio::Waker>> {
+        self.waker.as_ref()
+    }
+}
+
+impl Queue for Spawns {
+    fn owner(&self) -> Option<RuntimeId> {
+        self.owner
+    }
+
+    fn waker(&self) -> Option<&Arc<mio::Waker>> {
+        self.waker.as_ref()
+    }
 }
 
 // SAFETY: as for `Inject`: a spawned task is only dereferenced by its
@@ -149,16 +186,16 @@ unsafe impl Send for Spawns {}
 fn this_threads_lane() -> usize {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     thread_local! {
+        // A `usize` needs no destructor, so this is never gone, even for a
+        // spawn from another thread-local's destructor.
         static LANE: usize = NEXT.fetch_add(1, Ordering::Relaxed) % LANES;
     }
-    // A spawn from a thread-local destructor, after this one is gone,
-    // shares the first lane.
-    LANE.try_with(|lane| *lane).unwrap_or(0)
+    LANE.with(|lane| *lane)
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Every update under these locks is complete before anything that
-    // could panic, so a poisoned queue is still consistent.
+    // Every update under the slot's and the table's locks is complete
+    // before anything that could panic, so a poisoned one is consistent.
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -209,13 +246,16 @@ impl Remote {
     pub(crate) fn register(waker: mio::Waker, registry: mio::Registry) -> io::Result<Remote> {
         let id = table::claim()?;
         let remote = Remote::find(id);
+        let waker = Arc::new(waker);
         let mut mailbox = remote.lock();
         mailbox.owner = Some(id);
-        mailbox.waker = Some(Arc::new(waker));
+        mailbox.waker = Some(waker.clone());
         mailbox.registry = Some(registry);
         mailbox.metrics = Some(RuntimeMetrics::default());
         for lane in &remote.slot.lanes {
-            lock(&lane.0).owner = Some(id);
+            let mut spawns = lock(&lane.0);
+            spawns.owner = Some(id);
+            spawns.waker = Some(waker.clone());
         }
         remote.slot.flags.notified.store(false, Ordering::Relaxed);
         remote.slot.metrics_wanted.store(false, Ordering::Relaxed);
@@ -245,13 +285,7 @@ impl Remote {
     /// Runs `push` on the inject queue and wakes the runtime. Returns
     /// `false`, without running `push`, if the runtime is gone.
     pub(crate) fn push(self, push: impl FnOnce(&mut Inject)) -> bool {
-        self.send(&self.slot.mailbox, |mailbox| {
-            if mailbox.owner != Some(self.id) {
-                return false;
-            }
-            push(&mut mailbox.inject);
-            true
-        })
+        self.send(&self.slot.mailbox, |mailbox| push(&mut mailbox.inject))
     }
 
     /// Queues a task spawned on this thread, on this thread's lane, and
@@ -260,49 +294,51 @@ impl Remote {
     pub(crate) fn spawn(self, spawn: Spawn) -> bool {
         let lane = this_threads_lane();
         self.send(&self.slot.lanes[lane].0, |spawns| {
-            if spawns.owner != Some(self.id) {
-                return false;
-            }
             if spawns.tasks.is_empty() {
+                // Acquire: see `send`.
                 self.slot.flags.lanes_used.fetch_or(1 << lane, Ordering::AcqRel);
             }
             spawns.tasks.push(spawn);
-            true
         })
     }
 
-    /// Runs `push` under `queue`'s lock (it returns `false` if the runtime
-    /// is gone), and wakes the runtime if this is the first push since it
-    /// last drained.
+    /// Runs `push` under `queue`'s lock, and wakes the runtime if this is
+    /// the first push since it last drained. Returns `false`, without
+    /// running `push`, if the runtime is gone.
     ///
-    /// The flag is read under the lock, with no write: with many threads
-    /// pushing to a busy runtime, it stays set, and a write on every push
-    /// would move its cache line from core to core. Reading it under the
-    /// lock is in time. A drain clears the flag, then takes each queue
-    /// under its lock. If this push's lock comes after a drain's, that
-    /// drain's clear comes before this read, so a set flag was set after
-    /// the clear, by a pusher whose wake brings a drain after this push.
-    /// If the lock comes before, that drain takes the push. A clear flag
-    /// is set after the lock is let go, by a swap: whoever swaps it from
-    /// clear wakes the runtime.
-    fn send<Q>(self, queue: &Mutex<Q>, push: impl FnOnce(&mut Q) -> bool) -> bool {
-        let notified = {
+    /// The flag is read under the lock, and written only if it is clear:
+    /// with many threads pushing to a busy runtime it stays set, and a
+    /// write on every push would move its cache line from core to core.
+    /// Reading it under the lock is in time. A drain clears the flag, then
+    /// takes the mailbox, then swaps `lanes_used` and takes the lanes its
+    /// bits name, each under its lock. If this push's lock comes after the
+    /// drain's lock of the same queue, the clear comes before this read.
+    /// So does it when the push is to a lane whose bit the drain's swap
+    /// found clear: the push that set the bit since (this one, or one
+    /// before it under the lane's lock) did so with an acquire that reads
+    /// from that release swap, or from a later write. So a set flag
+    /// was set after the clear, by a pusher whose wake brings a drain that
+    /// takes this push. Otherwise this drain takes it. The first push
+    /// after a drain swaps the flag, under the lock, where the waker it
+    /// takes is surely the owner's, and locks only once.
+    fn send<Q: Queue>(self, queue: &Mutex<Q>, push: impl FnOnce(&mut Q)) -> bool {
+        let waker = {
             let mut queue = lock(queue);
-            if !push(&mut queue) {
+            if queue.owner() != Some(self.id) {
                 return false;
             }
-            self.slot.flags.notified.load(Ordering::Relaxed)
-        };
-        if !notified && !self.slot.flags.notified.swap(true, Ordering::AcqRel) {
-            // Whichever runtime holds the slot now is woken: if the slot
-            // changed hands meanwhile, its new owner's flag was just set
-            // here, and it must drain to clear it.
-            let waker = self.lock().waker.clone();
-            if let Some(waker) = waker {
-                // An error means the eventfd is unusable; the runtime still
-                // finds the message at its next turn.
-                let _ = waker.wake();
+            push(&mut queue);
+            let notified = &self.slot.flags.notified;
+            if notified.load(Ordering::Relaxed) || notified.swap(true, Ordering::AcqRel) {
+                return true;
             }
+            queue.waker().cloned()
+        };
+        if let Some(waker) = waker {
+            // Written after the lock is let go, which the woken runtime is
+            // about to take. An error means the eventfd is unusable; the
+            // runtime still finds the message at its next turn.
+            let _ = waker.wake();
         }
         true
     }
@@ -370,7 +406,11 @@ impl Remote {
         // The lanes after the mailbox: see "Spawn lanes" in the module docs.
         // A lane is in the mask if it held spawns when the mask was taken,
         // or was drained since its bit was set.
+        // Release: see `send`.
         let used = self.slot.flags.lanes_used.swap(0, Ordering::AcqRel);
+        if used == 0 {
+            return;
+        }
         for (index, lane) in self.slot.lanes.iter().enumerate() {
             if used & 1 << index != 0 {
                 spare.spawns.append(&mut lock(&lane.0).tasks);
@@ -382,7 +422,6 @@ impl Remote {
     /// Going idle: lets go of the room of the lanes drained since the
     /// last time, keeping enough for a short batch. Runtime thread only.
     pub(crate) fn shrink(self) {
-        const KEEP: usize = 64;
         let drained = self.slot.lanes_drained.swap(0, Ordering::Relaxed);
         for (index, lane) in self.slot.lanes.iter().enumerate() {
             if drained & 1 << index != 0 {
@@ -404,6 +443,8 @@ impl Remote {
         for lane in &self.slot.lanes {
             let mut spawns = lock(&lane.0);
             spawns.owner = None;
+            // Not the last clone: `waker` holds one until after the locks.
+            spawns.waker = None;
             inject.spawns.append(&mut std::mem::take(&mut spawns.tasks));
         }
         drop(waker);

@@ -5,7 +5,7 @@
 use std::io;
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 
 use super::Slot;
 use crate::runtime::RuntimeId;
@@ -16,7 +16,9 @@ const SLOT_BITS: u32 = 16;
 /// take a cache line pair each), so a chunk is small enough to allocate
 /// whole for the first runtime of a process.
 const CHUNK_LEN: usize = 16;
-/// Chunks in the table: enough for every slot an id can name.
+/// Chunks in the table: enough for every slot an id can name. The table
+/// is 32 KiB of zeroed static memory, of which only the pages that hold
+/// used pointers are ever touched.
 const CHUNKS: usize = (1 << SLOT_BITS) / CHUNK_LEN;
 
 /// The table: chunks of slots, allocated on first use.
@@ -37,7 +39,7 @@ static CLAIMS: Mutex<Claims> = Mutex::new(Claims {
 
 fn claims() -> MutexGuard<'static, Claims> {
     // Every update under this lock is a single push, pop or increment.
-    CLAIMS.lock().unwrap_or_else(PoisonError::into_inner)
+    super::lock(&CLAIMS)
 }
 
 /// The slot of runtime `id`: two loads, no lock.

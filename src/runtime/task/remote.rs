@@ -303,7 +303,8 @@ impl<T> RemoteJoinHandle<T> {
         // Release pairs with the task's check at its next poll, which the
         // wake asks for (a finished task ignores it). The wake goes through
         // the inject queue even on the runtime's own thread: the spawn may
-        // still wait there, and the runtime takes spawns in before wakes.
+        // still wait in its spawn lane, and the runtime takes spawns in
+        // before the wakes that came after them (`runtime/shared/`).
         self.slot().kill.store(true, Ordering::Release);
         if self.task.queue_remote() {
             shared::wake_remote(self.task.header().runtime, self.task);
