@@ -1,7 +1,7 @@
 //! The task cell's unsafe code, exercised for Miri (`.ci/run` runs this
 //! file under `cargo +nightly miri test`): cells made, polled, killed,
 //! joined and freed; wakers and remote join handles released on other
-//! threads; outputs kept past the runtime's drop; cells carved and reused
+//! threads; spawns from other threads; outputs kept past the runtime's drop; cells carved and reused
 //! across size classes; and task and foreign wakers kept in one word by
 //! timers and joiners. The
 //! tests also run as ordinary tests; they are small, since Miri runs them
@@ -181,6 +181,52 @@ fn remote_handles_keep_their_cells_and_free_them_on_any_thread() {
     drop(rt);
     assert!(orphan.is_finished());
     std::thread::spawn(move || drop(orphan)).join().unwrap();
+}
+
+/// Two threads spawn through a handle while the runtime waits for their
+/// tasks, and for nothing else: each spawn crosses through a spawn lane,
+/// and only the spawns' own pushes can wake the waiting runtime. A lost
+/// wake shows as a deadlock under Miri (with its weak-memory emulation),
+/// and as the timeout natively.
+#[test]
+fn spawns_from_two_threads_reach_a_waiting_runtime() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const PER_THREAD: usize = 4;
+    let rt = grove::Runtime::new().unwrap();
+    let (done, all_ran) = futures::channel::oneshot::channel();
+    let done = Arc::new(Mutex::new(Some(done)));
+    let left = Arc::new(AtomicUsize::new(2 * PER_THREAD));
+    let spawners: Vec<_> = (0..2)
+        .map(|_| {
+            let (handle, done, left) = (rt.handle(), done.clone(), left.clone());
+            std::thread::spawn(move || {
+                for _ in 0..PER_THREAD {
+                    let (done, left) = (done.clone(), left.clone());
+                    // Detached: the task's end is told by the countdown.
+                    drop(handle.spawn(async move {
+                        if left.fetch_sub(1, Ordering::Relaxed) == 1 {
+                            done.lock().unwrap().take().unwrap().send(()).unwrap();
+                        }
+                    }));
+                }
+            })
+        })
+        .collect();
+    let ran = if cfg!(miri) {
+        // Miri reports a lost wake as a deadlock. A timer would hide it:
+        // the loop would look at the flag each time it fired.
+        Some(rt.block_on(all_ran))
+    } else {
+        rt.block_on(grove::timeout(std::time::Duration::from_secs(30), all_ran))
+            .ok()
+    };
+    assert!(
+        matches!(ran, Some(Ok(()))),
+        "the runtime slept through spawns from other threads"
+    );
+    spawners.into_iter().for_each(|s| s.join().unwrap());
+    assert_eq!(left.load(Ordering::Relaxed), 0);
 }
 
 #[test]
