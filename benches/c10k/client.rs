@@ -7,7 +7,8 @@
 //! c10k_client ADDR [--connections 10000] [--interval-ms 400] [--seconds 20] [--size 64] [--go-on-stdin]
 //! ```
 //!
-//! It opens every connection first (at most 256 connects at once), then
+//! It opens every connection first (at most 256 at once, each counted open
+//! once one echo has come back on it; that echo is not in the figures), then
 //! prints `READY` (with how many, and how long that took), and from then on each connection sends one message per
 //! interval, their starts spread evenly over the first interval (with
 //! `--go-on-stdin`, only once a line comes on its standard input, so that a
@@ -147,8 +148,21 @@ async fn run(settings: Settings) -> (Rc<RefCell<Tally>>, Vec<TcpStream>) {
             let connecting = connecting.clone();
             tokio::task::spawn_local(async move {
                 let _permit = connecting.acquire().await.unwrap();
-                let stream = timeout(PATIENCE, TcpStream::connect(settings.addr)).await??;
+                let mut stream = timeout(PATIENCE, TcpStream::connect(settings.addr)).await??;
                 stream.set_nodelay(true)?;
+                // One echo before the permit goes: the server has then taken
+                // the connection in, so at most CONNECTING wait in its
+                // backlog whatever its pace of accepts. A connect completes
+                // in the kernel before any accept, so without this a
+                // server that accepts more slowly than this loop connects
+                // overflows its backlog; the SYNs dropped then are retried
+                // after seconds, while the first connections sit idle.
+                let mut echo = vec![0; settings.size];
+                timeout(PATIENCE, async {
+                    stream.write_all(&vec![b'x'; settings.size]).await?;
+                    stream.read_exact(&mut echo).await
+                })
+                .await??;
                 Ok::<_, io::Error>(stream)
             })
         })

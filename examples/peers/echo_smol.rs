@@ -10,7 +10,7 @@
 
 use std::future::Future;
 use std::io;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -18,10 +18,11 @@ use async_executor::LocalExecutor;
 use async_io::{Async, Timer};
 use futures_lite::io::BufWriter;
 use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
-use socket2::{Domain, Socket, Type};
 
 #[path = "echo_setup.rs"]
 mod echo_setup;
+#[path = "listen.rs"]
+mod listen;
 
 use echo_setup::BUF;
 
@@ -29,7 +30,7 @@ fn main() -> io::Result<()> {
     let (addr, idle) = echo_setup::setup("echo_smol")?;
     let ex = Rc::new(LocalExecutor::new());
     async_io::block_on(ex.run(async {
-        let listener = Async::new(listen(&addr)?)?;
+        let listener = Async::new(listen::listen(&addr)?)?;
         eprintln!("echo_smol listening on {}", listener.get_ref().local_addr()?);
         loop {
             let stream = match listener.accept().await {
@@ -45,18 +46,6 @@ fn main() -> io::Result<()> {
             ex.spawn(echo(stream, idle)).detach();
         }
     }))
-}
-
-/// A listener on `addr` with the backlog grove's and tokio's listeners
-/// have (1,024; std's is 128), so that all three take a burst of connects
-/// alike.
-fn listen(addr: &str) -> io::Result<TcpListener> {
-    let addr: SocketAddr = addr.parse().map_err(io::Error::other)?;
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
-    socket.set_reuse_address(true)?;
-    socket.bind(&addr.into())?;
-    socket.listen(1024)?;
-    Ok(socket.into())
 }
 
 /// Sends back everything the peer sends until it closes its side, or

@@ -16,6 +16,8 @@ use tokio::net::{TcpListener, TcpStream};
 
 #[path = "echo_setup.rs"]
 mod echo_setup;
+#[path = "listen.rs"]
+mod listen;
 #[path = "tokio_accept.rs"]
 mod tokio_accept;
 
@@ -25,7 +27,9 @@ fn main() -> io::Result<()> {
     let (addr, idle) = echo_setup::setup("echo_tokio")?;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
-        let listener = TcpListener::bind(&addr).await?;
+        let listener = listen::listen(&addr)?;
+        listener.set_nonblocking(true)?;
+        let listener = TcpListener::from_std(listener)?;
         eprintln!("echo_tokio listening on {}", listener.local_addr()?);
         loop {
             let stream = tokio_accept::accept(&listener).await;

@@ -10,17 +10,19 @@
 //! defaults to 127.0.0.1:8080.
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::time::{Duration, Instant};
 
 #[path = "../hello_http/conn.rs"]
 mod conn;
+#[path = "listen.rs"]
+mod listen;
 
 use conn::Conn;
 
 fn main() -> std::io::Result<()> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
-    let listener = TcpListener::bind(addr.as_str())?;
+    let listener = listen::listen(&addr)?;
     eprintln!("hello_http_threads listening on http://{}", listener.local_addr()?);
     loop {
         let stream = match listener.accept() {

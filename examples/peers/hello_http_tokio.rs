@@ -18,6 +18,8 @@ use tokio::net::{TcpListener, TcpStream};
 
 #[path = "../hello_http/conn.rs"]
 mod conn;
+#[path = "listen.rs"]
+mod listen;
 #[path = "tokio_accept.rs"]
 mod tokio_accept;
 
@@ -48,7 +50,9 @@ fn main() -> std::io::Result<()> {
     // On a current-thread runtime, spawned tasks run on this thread, like
     // grove's, whenever `block_on` waits.
     runtime.block_on(async {
-        let listener = TcpListener::bind(addr.as_str()).await?;
+        let listener = listen::listen(&addr)?;
+        listener.set_nonblocking(true)?;
+        let listener = TcpListener::from_std(listener)?;
         eprintln!("hello_http_tokio listening on http://{}", listener.local_addr()?);
         loop {
             let stream = tokio_accept::accept(&listener).await;

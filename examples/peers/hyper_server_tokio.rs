@@ -19,6 +19,8 @@ use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 
+#[path = "listen.rs"]
+mod listen;
 #[path = "tokio_accept.rs"]
 mod tokio_accept;
 
@@ -27,7 +29,9 @@ fn main() -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let local = tokio::task::LocalSet::new();
     local.block_on(&runtime, async {
-        let listener = TcpListener::bind(addr.as_str()).await?;
+        let listener = listen::listen(&addr)?;
+        listener.set_nonblocking(true)?;
+        let listener = TcpListener::from_std(listener)?;
         eprintln!("hyper_server_tokio listening on http://{}", listener.local_addr()?);
         let served = Rc::new(Cell::new(0u64));
         loop {
