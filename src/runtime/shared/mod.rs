@@ -116,16 +116,22 @@ impl Inject {
 // cell is memory nothing uses until its runtime takes it back.
 unsafe impl Send for Inject {}
 
-/// What a slot's mutex guards.
+/// What each of a slot's locks guards: which runtime holds the slot now,
+/// if any, its poll's waker, and a queue of messages for it.
 #[derive(Default)]
-struct Mailbox {
-    /// The runtime that holds the slot now, if any.
+struct Held<Q> {
     owner: Option<RuntimeId>,
-    inject: Inject,
     /// Interrupts the owner's poll; let go with the runtime's poller. A
     /// pusher takes a clone, so that it writes to the eventfd after it has
     /// let go of the lock, which the woken runtime is about to take.
     waker: Option<Arc<mio::Waker>>,
+    queue: Q,
+}
+
+/// The mailbox's queue, and the rest of what the runtime shares.
+#[derive(Default)]
+struct Mail {
+    inject: Inject,
     /// The owner's poller, for deregistering its sources from other threads.
     registry: Option<mio::Registry>,
     /// The owner's counts as of its last publication.
@@ -137,45 +143,11 @@ struct Mailbox {
 /// line.
 #[derive(Default)]
 #[repr(align(128))]
-struct Lane(Mutex<Spawns>);
+struct Lane(Mutex<Held<Spawns>>);
 
-/// What a lane's mutex guards.
+/// A lane's queue.
 #[derive(Default)]
-struct Spawns {
-    /// The runtime that holds the slot now, if any, as in the mailbox.
-    owner: Option<RuntimeId>,
-    /// The owner's poll's waker, as in the mailbox.
-    waker: Option<Arc<mio::Waker>>,
-    tasks: Vec<Spawn>,
-}
-
-/// What [`Remote::send`] needs of a queue behind one of the slot's locks.
-trait Queue {
-    /// The runtime that holds the slot now, if any.
-    fn owner(&self) -> Option<RuntimeId>;
-    /// Its poll's waker.
-    fn waker(&self) -> Option<&Arc<mio::Waker>>;
-}
-
-impl Queue for Mailbox {
-    fn owner(&self) -> Option<RuntimeId> {
-        self.owner
-    }
-
-    fn waker(&self) -> Option<&Arc<mio::Waker>> {
-        self.waker.as_ref()
-    }
-}
-
-impl Queue for Spawns {
-    fn owner(&self) -> Option<RuntimeId> {
-        self.owner
-    }
-
-    fn waker(&self) -> Option<&Arc<mio::Waker>> {
-        self.waker.as_ref()
-    }
-}
+struct Spawns(Vec<Spawn>);
 
 // SAFETY: as for `Inject`: a spawned task is only dereferenced by its
 // runtime's thread after it takes it out, and its future is `Send`.
@@ -202,7 +174,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// One slot of the table: lives as long as the process.
 #[derive(Default)]
 struct Slot {
-    mailbox: Mutex<Mailbox>,
+    mailbox: Mutex<Held<Mail>>,
     /// Set once some thread has asked for the owner's metrics: from then
     /// on the loop publishes them at every look at events.
     metrics_wanted: AtomicBool,
@@ -250,8 +222,8 @@ impl Remote {
         let mut mailbox = remote.lock();
         mailbox.owner = Some(id);
         mailbox.waker = Some(waker.clone());
-        mailbox.registry = Some(registry);
-        mailbox.metrics = Some(RuntimeMetrics::default());
+        mailbox.queue.registry = Some(registry);
+        mailbox.queue.metrics = Some(RuntimeMetrics::default());
         for lane in &remote.slot.lanes {
             let mut spawns = lock(&lane.0);
             spawns.owner = Some(id);
@@ -278,14 +250,14 @@ impl Remote {
         self.id
     }
 
-    fn lock(self) -> MutexGuard<'static, Mailbox> {
+    fn lock(self) -> MutexGuard<'static, Held<Mail>> {
         lock(&self.slot.mailbox)
     }
 
     /// Runs `push` on the inject queue and wakes the runtime. Returns
     /// `false`, without running `push`, if the runtime is gone.
     pub(crate) fn push(self, push: impl FnOnce(&mut Inject)) -> bool {
-        self.send(&self.slot.mailbox, |mailbox| push(&mut mailbox.inject))
+        self.send(&self.slot.mailbox, |mail| push(&mut mail.inject))
     }
 
     /// Queues a task spawned on this thread, on this thread's lane, and
@@ -294,11 +266,11 @@ impl Remote {
     pub(crate) fn spawn(self, spawn: Spawn) -> bool {
         let lane = this_threads_lane();
         self.send(&self.slot.lanes[lane].0, |spawns| {
-            if spawns.tasks.is_empty() {
+            if spawns.0.is_empty() {
                 // Acquire: see `send`.
                 self.slot.flags.lanes_used.fetch_or(1 << lane, Ordering::AcqRel);
             }
-            spawns.tasks.push(spawn);
+            spawns.0.push(spawn);
         })
     }
 
@@ -321,18 +293,18 @@ impl Remote {
     /// takes this push. Otherwise this drain takes it. The first push
     /// after a drain swaps the flag, under the lock, where the waker it
     /// takes is surely the owner's, and locks only once.
-    fn send<Q: Queue>(self, queue: &Mutex<Q>, push: impl FnOnce(&mut Q)) -> bool {
+    fn send<Q>(self, queue: &Mutex<Held<Q>>, push: impl FnOnce(&mut Q)) -> bool {
         let waker = {
-            let mut queue = lock(queue);
-            if queue.owner() != Some(self.id) {
+            let mut held = lock(queue);
+            if held.owner != Some(self.id) {
                 return false;
             }
-            push(&mut queue);
+            push(&mut held.queue);
             let notified = &self.slot.flags.notified;
             if notified.load(Ordering::Relaxed) || notified.swap(true, Ordering::AcqRel) {
                 return true;
             }
-            queue.waker().cloned()
+            held.waker.clone()
         };
         if let Some(waker) = waker {
             // Written after the lock is let go, which the woken runtime is
@@ -353,7 +325,7 @@ impl Remote {
             if mailbox.owner != Some(self.id) {
                 return;
             }
-            if let Some(registry) = &mailbox.registry {
+            if let Some(registry) = &mailbox.queue.registry {
                 // Fails only for a descriptor closed already, which took
                 // the source out of the poller anyway.
                 let _ = registry.deregister(source);
@@ -370,7 +342,7 @@ impl Remote {
         if mailbox.owner != Some(self.id) {
             return None;
         }
-        mailbox.metrics.clone()
+        mailbox.queue.metrics.clone()
     }
 
     /// Whether another thread has asked for the metrics. Runtime thread.
@@ -382,7 +354,7 @@ impl Remote {
     pub(crate) fn publish_metrics(self, metrics: RuntimeMetrics) {
         let mut mailbox = self.lock();
         if mailbox.owner == Some(self.id) {
-            mailbox.metrics = Some(metrics);
+            mailbox.queue.metrics = Some(metrics);
         }
     }
 
@@ -402,7 +374,7 @@ impl Remote {
     pub(crate) fn take(self, spare: &mut Inject) {
         debug_assert!(spare.is_empty());
         self.slot.flags.notified.store(false, Ordering::Release);
-        std::mem::swap(&mut self.lock().inject, spare);
+        std::mem::swap(&mut self.lock().queue.inject, spare);
         // The lanes after the mailbox: see "Spawn lanes" in the module docs.
         // A lane is in the mask if it held spawns when the mask was taken,
         // or was drained since its bit was set.
@@ -413,7 +385,7 @@ impl Remote {
         }
         for (index, lane) in self.slot.lanes.iter().enumerate() {
             if used & 1 << index != 0 {
-                spare.spawns.append(&mut lock(&lane.0).tasks);
+                spare.spawns.append(&mut lock(&lane.0).queue.0);
             }
         }
         self.slot.lanes_drained.fetch_or(used, Ordering::Relaxed);
@@ -425,7 +397,7 @@ impl Remote {
         let drained = self.slot.lanes_drained.swap(0, Ordering::Relaxed);
         for (index, lane) in self.slot.lanes.iter().enumerate() {
             if drained & 1 << index != 0 {
-                lock(&lane.0).tasks.shrink_to(KEEP);
+                lock(&lane.0).queue.0.shrink_to(KEEP);
             }
         }
     }
@@ -436,16 +408,16 @@ impl Remote {
         let mut mailbox = self.lock();
         mailbox.owner = None;
         let waker = mailbox.waker.take();
-        let registry = mailbox.registry.take();
-        mailbox.metrics = None;
-        let mut inject = std::mem::take(&mut mailbox.inject);
+        let registry = mailbox.queue.registry.take();
+        mailbox.queue.metrics = None;
+        let mut inject = std::mem::take(&mut mailbox.queue.inject);
         drop(mailbox);
         for lane in &self.slot.lanes {
             let mut spawns = lock(&lane.0);
             spawns.owner = None;
             // Not the last clone: `waker` holds one until after the locks.
             spawns.waker = None;
-            inject.spawns.append(&mut std::mem::take(&mut spawns.tasks));
+            inject.spawns.append(&mut std::mem::take(&mut spawns.queue.0));
         }
         drop(waker);
         drop(registry);
