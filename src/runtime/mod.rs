@@ -25,6 +25,7 @@ pub(crate) mod shared;
 pub(crate) mod task;
 pub(crate) mod timers;
 pub(crate) mod wait;
+mod watch;
 
 use std::fmt;
 use std::future::Future;

@@ -3,8 +3,9 @@
 //!
 //! A wait is a sequence of steps, each a method below: take what other
 //! threads sent, work out how long to sleep, let freed memory go if going
-//! idle, watch briefly for a blocking job's result, poll the reactor, fire
-//! due timers, and wake everything that became ready.
+//! idle, watch briefly for a message if one is likely soon (`watch.rs`),
+//! poll the reactor, fire due timers, and wake everything that became
+//! ready.
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};
@@ -13,6 +14,7 @@ use std::task::Waker;
 
 use super::core::Core;
 use super::wait::wake_all;
+use super::watch::{self, Watch};
 
 /// What the loop remembers between waits.
 #[derive(Default)]
@@ -21,6 +23,8 @@ pub(crate) struct Parker {
     /// holds the wake-up event: until a poll collects it, the poller's file
     /// descriptor stays readable for a host loop watching it.
     wake_uncollected: Cell<bool>,
+    /// When to watch for messages from other threads before a sleep.
+    watch: Watch,
 }
 
 impl Parker {
@@ -43,7 +47,7 @@ impl Parker {
         } else if core.remote().metrics_wanted() {
             core.publish_metrics();
         }
-        let timeout = await_blocking_results(core, timeout);
+        let timeout = self.watch_before_sleeping(core, timeout);
         let mut woken = Vec::new();
         if core.clock().is_paused() && timeout != Some(Duration::ZERO) {
             self.idle_paused(core, timeout, &mut woken);
@@ -57,6 +61,25 @@ impl Parker {
         // After what became ready meanwhile: the budget's point is that I/O
         // and timers get their turn first.
         core.scheduler().events_seen();
+    }
+
+    /// Before a sleep, watches the inject queue for a moment if a message
+    /// is likely soon: a blocking job's result, or the next message of a
+    /// quick exchange with another thread (see `watch.rs`). Returns the
+    /// timeout left for the poller.
+    fn watch_before_sleeping(&self, core: &Core, timeout: Option<Duration>) -> Option<Duration> {
+        if timeout == Some(Duration::ZERO) {
+            return timeout;
+        }
+        if result_due(core) {
+            return watch::watch(core, timeout).0;
+        }
+        if !self.watch.due() {
+            return timeout;
+        }
+        let (left, saw) = watch::watch(core, timeout);
+        self.watch.watched(saw);
+        left
     }
 
     /// The loop would wait, with its clock paused: waiting for a timer in
@@ -95,7 +118,9 @@ impl Parker {
         let started = (timeout != Some(Duration::ZERO)).then(Instant::now);
         let polled = core.reactor().poll(timeout, woken);
         if let Some(started) = started {
-            core.counters().add_parked(started.elapsed());
+            let slept = started.elapsed();
+            core.counters().add_parked(slept);
+            self.watch.slept(slept, matches!(polled, Ok(true)));
         }
         match polled {
             Ok(true) => {
@@ -105,6 +130,18 @@ impl Parker {
             Ok(false) => {}
             Err(e) => panic!("grove: the I/O poller failed: {e}"),
         }
+    }
+}
+
+/// Whether a job just handed to the blocking pool is out: its result may
+/// come back sooner than a sleep in the poller and its wake-up would take.
+fn result_due(core: &Core) -> bool {
+    #[cfg(feature = "blocking")]
+    return core.blocking().result_due();
+    #[cfg(not(feature = "blocking"))]
+    {
+        let _ = core;
+        false
     }
 }
 
@@ -136,27 +173,4 @@ fn sleep_time(core: &Core, max_wait: Option<Duration>) -> (Option<Duration>, boo
         }
         None => (max_wait, false),
     }
-}
-
-/// Before the loop sleeps while a job just handed to its blocking pool
-/// is out, watches the inject queue for a moment: a short job's result comes
-/// back sooner than a sleep in the poller and its wake-up would take.
-/// Returns the timeout left for the poller: zero if a wake-up came.
-#[cfg_attr(not(feature = "blocking"), allow(unused_variables))]
-fn await_blocking_results(core: &Core, timeout: Option<Duration>) -> Option<Duration> {
-    #[cfg(feature = "blocking")]
-    if timeout != Some(Duration::ZERO) && core.blocking().result_due() {
-        use super::blocking::SPIN;
-        let start = Instant::now();
-        let spin = timeout.map_or(SPIN, |t| t.min(SPIN));
-        while start.elapsed() < spin {
-            if core.remote().is_notified() {
-                return Some(Duration::ZERO);
-            }
-            std::hint::spin_loop();
-        }
-        // The spin counts against the wait, so timers stay on time.
-        return timeout.map(|t| t.saturating_sub(start.elapsed()));
-    }
-    timeout
 }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 pub use error::SpawnError;
 pub(crate) use job::{Job, Outcome, pack, receive, refused};
 pub use workers::PoolMetrics;
-pub(crate) use workers::{Config, Drained, Room, SPIN, Submit, Workers, poll_drained, poll_room};
+pub(crate) use workers::{Config, Drained, Room, Submit, Workers, poll_drained, poll_room};
 
 use crate::runtime::task::JoinHandle;
 
