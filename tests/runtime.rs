@@ -314,6 +314,41 @@ fn a_remote_task_killed_at_once_on_another_thread_is_taken_in_before_its_kill() 
     );
 }
 
+/// A task trading messages with an OS thread (a request over a channel, the
+/// answer on a oneshot) gets every answer while the loop watches for them
+/// before it sleeps, and a timer armed meanwhile still fires after its
+/// time, not long after.
+#[test]
+fn a_quick_exchange_with_a_thread_gets_every_answer_and_timers_keep_time() {
+    use futures::channel::oneshot;
+
+    let rt = Runtime::new().unwrap();
+    let (requests, incoming) = std::sync::mpsc::channel::<(u64, oneshot::Sender<u64>)>();
+    let answerer = std::thread::spawn(move || {
+        for (n, answer) in incoming {
+            let _ = answer.send(n + 1);
+        }
+    });
+    rt.block_on(async {
+        let timer = grove::spawn(async {
+            let started = std::time::Instant::now();
+            grove::sleep(Duration::from_millis(5)).await;
+            started.elapsed()
+        });
+        for n in 0..2_000 {
+            let (answer, answered) = oneshot::channel();
+            requests.send((n, answer)).unwrap();
+            let answer = grove::timeout(Duration::from_secs(30), answered).await;
+            assert_eq!(answer.expect("no answer within 30 s").unwrap(), n + 1);
+        }
+        let slept = timer.await.unwrap();
+        assert!(slept >= Duration::from_millis(5), "a 5 ms sleep ended after {slept:?}");
+        assert!(slept < Duration::from_secs(10), "a 5 ms sleep took {slept:?}");
+    });
+    drop(requests);
+    answerer.join().unwrap();
+}
+
 /// What a remote task leaves behind is dropped on the handle's thread when
 /// the handle goes first, and on the runtime's, inside its guard, when the
 /// task finishes after the handle is gone: a destructor that panics there
