@@ -125,8 +125,8 @@
 //! the inject queue for up to 50 µs before it sleeps again: a task trading
 //! messages with an OS thread then gets each answer without a wake-up. A
 //! watch that sees nothing doubles the number of sleeps before the next
-//! try, up to 64, so slower traffic costs next to nothing
-//! (`runtime/watch.rs`).
+//! try, up to 64, and one that sees a message halves it, so the loop
+//! watches about as often as watching pays (`runtime/watch.rs`).
 //!
 //! ## The blocking pool
 //!

@@ -14,7 +14,7 @@ use std::task::Waker;
 
 use super::core::Core;
 use super::wait::wake_all;
-use super::watch::{self, Watch};
+use super::watch::{self, Watch, Watched};
 
 /// What the loop remembers between waits.
 #[derive(Default)]
@@ -71,14 +71,22 @@ impl Parker {
         if timeout == Some(Duration::ZERO) {
             return timeout;
         }
-        if result_due(core) {
-            return watch::watch(core, timeout).0;
-        }
-        if !self.watch.due() {
+        let (watched, left) = if result_due(core) {
+            watch::watch(core, timeout)
+        } else if !core.clock().is_paused() && self.watch.due() {
+            let (watched, left) = watch::watch(core, timeout);
+            self.watch.watched(watched);
+            (watched, left)
+        } else {
             return timeout;
+        };
+        if watched != Watched::Nothing {
+            // Taken now, so that this turn runs what it wakes: the sender
+            // writes to the eventfd only after it sets the flag, so the
+            // poll that follows may not see the write yet.
+            core.take_injected();
+            self.wake_uncollected.set(true);
         }
-        let (left, saw) = watch::watch(core, timeout);
-        self.watch.watched(saw);
         left
     }
 
@@ -120,7 +128,9 @@ impl Parker {
         if let Some(started) = started {
             let slept = started.elapsed();
             core.counters().add_parked(slept);
-            self.watch.slept(slept, matches!(polled, Ok(true)));
+            // By the flag, not by the eventfd's event, which may be left
+            // from a message taken before the sleep.
+            self.watch.slept(slept, core.remote().is_notified());
         }
         match polled {
             Ok(true) => {
