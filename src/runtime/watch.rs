@@ -132,6 +132,32 @@ pub(crate) fn watch(core: &Core, timeout: Option<Duration>) -> (Watched, Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::context;
+
+    #[test]
+    fn a_watch_keeps_to_the_timeout_and_counts_against_it() {
+        let rt = crate::Runtime::new().unwrap();
+        rt.block_on(async {
+            context::with_core("watch test", |core| {
+                // Nothing comes: a timeout shorter than a watch is used up.
+                let watched = watch(core, Some(Duration::from_micros(10)));
+                assert_eq!(watched, (Watched::Nothing, Some(Duration::ZERO)));
+                // A longer one loses what the watch took, at most WATCH
+                // (and much less than the rest, however loaded the machine).
+                let (watched, left) = watch(core, Some(Duration::from_secs(10)));
+                assert_eq!(watched, Watched::Nothing);
+                let left = left.unwrap();
+                assert!(left <= Duration::from_secs(10) - WATCH, "{left:?} left");
+                assert!(left > Duration::from_secs(5), "{left:?} left");
+                // No timeout stays none.
+                assert_eq!(watch(core, None), (Watched::Nothing, None));
+                // A message waiting ends the watch at once, with no wait
+                // left.
+                assert!(core.remote().push(|inject| inject.main = true));
+                assert_eq!(watch(core, None), (Watched::Waiting, Some(Duration::ZERO)));
+            });
+        });
+    }
 
     #[test]
     fn a_quick_message_starts_watching_and_a_watch_that_sees_one_keeps_it_on() {
