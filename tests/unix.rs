@@ -225,10 +225,6 @@ fn a_read_cut_short_by_a_passed_descriptor_does_not_stall_the_next() {
     drop(peer);
 }
 
-/// A sender not connected to a full receiver is not woken by the kernel
-/// when the receiver makes room, and each refused try raises a new
-/// writable event: its send must go through once there is room, without
-/// spinning the loop meanwhile.
 /// A non-blocking datagram socket bound at `path`, whose queue another
 /// sender has filled with 6-byte datagrams; and how many it took.
 fn full_receiver(path: &std::path::Path) -> (std::os::unix::net::UnixDatagram, usize) {
@@ -244,6 +240,10 @@ fn full_receiver(path: &std::path::Path) -> (std::os::unix::net::UnixDatagram, u
     (server, queued)
 }
 
+/// A sender not connected to a full receiver is not woken by the kernel
+/// when the receiver makes room, and each refused try raises a new
+/// writable event: its send must go through once there is room, without
+/// spinning the loop meanwhile.
 #[test]
 fn a_send_to_a_full_receiver_waits_without_spinning_and_goes_through() {
     let dir = TempDir::new("unix-full");
