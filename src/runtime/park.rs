@@ -71,7 +71,7 @@ impl Parker {
         if timeout == Some(Duration::ZERO) {
             return timeout;
         }
-        let (watched, left) = if result_due(core) {
+        let (watched, left) = if blocking_jobs(core).result_due {
             watch::watch(core, timeout)
         } else if !core.clock().is_paused() && self.watch.due() {
             let (watched, left) = watch::watch(core, timeout);
@@ -101,7 +101,7 @@ impl Parker {
         // count drops, so a job seen finished here has its wake seen below.
         // The other way round, a job could finish between the two looks,
         // and the clock jump past its result.
-        let in_flight = blocking_in_flight(core);
+        let in_flight = blocking_jobs(core).in_flight;
         self.poll_io(core, Some(Duration::ZERO), woken);
         if !woken.is_empty() || core.remote().is_notified() || core.has_ready() {
             return;
@@ -143,27 +143,28 @@ impl Parker {
     }
 }
 
-/// Whether a job just handed to the blocking pool is out: its result may
-/// come back sooner than a sleep in the poller and its wake-up would take.
-fn result_due(core: &Core) -> bool {
-    #[cfg(feature = "blocking")]
-    return core.blocking().result_due();
-    #[cfg(not(feature = "blocking"))]
-    {
-        let _ = core;
-        false
-    }
+/// What the loop's wait needs to know of the blocking pool's jobs.
+#[derive(Default)]
+struct Jobs {
+    /// A job handed over just now is out: its result may come back sooner
+    /// than a sleep in the poller and its wake-up would take.
+    result_due: bool,
+    /// A job is queued or running: its result comes back in real time, so
+    /// a paused clock must not jump past it.
+    in_flight: bool,
 }
 
-/// Whether a `spawn_blocking` job is queued or running: its result comes
-/// back in real time, so a paused clock must not jump past it.
-fn blocking_in_flight(core: &Core) -> bool {
+/// The blocking pool's [`Jobs`]; none without the `blocking` feature.
+fn blocking_jobs(core: &Core) -> Jobs {
     #[cfg(feature = "blocking")]
-    return core.blocking().has_unfinished();
+    return Jobs {
+        result_due: core.blocking().result_due(),
+        in_flight: core.blocking().has_unfinished(),
+    };
     #[cfg(not(feature = "blocking"))]
     {
         let _ = core;
-        false
+        Jobs::default()
     }
 }
 
