@@ -23,10 +23,13 @@
 //! at 5,000, 1.4% at 10,000 and 20% at 20,000, where 63% of its watches see
 //! their message; at 50,000 it watches most of the time, and 92% of its
 //! watches pay.
+//!
 //! A watch that pays saves a sleep and a wake-up, which cost the kernel
-//! more than the watch costs: in a probe of that ping-pong on this
-//! project's 2-core VM, a round trip took 53–79 µs without watching and
-//! 15–21 µs with it, and the process used less CPU (see BENCHMARKS.md).
+//! more than the watch costs. In a probe of that ping-pong on this
+//! project's 2-core VM, in an hour when it woke threads slowly, a round
+//! trip took 60–68 µs without watching and 9–12 µs with it, and 30,000 of
+//! them used 1.45–1.51 s of CPU without and 0.34–0.38 s with it (see
+//! BENCHMARKS.md).
 //!
 //! The loop looks at nothing else while it watches: I/O that comes then
 //! waits for the end of the watch, at most [`WATCH`]. A watch counts as
